@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^@wolaro\/sync$/, replacement: src('./packages/wolaro-sync/src/index.ts') },
       { find: /^@wolaro\/sync-socketio$/, replacement: src('./packages/wolaro-sync-socketio/src/index.ts') },
       { find: /^@wolaro\/discord-emulator$/, replacement: src('./packages/discord-emulator/src/index.ts') },
+      { find: /^@wolaro\/panel-api\/db$/, replacement: src('./examples/panel-api/src/db/index.ts') },
     ],
   },
   test: {

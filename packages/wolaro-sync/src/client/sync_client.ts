@@ -1,0 +1,455 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { EventEmitter } from 'eventemitter3';
+import { type BuiltinChannels, builtinChannels } from '../channels/builtin.js';
+import { decodePayload, formatIssues } from '../channels/codec.js';
+import type { ChannelDefinition, ChannelMap } from '../channels/define.js';
+import type { ChannelName, PayloadOf, PublishInput } from '../channels/types.js';
+import {
+  ClosedError,
+  InvalidPayloadError,
+  NotConnectedError,
+  PublishFailedError,
+  UnknownChannelError,
+} from '../errors.js';
+import { assertValidPrefix } from '../keys/cache_keys.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { MemoryTransport } from '../transports/memory.js';
+import { RedisTransport } from '../transports/redis.js';
+import { type Transport, toError } from '../transports/transport.js';
+import { DefaultSyncClientOptions, type SyncClientOptions } from './options.js';
+
+/**
+ * A message that was refused on receipt, as emitted with `'invalid'`.
+ *
+ * @example
+ * ```ts
+ * sync.on('invalid', (e: InvalidMessage) => metrics.invalid.inc({ channel: e.channel }));
+ * ```
+ */
+export interface InvalidMessage {
+  /** The channel (without key prefix) it arrived on. */
+  channel: string;
+  /** Why it was refused, e.g. `not JSON` or `guildId: must be a Discord snowflake`. */
+  reason: string;
+  /** The first 200 characters of the raw message. */
+  sample: string;
+}
+
+/**
+ * Counters of a {@link SyncClient}.
+ *
+ * @example
+ * ```ts
+ * const { received, invalid } = sync.stats();
+ * ```
+ */
+export interface SyncClientStats {
+  connected: boolean;
+  transport: string;
+  published: number;
+  received: number;
+  invalid: number;
+  handlerErrors: number;
+}
+
+/**
+ * Events of a {@link SyncClient}.
+ *
+ * @example
+ * ```ts
+ * sync.on('resync', ({ downtimeMs }) => configs.revalidateAll());
+ * ```
+ */
+export interface SyncClientEvents {
+  /** `connect()` finished: subscriptions are live. */
+  ready: () => void;
+  /** A received message was dropped (not JSON, wrong shape, oversized, unknown channel). */
+  invalid: (message: InvalidMessage) => void;
+  /** A handler threw or a transport reported an error. Never thrown; safe to leave unhandled. */
+  error: (error: Error) => void;
+  /** The transport lost its connection; events may be missed until `'resync'`. */
+  disconnected: (info: { transport: string; error: Error }) => void;
+  /** The transport is back after an outage of `downtimeMs`: catch up on what was missed. */
+  resync: (info: { transport: string; downtimeMs: number }) => void;
+}
+
+/**
+ * Metadata passed to handlers beside the payload.
+ *
+ * @example
+ * ```ts
+ * sync.subscribe('guild:reload', (e, { channel }) => console.log(channel));
+ * ```
+ */
+export interface DeliveryInfo {
+  channel: string;
+}
+
+/**
+ * A typed handler of channel `C`.
+ *
+ * @example
+ * ```ts
+ * const onUpdate: Handler<'config:update'> = (e) => console.log(e.settings);
+ * ```
+ */
+export type Handler<C extends ChannelName<M>, M extends ChannelMap = BuiltinChannels> = (
+  payload: PayloadOf<C, M>,
+  info: DeliveryInfo,
+) => void | Promise<void>;
+
+type AnyHandler = (payload: unknown, info: DeliveryInfo) => void | Promise<void>;
+
+/**
+ * The real-time bus of Wolaro Sync: typed publish/subscribe over Redis (or any transport), with
+ * the design note's five channels built in and your own added with `defineChannels`. Every
+ * received message is parsed and validated; bad ones are dropped and counted, never thrown.
+ *
+ * @example
+ * ```ts
+ * import { SyncClient } from '@wolaro/sync';
+ *
+ * const sync = new SyncClient({ redis: process.env.REDIS_URL });
+ * await sync.connect(); // subscriptions are live
+ * const off = sync.subscribe('config:update', (e) => console.log(e.guildId, e.settings, e.version));
+ * await sync.publishConfigUpdate('123', { prefix: '!' }, 7);
+ * off();
+ * await sync.close();
+ * ```
+ */
+export class SyncClient<M extends ChannelMap = Record<never, never>> extends EventEmitter<SyncClientEvents> {
+  readonly #transport: Transport;
+  readonly #channels: Readonly<Record<string, ChannelDefinition>>;
+  readonly #defs: ReadonlyMap<string, ChannelDefinition>;
+  readonly #handlers = new Map<string, Set<AnyHandler>>();
+  readonly #prefix: string;
+  readonly #listen: readonly string[];
+  readonly #maxBytes: number;
+  readonly #origin: string;
+  readonly #logger: Logger;
+  readonly #debug: boolean;
+  #state: 'idle' | 'connecting' | 'connected' | 'closed' = 'idle';
+  #lastInvalidLog = 0;
+  #suppressedInvalid = 0;
+  readonly #stats = { published: 0, received: 0, invalid: 0, handlerErrors: 0 };
+
+  constructor(options: SyncClientOptions<M> = {}) {
+    super();
+    for (const name of Object.keys(options.channels ?? {})) {
+      if (Object.hasOwn(builtinChannels, name)) throw new TypeError(`Channel "${name}" is built in; pick another name`);
+    }
+    this.#channels = Object.freeze({ ...builtinChannels, ...options.channels });
+    this.#defs = new Map(Object.entries(this.#channels));
+    this.#prefix = assertValidPrefix(options.keyPrefix ?? DefaultSyncClientOptions.keyPrefix);
+    this.#maxBytes = options.maxPayloadBytes ?? DefaultSyncClientOptions.maxPayloadBytes;
+    this.#origin = options.origin ?? `${hostname()}:${process.pid}`;
+    this.#logger = options.logger ?? silentLogger;
+    // Build the debug line only when someone reads it: publish is a hot path.
+    const levelCheck = (this.#logger as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled;
+    this.#debug =
+      this.#logger !== silentLogger && (typeof levelCheck !== 'function' || levelCheck.call(this.#logger, 'debug'));
+    const listen = options.listen ?? DefaultSyncClientOptions.listen;
+    const names = [...this.#defs.keys()];
+    if (Array.isArray(listen)) {
+      for (const c of listen) if (!this.#defs.has(c)) throw new UnknownChannelError(c);
+    }
+    this.#listen = listen === true ? names : listen === false ? [] : [...(listen as readonly string[])];
+    if (options.transport && options.redis !== undefined) {
+      throw new TypeError('Give SyncClient either `redis` or `transport`, not both');
+    }
+    this.#transport =
+      options.transport ??
+      (options.redis !== undefined ? new RedisTransport({ redis: options.redis }) : new MemoryTransport());
+    this.#transport.on('message', (channel, raw) => this.#onMessage(channel, raw));
+    this.#transport.on('error', (err) => {
+      this.#logger.warn({ err, transport: this.#transport.name }, `Sync transport error: ${err.message}`);
+      this.emit('error', err);
+    });
+    this.#transport.on('down', (error) => {
+      this.#logger.warn({ err: error, transport: this.#transport.name }, 'Sync transport disconnected');
+      this.emit('disconnected', { transport: this.#transport.name, error });
+    });
+    this.#transport.on('up', ({ downtimeMs }) => {
+      this.#logger.info({ transport: this.#transport.name, downtimeMs }, 'Sync transport reconnected, resync');
+      this.emit('resync', { transport: this.#transport.name, downtimeMs });
+    });
+  }
+
+  /** The transport this client publishes and listens on. */
+  get transport(): Transport {
+    return this.#transport;
+  }
+
+  /** Every channel this client knows (built-in and your own) with its definition. */
+  get channels(): Readonly<Record<ChannelName<BuiltinChannels & M>, ChannelDefinition>> {
+    return this.#channels as Readonly<Record<ChannelName<BuiltinChannels & M>, ChannelDefinition>>;
+  }
+
+  /** The key/channel prefix of this client. */
+  get keyPrefix(): string {
+    return this.#prefix;
+  }
+
+  /** Whether `connect()` has finished and `close()` has not been called. */
+  get connected(): boolean {
+    return this.#state === 'connected';
+  }
+
+  /**
+   * Connects the transport and subscribes to the `listen` channels. Resolves only when the
+   * subscriptions are live, so an event published after it resolves is received.
+   */
+  async connect(): Promise<void> {
+    if (this.#state === 'closed') throw new ClosedError();
+    if (this.#state !== 'idle') return;
+    this.#state = 'connecting';
+    try {
+      await this.#transport.connect();
+      if (this.#listen.length > 0) await this.#transport.subscribe(this.#listen.map((c) => this.#prefix + c));
+    } catch (err) {
+      this.#state = 'idle';
+      throw err;
+    }
+    this.#state = 'connected';
+    const label = this.#transport.name.includes('redis') ? 'Redis' : `${this.#transport.name}`;
+    this.#logger.info({ transport: this.#transport.name, channels: this.#listen }, `${label} Pub/Sub initialized`);
+    this.emit('ready');
+  }
+
+  /**
+   * Adds a typed handler for a channel and returns a function that removes it. A handler that
+   * throws or rejects is counted in `stats().handlerErrors` and logged; the others still run.
+   *
+   * @example
+   * ```ts
+   * const off = sync.subscribe('permission:revoked', ({ guildId, userId, reason }) => kick(userId, guildId, reason));
+   * ```
+   */
+  subscribe<C extends ChannelName<BuiltinChannels & M>>(channel: C, handler: Handler<C, BuiltinChannels & M>): () => void {
+    if (!this.#defs.has(channel)) throw new UnknownChannelError(channel);
+    let set = this.#handlers.get(channel);
+    if (!set) {
+      set = new Set();
+      this.#handlers.set(channel, set);
+    }
+    const h = handler as AnyHandler;
+    set.add(h);
+    return () => {
+      set.delete(h);
+    };
+  }
+
+  /**
+   * Validates and publishes an event. `timestamp` defaults to now and an `eventId` is added; the
+   * sent payload is returned. Rejects with `InvalidPayloadError` on a bad payload and
+   * `PublishFailedError` when the transport cannot take it.
+   *
+   * @example
+   * ```ts
+   * await sync.publish('module:toggle', { guildId: '123', module: 'welcome', enabled: true, version: 8 });
+   * ```
+   */
+  publish<C extends ChannelName<BuiltinChannels & M>>(
+    channel: C,
+    data: PublishInput<C, BuiltinChannels & M>,
+  ): Promise<PayloadOf<C, BuiltinChannels & M>> {
+    return this.#send(channel, data) as Promise<PayloadOf<C, BuiltinChannels & M>>;
+  }
+
+  async #send(channel: string, data: unknown): Promise<unknown> {
+    if (this.#state === 'closed') throw new ClosedError();
+    if (this.#state !== 'connected') throw new NotConnectedError();
+    const def = this.#defs.get(channel);
+    if (!def) throw new UnknownChannelError(channel);
+    const parsed = def.schema.safeParse(data);
+    if (!parsed.success) {
+      const issues = formatIssues(parsed.error);
+      throw new InvalidPayloadError(`Invalid payload for "${channel}": ${issues.join('; ')}`, issues);
+    }
+    const value = parsed.data as Record<string, unknown> & { guildId?: string };
+    // eventId first on the wire: FailoverTransport reads it without parsing the whole message.
+    const payload = { eventId: value['eventId'] ?? randomUUID(), ...value, origin: value['origin'] ?? this.#origin };
+    const wire = JSON.stringify(payload);
+    if (wire.length * 3 > this.#maxBytes && Buffer.byteLength(wire) > this.#maxBytes) {
+      throw new InvalidPayloadError(`Payload for "${channel}" is over ${this.#maxBytes} bytes`);
+    }
+    try {
+      await this.#transport.publish(this.#prefix + channel, wire);
+    } catch (err) {
+      throw err instanceof PublishFailedError ? err : new PublishFailedError(channel, { cause: err });
+    }
+    this.#stats.published++;
+    if (this.#debug) {
+      this.#logger.debug({ channel, guildId: payload.guildId }, `Published ${channel} for guild ${payload.guildId}`);
+    }
+    return payload;
+  }
+
+  /**
+   * The note's `publishConfigUpdate`: a guild's settings changed.
+   *
+   * @example
+   * ```ts
+   * await sync.publishConfigUpdate('123', { prefix: '!' }, 7);
+   * ```
+   */
+  publishConfigUpdate(
+    guildId: string,
+    settings: Record<string, unknown>,
+    version?: number,
+  ): Promise<PayloadOf<'config:update'>> {
+    return this.#builtin('config:update', version === undefined ? { guildId, settings } : { guildId, settings, version });
+  }
+
+  /**
+   * The note's `publishModuleToggle`: a module was enabled or disabled (optionally with its config).
+   *
+   * @example
+   * ```ts
+   * await sync.publishModuleToggle('123', 'moderation', false, 8);
+   * ```
+   */
+  publishModuleToggle(
+    guildId: string,
+    module: string,
+    enabled: boolean,
+    version?: number,
+    config?: Record<string, unknown>,
+  ): Promise<PayloadOf<'module:toggle'>> {
+    return this.#builtin('module:toggle', {
+      guildId,
+      module,
+      enabled,
+      ...(version === undefined ? {} : { version }),
+      ...(config === undefined ? {} : { config }),
+    });
+  }
+
+  /**
+   * The note's `guild:reload`: every consumer reloads the guild from the database.
+   *
+   * @example
+   * ```ts
+   * await sync.publishGuildReload('123', 'manual sync');
+   * ```
+   */
+  publishGuildReload(guildId: string, reason?: string): Promise<PayloadOf<'guild:reload'>> {
+    return this.#builtin('guild:reload', reason === undefined ? { guildId } : { guildId, reason });
+  }
+
+  /**
+   * The note's `publishPermissionRevoked`: a user lost admin rights on a guild.
+   *
+   * @example
+   * ```ts
+   * await sync.publishPermissionRevoked('123', '456', 'Administrator role removed');
+   * ```
+   */
+  publishPermissionRevoked(guildId: string, userId: string, reason: string): Promise<PayloadOf<'permission:revoked'>> {
+    return this.#builtin('permission:revoked', { guildId, userId, reason });
+  }
+
+  /**
+   * The note's `publishCommandExecuted`: a command ran (for the live audit log).
+   *
+   * @example
+   * ```ts
+   * await sync.publishCommandExecuted('123', 'ban', '456', 'success', 'theo7791l');
+   * ```
+   */
+  publishCommandExecuted(
+    guildId: string,
+    command: string,
+    executorId: string,
+    result: 'success' | 'error' | 'denied',
+    executor?: string,
+  ): Promise<PayloadOf<'command:executed'>> {
+    return this.#builtin('command:executed', {
+      guildId,
+      command,
+      executorId,
+      result,
+      ...(executor === undefined ? {} : { executor }),
+    });
+  }
+
+  #builtin<C extends ChannelName>(channel: C, data: PublishInput<C>): Promise<PayloadOf<C>> {
+    return this.#send(channel, data) as Promise<PayloadOf<C>>;
+  }
+
+  /**
+   * Counters since creation.
+   *
+   * @example
+   * ```ts
+   * console.log(sync.stats()); // { connected: true, transport: 'redis', published: 3, ... }
+   * ```
+   */
+  stats(): SyncClientStats {
+    return { connected: this.connected, transport: this.#transport.name, ...this.#stats };
+  }
+
+  /** Unsubscribes, closes the transport and drops every handler. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#handlers.clear();
+    await this.#transport.close();
+    this.removeAllListeners();
+  }
+
+  #onMessage(wireChannel: string, raw: string): void {
+    if (this.#state === 'closed') return;
+    const channel = wireChannel.startsWith(this.#prefix) ? wireChannel.slice(this.#prefix.length) : undefined;
+    const def = channel === undefined ? undefined : this.#defs.get(channel);
+    if (channel === undefined || !def) {
+      this.#invalid(wireChannel, 'unknown channel', raw);
+      return;
+    }
+    const result = decodePayload(def.schema, raw, this.#maxBytes);
+    if (!result.ok) {
+      this.#invalid(channel, result.reason, raw);
+      return;
+    }
+    this.#stats.received++;
+    const handlers = this.#handlers.get(channel);
+    if (!handlers || handlers.size === 0) return;
+    const info: DeliveryInfo = { channel };
+    for (const handler of handlers) {
+      try {
+        const out = handler(result.value, info);
+        if (out && typeof (out as Promise<void>).then === 'function') {
+          (out as Promise<void>).then(undefined, (err: unknown) => this.#handlerError(channel, err));
+        }
+      } catch (err) {
+        this.#handlerError(channel, err);
+      }
+    }
+  }
+
+  #handlerError(channel: string, err: unknown): void {
+    this.#stats.handlerErrors++;
+    const error = toError(err);
+    this.#logger.error({ err: error, channel }, `Handler for ${channel} failed: ${error.message}`);
+    this.emit('error', error);
+  }
+
+  #invalid(channel: string, reason: string, raw: unknown): void {
+    this.#stats.invalid++;
+    const sample = typeof raw === 'string' ? raw.slice(0, 200) : String(raw).slice(0, 200);
+    this.emit('invalid', { channel, reason, sample });
+    // One bad publisher must not flood the logs: at most one warning per second.
+    const now = Date.now();
+    if (now - this.#lastInvalidLog >= 1000) {
+      this.#logger.warn(
+        { channel, reason, suppressed: this.#suppressedInvalid },
+        `Dropped invalid message on ${channel}: ${reason}`,
+      );
+      this.#lastInvalidLog = now;
+      this.#suppressedInvalid = 0;
+    } else {
+      this.#suppressedInvalid++;
+    }
+  }
+}

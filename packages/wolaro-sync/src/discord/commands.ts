@@ -1,0 +1,123 @@
+import type { SyncClient } from '../client/sync_client.js';
+import type { ChannelMap } from '../channels/define.js';
+import { type Logger, silentLogger } from '../logger.js';
+
+/**
+ * Throw it from a command to report it as `denied` (missing permission, module disabled...)
+ * rather than `error`. Its message is what the user may be told.
+ *
+ * @example
+ * ```ts
+ * if (!interaction.memberPermissions?.has('BanMembers')) throw new CommandDeniedError('You cannot ban members');
+ * ```
+ */
+export class CommandDeniedError extends Error {
+  override get name(): string {
+    return 'CommandDeniedError';
+  }
+}
+
+/**
+ * Who ran what, where: the fields of a `command:executed` event.
+ *
+ * @example
+ * ```ts
+ * const ctx: CommandInfo = { guildId: '123', command: 'ping', executorId: '456', executor: 'theo7791l' };
+ * ```
+ */
+export interface CommandInfo {
+  guildId: string;
+  command: string;
+  executorId: string;
+  executor?: string;
+}
+
+/** A discord.js chat-input interaction, by shape (so this module never loads discord.js). */
+interface InteractionLike {
+  guildId: string | null;
+  commandName: string;
+  user: { id: string; username: string };
+}
+
+function isInteractionLike(value: unknown): value is InteractionLike {
+  const v = value as InteractionLike | null;
+  return typeof v === 'object' && v !== null && typeof v.commandName === 'string' && typeof v.user?.id === 'string';
+}
+
+/**
+ * Options of {@link withCommandEvents}.
+ *
+ * @example
+ * ```ts
+ * withCommandEvents(sync, run, { describe: (message) => ({ guildId: message.guildId, command: 'ping', executorId: message.author.id }) });
+ * ```
+ */
+export interface CommandEventsOptions<A extends unknown[]> {
+  /**
+   * Reads the event fields from the command's arguments.
+   * @defaultValue reads a discord.js interaction passed first (`guildId`, `commandName`, `user`)
+   */
+  describe?: (...args: A) => CommandInfo | undefined;
+  /** Called with what was published (for audit logs), after the publish. */
+  onExecuted?: (info: CommandInfo & { result: 'success' | 'error' | 'denied' }) => Promise<void> | void;
+  /** @defaultValue silent */
+  logger?: Logger;
+}
+
+/**
+ * Wraps a command so every run publishes `command:executed` (the panel's live log): `success`
+ * when it resolves, `denied` when it throws {@link CommandDeniedError}, `error` when it throws
+ * anything else. The command's own result or error is passed through unchanged; a failed
+ * publish is logged and never breaks the command. Commands outside a guild publish nothing.
+ *
+ * @example
+ * ```ts
+ * import { withCommandEvents } from '@wolaro/sync/discord';
+ *
+ * const ping = withCommandEvents(sync, async (interaction: ChatInputCommandInteraction) => {
+ *   await interaction.reply('Pong!');
+ * });
+ * client.on('interactionCreate', (i) => { if (i.isChatInputCommand() && i.commandName === 'ping') void ping(i); });
+ * ```
+ */
+export function withCommandEvents<A extends unknown[], R, M extends ChannelMap = Record<never, never>>(
+  sync: SyncClient<M>,
+  execute: (...args: A) => Promise<R> | R,
+  options: CommandEventsOptions<A> = {},
+): (...args: A) => Promise<R> {
+  const logger = options.logger ?? silentLogger;
+  const describe =
+    options.describe ??
+    ((...args: A): CommandInfo | undefined => {
+      const first = args[0];
+      if (!isInteractionLike(first) || first.guildId === null) return undefined;
+      return {
+        guildId: first.guildId,
+        command: first.commandName,
+        executorId: first.user.id,
+        executor: first.user.username,
+      };
+    });
+
+  const report = async (info: CommandInfo | undefined, result: 'success' | 'error' | 'denied'): Promise<void> => {
+    if (!info) return;
+    try {
+      await sync.publishCommandExecuted(info.guildId, info.command, info.executorId, result, info.executor);
+      await options.onExecuted?.({ ...info, result });
+    } catch (err) {
+      logger.warn({ err, command: info.command, guildId: info.guildId }, `Could not report command ${info.command}`);
+    }
+  };
+
+  return async (...args: A): Promise<R> => {
+    const info = describe(...args);
+    try {
+      const value = await execute(...args);
+      await report(info, 'success');
+      return value;
+    } catch (err) {
+      await report(info, err instanceof CommandDeniedError ? 'denied' : 'error');
+      throw err;
+    }
+  };
+}

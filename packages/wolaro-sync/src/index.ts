@@ -1,0 +1,13 @@
+export * from './channels/builtin.js';
+export * from './channels/codec.js';
+export * from './channels/define.js';
+export type * from './channels/types.js';
+export * from './client/options.js';
+export * from './client/sync_client.js';
+export * from './errors.js';
+export * from './keys/cache_keys.js';
+export * from './logger.js';
+export * from './transports/failover.js';
+export * from './transports/memory.js';
+export * from './transports/redis.js';
+export * from './transports/transport.js';

@@ -1,0 +1,1 @@
+export { NOTIFY_CHUNK_BYTES, PgNotifyTransport, type PgNotifyTransportOptions, splitForNotify } from './notify_transport.js';

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { ClosedError } from '../errors.js';
+import { BaseTransport, toError } from '../transports/transport.js';
+
+/**
+ * Options of {@link PgNotifyTransport}. Give a `pool` (stays yours) or a `connectionString`.
+ *
+ * @example
+ * ```ts
+ * new PgNotifyTransport({ pool });
+ * new PgNotifyTransport({ connectionString: process.env.DATABASE_URL });
+ * ```
+ */
+export interface PgNotifyTransportOptions {
+  /** A pool to publish through; the LISTEN connection uses the same settings. */
+  pool?: pg.Pool;
+  /** Used when no pool is given; the transport then creates and closes its own pool. */
+  connectionString?: string;
+  /**
+   * Delay before reconnecting the LISTEN connection after it is lost (doubles up to 5 s).
+   * @defaultValue 100
+   */
+  reconnectDelayMs?: number;
+}
+
+/**
+ * Postgres NOTIFY carries at most 8000 bytes; larger messages go out as chunks of this many
+ * bytes at most, all in one statement, so they commit (and arrive) together.
+ */
+export const NOTIFY_CHUNK_BYTES = 7800;
+const CHUNK_MARK = '~wsc1:';
+// 2600 UTF-16 code units are at most 7800 UTF-8 bytes.
+const CHUNK_CHARS = Math.floor(NOTIFY_CHUNK_BYTES / 3);
+const CHUNK_TIMEOUT_MS = 10_000;
+
+/**
+ * Splits a message into NOTIFY-sized chunks (`~wsc1:{id}:{i}:{n}:{data}`), or returns it as is when it
+ * fits. Exported for tests and for other languages' publishers.
+ *
+ * @example
+ * ```ts
+ * splitForNotify('{"guildId":"1"}'); // ['{"guildId":"1"}']
+ * ```
+ */
+export function splitForNotify(message: string): string[] {
+  if (message.length <= CHUNK_CHARS || Buffer.byteLength(message) <= NOTIFY_CHUNK_BYTES) return [message];
+  const bounds = [0];
+  for (let at = 0; at < message.length; ) {
+    let next = Math.min(at + CHUNK_CHARS, message.length);
+    // Never split a surrogate pair between two chunks.
+    if (next < message.length && isHighSurrogate(message.charCodeAt(next - 1))) next -= 1;
+    bounds.push(next);
+    at = next;
+  }
+  const id = randomUUID();
+  const count = bounds.length - 1;
+  const chunks: string[] = [];
+  for (let i = 0; i < count; i++) {
+    chunks.push(`${CHUNK_MARK}${id}:${i}:${count}:${message.slice(bounds[i], bounds[i + 1])}`);
+  }
+  return chunks;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+interface PendingChunks {
+  parts: (string | undefined)[];
+  received: number;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Postgres LISTEN/NOTIFY transport: real-time sync with no Redis, and the second leg of a
+ * `FailoverTransport` so panels keep updating while Redis is down. Messages over the 8000-byte
+ * NOTIFY limit are split and reassembled. Needs a real Postgres (embedded PGlite does not deliver
+ * NOTIFY across connections).
+ *
+ * A plain `NOTIFY "config:update", '{"guildId":"123","settings":{}}'` from psql is received too.
+ *
+ * @example
+ * ```ts
+ * import { SyncClient } from '@wolaro/sync';
+ * import { PgNotifyTransport } from '@wolaro/sync/pg';
+ *
+ * const sync = new SyncClient({ transport: new PgNotifyTransport({ pool }) });
+ * await sync.connect();
+ * ```
+ */
+export class PgNotifyTransport extends BaseTransport {
+  readonly name = 'pg';
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #baseDelay: number;
+  readonly #pending = new Map<string, PendingChunks>();
+  #listener: pg.Client | undefined;
+  #listenerReady = false;
+  #closed = false;
+  #started = false;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #attempt = 0;
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(options: PgNotifyTransportOptions) {
+    super();
+    if (options.pool) {
+      this.#pool = options.pool;
+      this.#ownsPool = false;
+    } else if (options.connectionString) {
+      this.#pool = new pg.Pool({ connectionString: options.connectionString, max: 4 });
+      this.#pool.on('error', (err) => this.emit('error', err));
+      this.#ownsPool = true;
+    } else {
+      throw new TypeError('PgNotifyTransport needs a `pool` or a `connectionString`');
+    }
+    this.#baseDelay = options.reconnectDelayMs ?? 100;
+  }
+
+  get healthy(): boolean {
+    return !this.#closed && this.#listenerReady && !this.isDown;
+  }
+
+  async connect(): Promise<void> {
+    if (this.#closed) throw new ClosedError('transport');
+    this.#started = true;
+    try {
+      await this.#openListener();
+    } catch (err) {
+      this.markDown(toError(err));
+      this.#scheduleReconnect();
+      throw err;
+    }
+  }
+
+  async subscribe(channels: readonly string[]): Promise<void> {
+    const fresh = channels.filter((c) => !this.channels.has(c));
+    for (const c of fresh) this.channels.add(c);
+    const client = this.#listener;
+    if (fresh.length > 0 && client && this.#listenerReady) {
+      await client.query(fresh.map((c) => `LISTEN ${client.escapeIdentifier(c)}`).join('; '));
+    }
+  }
+
+  async unsubscribe(channels: readonly string[]): Promise<void> {
+    const gone = channels.filter((c) => this.channels.delete(c));
+    const client = this.#listener;
+    if (gone.length > 0 && client && this.#listenerReady) {
+      await client.query(gone.map((c) => `UNLISTEN ${client.escapeIdentifier(c)}`).join('; '));
+    }
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    if (this.#closed) throw new ClosedError('transport');
+    const chunks = splitForNotify(message);
+    // Pooled connections commit in any order; chaining keeps one publisher's events in order.
+    const sent = this.#tail.then(() =>
+      chunks.length === 1
+        ? this.#pool.query('SELECT pg_notify($1, $2)', [channel, message])
+        : // One statement: every chunk is sent at commit, together.
+          this.#pool.query('SELECT pg_notify($1, c) FROM unnest($2::text[]) AS c', [channel, chunks]),
+    );
+    this.#tail = sent.catch(() => {});
+    await sent;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#reconnectTimer);
+    for (const p of this.#pending.values()) clearTimeout(p.timer);
+    this.#pending.clear();
+    const listener = this.#listener;
+    this.#listener = undefined;
+    this.#listenerReady = false;
+    if (listener) await listener.end().catch(() => {});
+    if (this.#ownsPool) await this.#pool.end().catch(() => {});
+    this.removeAllListeners();
+  }
+
+  async #openListener(): Promise<void> {
+    const client = new pg.Client({ ...this.#clientConfig(), keepAlive: true });
+    client.on('notification', (n) => {
+      if (n.payload !== undefined) this.#onNotification(n.channel, n.payload);
+    });
+    client.on('error', (err) => this.#lost(client, err));
+    client.on('end', () => this.#lost(client, new Error('Postgres LISTEN connection ended')));
+    this.#listener = client;
+    await client.connect();
+    if (this.channels.size > 0) {
+      await client.query([...this.channels].map((c) => `LISTEN ${client.escapeIdentifier(c)}`).join('; '));
+    }
+    if (this.#closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.#listenerReady = true;
+    this.#attempt = 0;
+    this.markUp();
+  }
+
+  #clientConfig(): pg.ClientConfig {
+    // pg.Pool keeps the options it was built with; the LISTEN connection uses the same ones.
+    const { max: _max, idleTimeoutMillis: _idle, ...config } = (this.#pool as unknown as { options: pg.PoolConfig })
+      .options;
+    return config;
+  }
+
+  #lost(client: pg.Client, err: Error): void {
+    if (this.#closed || this.#listener !== client) return;
+    this.#listener = undefined;
+    this.#listenerReady = false;
+    client.end().catch(() => {});
+    if (this.#started) {
+      this.markDown(err);
+      this.#scheduleReconnect();
+    }
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#reconnectTimer) return;
+    const delay = Math.min(this.#baseDelay * 2 ** this.#attempt++, 5000);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      this.#openListener().catch((err: unknown) => {
+        if (this.#listener) {
+          const failed = this.#listener;
+          this.#listener = undefined;
+          failed.end().catch(() => {});
+        }
+        this.emit('error', toError(err));
+        this.#scheduleReconnect();
+      });
+    }, delay);
+    this.#reconnectTimer.unref();
+  }
+
+  #onNotification(channel: string, payload: string): void {
+    if (!payload.startsWith(CHUNK_MARK)) {
+      this.emit('message', channel, payload);
+      return;
+    }
+    const header = /^~wsc1:([0-9a-f-]{36}):(\d{1,6}):(\d{1,6}):/.exec(payload);
+    const count = Number(header?.[3]);
+    const index = Number(header?.[2]);
+    if (!header || !(count > 0 && count <= 10_000 && index < count)) {
+      this.emit('message', channel, payload); // the client will refuse it as invalid and count it
+      return;
+    }
+    const key = `${channel}\u0000${header[1]}`;
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      const timer = setTimeout(() => this.#pending.delete(key), CHUNK_TIMEOUT_MS);
+      timer.unref();
+      pending = { parts: new Array<string | undefined>(count), received: 0, timer };
+      this.#pending.set(key, pending);
+    }
+    if (pending.parts.length !== count || pending.parts[index] !== undefined) return;
+    pending.parts[index] = payload.slice(header[0].length);
+    pending.received++;
+    if (pending.received === count) {
+      clearTimeout(pending.timer);
+      this.#pending.delete(key);
+      this.emit('message', channel, pending.parts.join(''));
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { LRUCache } from 'lru-cache';
+import { PublishFailedError } from '../errors.js';
+import { BaseTransport, type Transport, toError } from './transport.js';
+
+/**
+ * Options of {@link FailoverTransport}.
+ *
+ * @example
+ * ```ts
+ * new FailoverTransport([redis, pg], { dedupeMax: 50_000 });
+ * ```
+ */
+export interface FailoverTransportOptions {
+  /**
+   * How many recent event ids are remembered to drop the copy that arrives on a second transport.
+   * @defaultValue 20000
+   */
+  dedupeMax?: number;
+  /**
+   * How long an event id is remembered, in ms.
+   * @defaultValue 60000
+   */
+  dedupeTtlMs?: number;
+}
+
+const EVENT_ID_AT_START = /^\{"eventId":"([^"\\]{1,64})"/;
+
+/**
+ * Extracts the `eventId` of a raw message without a full parse (the client writes it first).
+ *
+ * @example
+ * ```ts
+ * eventIdOf('{"eventId":"abc","guildId":"1"}'); // 'abc'
+ * ```
+ */
+export function eventIdOf(raw: string): string | undefined {
+  const m = EVENT_ID_AT_START.exec(raw);
+  if (m) return m[1];
+  if (!raw.includes('"eventId"')) return undefined;
+  // Published by someone else with eventId elsewhere: only a top-level field counts.
+  try {
+    const id = (JSON.parse(raw) as { eventId?: unknown } | null)?.eventId;
+    return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Keeps real-time sync alive through an outage: publishes on the first healthy transport (in the
+ * order given), listens on all of them, and drops the copy of an event that arrives twice (by
+ * `eventId`). With `[redis, pg]`, panels keep updating through Postgres LISTEN/NOTIFY while Redis
+ * is down. It is down only when every member is down.
+ *
+ * @example
+ * ```ts
+ * import { FailoverTransport, RedisTransport, SyncClient } from '@wolaro/sync';
+ * import { PgNotifyTransport } from '@wolaro/sync/pg';
+ *
+ * const sync = new SyncClient({
+ *   transport: new FailoverTransport([
+ *     new RedisTransport({ redis: process.env.REDIS_URL }),
+ *     new PgNotifyTransport({ connectionString: process.env.DATABASE_URL }),
+ *   ]),
+ * });
+ * ```
+ */
+export class FailoverTransport extends BaseTransport {
+  readonly name: string;
+  readonly #members: readonly Transport[];
+  readonly #seen: LRUCache<string, true>;
+
+  constructor(members: readonly Transport[], options: FailoverTransportOptions = {}) {
+    super();
+    if (members.length === 0) throw new TypeError('FailoverTransport needs at least one transport');
+    this.#members = members;
+    this.name = `failover(${members.map((m) => m.name).join(',')})`;
+    this.#seen = new LRUCache({ max: options.dedupeMax ?? 20_000, ttl: options.dedupeTtlMs ?? 60_000 });
+    for (const member of members) {
+      member.on('message', (channel, raw) => {
+        const id = eventIdOf(raw);
+        if (id !== undefined) {
+          const key = `${channel}\u0000${id}`;
+          if (this.#seen.has(key)) return;
+          this.#seen.set(key, true);
+        }
+        this.emit('message', channel, raw);
+      });
+      member.on('error', (err) => this.emit('error', err));
+      member.on('down', (err) => {
+        this.emit('error', new Error(`${member.name} transport down: ${err.message}`, { cause: err }));
+        if (!this.healthy) this.markDown(err);
+      });
+      // Any member coming back may have missed messages the others did not carry: resync.
+      member.on('up', (info) => {
+        if (this.isDown) this.markUp();
+        else this.emit('up', info);
+      });
+    }
+  }
+
+  /** The member transports, in publish preference order. */
+  get members(): readonly Transport[] {
+    return this.#members;
+  }
+
+  get healthy(): boolean {
+    return this.#members.some((m) => m.healthy);
+  }
+
+  async connect(): Promise<void> {
+    const results = await Promise.allSettled(this.#members.map((m) => m.connect()));
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failures.length === results.length) {
+      throw new AggregateError(
+        failures.map((f) => toError(f.reason)),
+        'Every failover transport failed to connect',
+      );
+    }
+    for (const failure of failures) this.emit('error', toError(failure.reason));
+  }
+
+  async subscribe(channels: readonly string[]): Promise<void> {
+    for (const c of channels) this.channels.add(c);
+    const results = await Promise.allSettled(this.#members.map((m) => m.subscribe(channels)));
+    if (results.every((r) => r.status === 'rejected')) throw toError(results[0]?.reason);
+  }
+
+  async unsubscribe(channels: readonly string[]): Promise<void> {
+    for (const c of channels) this.channels.delete(c);
+    await Promise.allSettled(this.#members.map((m) => m.unsubscribe(channels)));
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    let lastError: unknown;
+    // Healthy members first, in order; then the others as a last resort.
+    const ordered = [...this.#members.filter((m) => m.healthy), ...this.#members.filter((m) => !m.healthy)];
+    for (const member of ordered) {
+      try {
+        await member.publish(channel, message);
+        return;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw new PublishFailedError(channel, { cause: lastError });
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#members.map((m) => m.close()));
+    this.removeAllListeners();
+  }
+}

@@ -1,0 +1,262 @@
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { ClosedError } from '../errors.js';
+import { BaseTransport, toError } from './transport.js';
+
+/**
+ * Anything `@wolaro/sync` accepts as "a Redis": a URL, ioredis options, or an existing ioredis
+ * `Redis` or `Cluster` (which stays yours: the SDK never closes a client it did not create).
+ *
+ * @example
+ * ```ts
+ * const a: RedisInput = 'redis://127.0.0.1:6379';
+ * const b: RedisInput = { host: '127.0.0.1', port: 6379, password: process.env.REDIS_PASSWORD };
+ * const c: RedisInput = new Redis();
+ * ```
+ */
+export type RedisInput = string | RedisOptions | Redis | Cluster;
+
+/**
+ * Options of {@link RedisTransport}.
+ *
+ * @example
+ * ```ts
+ * new RedisTransport({ redis: process.env.REDIS_URL, commandTimeoutMs: 500 });
+ * ```
+ */
+export interface RedisTransportOptions {
+  /** The Redis to use. A client you pass stays yours; the subscriber is its `.duplicate()`. */
+  redis: RedisInput;
+  /**
+   * Per-command timeout of the connections the transport creates, so a hung Redis fails fast.
+   * @defaultValue 1000
+   */
+  commandTimeoutMs?: number;
+  /**
+   * How often the subscriber connection is pinged to notice a Redis that hangs without closing
+   * the socket (0 disables).
+   * @defaultValue 5000
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * How long `connect()` waits for Redis before rejecting (it keeps retrying in the background).
+   * @defaultValue 10000
+   */
+  connectTimeoutMs?: number;
+}
+
+/** Defaults of {@link RedisTransportOptions}. */
+export const DefaultRedisTransportOptions = {
+  commandTimeoutMs: 1000,
+  heartbeatIntervalMs: 5000,
+  connectTimeoutMs: 10_000,
+} as const satisfies Required<Omit<RedisTransportOptions, 'redis'>>;
+
+/**
+ * Tells an ioredis client (`Redis` or `Cluster`) from URL/options, by shape, so two copies of
+ * ioredis in one app still work.
+ *
+ * @example
+ * ```ts
+ * isRedisClient(new Redis()); // true
+ * isRedisClient('redis://localhost'); // false
+ * ```
+ */
+export function isRedisClient(value: unknown): value is Redis | Cluster {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Redis).duplicate === 'function' &&
+    typeof (value as Redis).publish === 'function'
+  );
+}
+
+/**
+ * Creates an ioredis client from a URL or options, tuned to fail fast: no offline queue (a call
+ * while Redis is down rejects at once instead of waiting), one retry per request and a
+ * per-command timeout. Shared by the transport and the cache.
+ *
+ * @example
+ * ```ts
+ * const redis = createRedisClient('redis://127.0.0.1:6379', 250);
+ * await redis.connect();
+ * ```
+ */
+export function createRedisClient(input: string | RedisOptions, commandTimeoutMs: number): Redis {
+  const tuned: RedisOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 5000,
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 1000),
+  };
+  return typeof input === 'string' ? new Redis(input, tuned) : new Redis({ ...tuned, ...input });
+}
+
+/**
+ * Resolves when an ioredis client is ready, starting it if it is lazy; rejects after `timeoutMs`.
+ * The client keeps reconnecting in the background either way.
+ *
+ * @example
+ * ```ts
+ * await waitForReady(redis, 5000);
+ * ```
+ */
+export function waitForReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: Error): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('end', onEnd);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onReady = (): void => done();
+    const onEnd = (): void => done(new Error('Redis connection ended before it was ready'));
+    const timer = setTimeout(() => done(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs);
+    client.on('ready', onReady);
+    client.on('end', onEnd);
+    if (client.status === 'wait') client.connect().catch(() => {});
+  });
+}
+
+/**
+ * Redis pub/sub transport: one connection publishes, a duplicate subscribes. After a reconnect it
+ * subscribes again and emits `up` (the client turns that into `'resync'`); a heartbeat notices a
+ * Redis that hangs without closing the socket.
+ *
+ * @example
+ * ```ts
+ * const sync = new SyncClient({ transport: new RedisTransport({ redis: process.env.REDIS_URL }) });
+ * // same as: new SyncClient({ redis: process.env.REDIS_URL })
+ * ```
+ */
+export class RedisTransport extends BaseTransport {
+  readonly name = 'redis';
+  readonly #pub: Redis | Cluster;
+  readonly #sub: Redis | Cluster;
+  readonly #ownsPub: boolean;
+  readonly #options: Required<Omit<RedisTransportOptions, 'redis'>>;
+  #started = false;
+  #closed = false;
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(options: RedisTransportOptions) {
+    super();
+    this.#options = {
+      commandTimeoutMs: options.commandTimeoutMs ?? DefaultRedisTransportOptions.commandTimeoutMs,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? DefaultRedisTransportOptions.heartbeatIntervalMs,
+      connectTimeoutMs: options.connectTimeoutMs ?? DefaultRedisTransportOptions.connectTimeoutMs,
+    };
+    if (isRedisClient(options.redis)) {
+      this.#pub = options.redis;
+      this.#ownsPub = false;
+    } else {
+      this.#pub = createRedisClient(options.redis, this.#options.commandTimeoutMs);
+      this.#ownsPub = true;
+    }
+    const subOverrides = { lazyConnect: true, autoResubscribe: false, enableOfflineQueue: true } as const;
+    this.#sub = this.#pub.isCluster
+      ? (this.#pub as Cluster).duplicate([], { lazyConnect: true, redisOptions: subOverrides })
+      : (this.#pub as Redis).duplicate(subOverrides);
+
+    this.#sub.on('message', (channel: string, message: string) => this.emit('message', channel, message));
+    this.#sub.on('ready', () => {
+      if (this.#started && !this.#closed) void this.#resubscribe();
+    });
+    this.#sub.on('close', () => {
+      if (this.#started && !this.#closed) this.markDown(new Error('Redis subscriber connection closed'));
+    });
+    // Reconnect attempts fail noisily while Redis is down; report only what happens while "up".
+    const onError = (err: Error): void => {
+      if (!this.isDown && !this.#closed) this.emit('error', err);
+    };
+    this.#sub.on('error', onError);
+    if (this.#ownsPub) this.#pub.on('error', onError);
+  }
+
+  get healthy(): boolean {
+    return !this.#closed && !this.isDown && this.#pub.status === 'ready' && this.#sub.status === 'ready';
+  }
+
+  async connect(): Promise<void> {
+    if (this.#closed) throw new ClosedError('transport');
+    this.#started = true;
+    try {
+      await Promise.all([
+        waitForReady(this.#pub, this.#options.connectTimeoutMs),
+        waitForReady(this.#sub, this.#options.connectTimeoutMs),
+      ]);
+      if (this.channels.size > 0) await this.#sub.subscribe(...this.channels);
+    } catch (err) {
+      this.markDown(toError(err));
+      throw err;
+    }
+    this.#startHeartbeat();
+  }
+
+  async subscribe(channels: readonly string[]): Promise<void> {
+    const fresh = channels.filter((c) => !this.channels.has(c));
+    for (const c of fresh) this.channels.add(c);
+    if (fresh.length > 0 && this.#sub.status === 'ready') await this.#sub.subscribe(...fresh);
+  }
+
+  async unsubscribe(channels: readonly string[]): Promise<void> {
+    const gone = channels.filter((c) => this.channels.delete(c));
+    if (gone.length > 0 && this.#sub.status === 'ready') await this.#sub.unsubscribe(...gone);
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    if (this.#closed) throw new ClosedError('transport');
+    await this.#pub.publish(channel, message);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    this.#sub.disconnect();
+    if (this.#ownsPub) {
+      if (this.#pub.status === 'ready') await this.#pub.quit().catch(() => this.#pub.disconnect());
+      else this.#pub.disconnect();
+    }
+    this.removeAllListeners();
+  }
+
+  async #resubscribe(): Promise<void> {
+    try {
+      if (this.channels.size > 0) await this.#sub.subscribe(...this.channels);
+      this.markUp();
+    } catch (err) {
+      this.emit('error', toError(err));
+    }
+  }
+
+  #startHeartbeat(): void {
+    const every = this.#options.heartbeatIntervalMs;
+    if (every <= 0 || this.#heartbeat) return;
+    this.#heartbeat = setInterval(() => void this.#beat(), every);
+    this.#heartbeat.unref();
+  }
+
+  async #beat(): Promise<void> {
+    if (this.#closed || this.#sub.status !== 'ready') return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.#sub.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('Redis heartbeat timed out')), this.#options.commandTimeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      if (this.#closed) return;
+      this.markDown(toError(err));
+      // A hung server keeps the socket open: drop it so ioredis reconnects when Redis answers again.
+      this.#sub.disconnect(true);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FailoverTransport, PublishFailedError, RedisTransport, SyncClient } from '../src/index.js';
+import { PgNotifyTransport } from '../src/pg/index.js';
+import { databaseUrl, startRedisServer, uniquePrefix, waitFor } from '../../../test/support/index.js';
+
+type Server = Awaited<ReturnType<typeof startRedisServer>>;
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function privateRedis(): Promise<Server> {
+  const server = await startRedisServer();
+  cleanup.push(() => server.stop());
+  return server;
+}
+
+function client(transport: ConstructorParameters<typeof SyncClient>[0], ): SyncClient {
+  const c = new SyncClient(transport);
+  cleanup.push(() => c.close());
+  return c;
+}
+
+describe('Redis outage', () => {
+  it('reconnects after SIGKILL + restart, resubscribes, emits resync and receives new messages', async () => {
+    const server = await privateRedis();
+    const keyPrefix = uniquePrefix();
+    const sub = client({ transport: new RedisTransport({ redis: server.url, heartbeatIntervalMs: 200 }), keyPrefix });
+    const pub = client({ redis: server.url, keyPrefix });
+    await Promise.all([sub.connect(), pub.connect()]);
+    const got: string[] = [];
+    sub.subscribe('guild:reload', (e) => {
+      got.push(e.reason ?? '');
+    });
+    const resyncs: number[] = [];
+    const disconnects: string[] = [];
+    sub.on('resync', ({ downtimeMs }) => resyncs.push(downtimeMs));
+    sub.on('disconnected', ({ transport }) => disconnects.push(transport));
+
+    await pub.publishGuildReload('1', 'before');
+    await waitFor(() => got.length === 1);
+
+    await server.kill();
+    await waitFor(() => disconnects.length === 1, { timeoutMs: 5000 });
+    // While Redis is down a publish fails fast instead of hanging.
+    const t0 = Date.now();
+    await expect(pub.publishGuildReload('1', 'lost')).rejects.toBeInstanceOf(PublishFailedError);
+    expect(Date.now() - t0).toBeLessThan(1500);
+
+    await server.restart();
+    await waitFor(() => resyncs.length === 1, { timeoutMs: 10_000 });
+    expect(resyncs[0]).toBeGreaterThan(0);
+    await waitFor(() => pub.transport.healthy, { timeoutMs: 10_000 });
+    await pub.publishGuildReload('1', 'after');
+    await waitFor(() => got.includes('after'), { timeoutMs: 5000 });
+    expect(got).toEqual(['before', 'after']);
+    expect(sub.stats().connected).toBe(true);
+  }, 30_000);
+
+  it('notices a hung Redis (SIGSTOP) through the heartbeat and recovers on SIGCONT', async () => {
+    const server = await privateRedis();
+    const keyPrefix = uniquePrefix();
+    const sub = client({
+      transport: new RedisTransport({ redis: server.url, heartbeatIntervalMs: 100, commandTimeoutMs: 200 }),
+      keyPrefix,
+    });
+    await sub.connect();
+    const events: string[] = [];
+    sub.on('disconnected', () => events.push('disconnected'));
+    sub.on('resync', () => events.push('resync'));
+    await server.pause();
+    await waitFor(() => events.includes('disconnected'), { timeoutMs: 5000 });
+    expect(sub.transport.healthy).toBe(false);
+    await server.resume();
+    await waitFor(() => events.includes('resync'), { timeoutMs: 15_000 });
+    expect(events).toEqual(['disconnected', 'resync']);
+  }, 30_000);
+
+  it('FailoverTransport([redis, pg]) keeps delivering through Postgres while Redis is down, exactly once', async () => {
+    const server = await privateRedis();
+    const keyPrefix = uniquePrefix();
+    const make = () =>
+      new FailoverTransport([
+        new RedisTransport({ redis: server.url, heartbeatIntervalMs: 200, commandTimeoutMs: 300 }),
+        new PgNotifyTransport({ connectionString: databaseUrl() }),
+      ]);
+    const sub = client({ transport: make(), keyPrefix });
+    const pub = client({ transport: make(), keyPrefix });
+    await Promise.all([sub.connect(), pub.connect()]);
+    const got: number[] = [];
+    sub.subscribe('config:update', (e) => {
+      got.push(e.version ?? -1);
+    });
+
+    let v = 0;
+    for (; v < 5; v++) await pub.publishConfigUpdate('1', { v }, v);
+    await waitFor(() => got.length === 5);
+
+    await server.kill();
+    // Published while Redis is down (some right at the moment it dies).
+    for (; v < 25; v++) await pub.publishConfigUpdate('1', { v }, v);
+    await waitFor(() => got.length >= 25, { timeoutMs: 10_000 });
+
+    await server.restart();
+    await waitFor(() => pub.transport.healthy && (pub.transport as FailoverTransport).members[0]?.healthy === true, {
+      timeoutMs: 10_000,
+    });
+    await waitFor(() => (sub.transport as FailoverTransport).members[0]?.healthy === true, { timeoutMs: 10_000 });
+    for (; v < 30; v++) await pub.publishConfigUpdate('1', { v }, v);
+    await waitFor(() => got.length >= 30, { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 300)); // give any duplicate time to show up
+    expect([...got].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(got.length).toBe(30);
+  }, 40_000);
+});

@@ -1,0 +1,114 @@
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ClosedError,
+  defineChannels,
+  InvalidPayloadError,
+  MemoryBus,
+  MemoryTransport,
+  NotConnectedError,
+  RedisTransport,
+  snowflake,
+  SyncClient,
+  UnknownChannelError,
+} from '../src/index.js';
+import { captureLogger, redisUrl, uniquePrefix, waitFor } from '../../../test/support/index.js';
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+function track<T extends { close(): Promise<void> }>(c: T): T {
+  open.push(c);
+  return c;
+}
+
+describe('SyncClient', () => {
+  it('logs "Redis Pub/Sub initialized" on connect and "Published ..." at debug', async () => {
+    const logger = captureLogger();
+    const sync = track(new SyncClient({ redis: redisUrl(), keyPrefix: uniquePrefix(), logger }));
+    await sync.connect();
+    expect(logger.has('Redis Pub/Sub initialized')).toBe(true);
+    await sync.publishConfigUpdate('123', { prefix: '!' }, 1);
+    expect(logger.has('Published config:update for guild 123')).toBe(true);
+  });
+
+  it('refuses to publish before connect and after close', async () => {
+    const sync = new SyncClient({ transport: new MemoryTransport({ bus: new MemoryBus() }) });
+    await expect(sync.publishGuildReload('1')).rejects.toBeInstanceOf(NotConnectedError);
+    await sync.connect();
+    await sync.close();
+    await expect(sync.publishGuildReload('1')).rejects.toBeInstanceOf(ClosedError);
+    await expect(sync.connect()).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it('validates outgoing payloads and names the bad field', async () => {
+    const sync = track(new SyncClient({ transport: new MemoryTransport({ bus: new MemoryBus() }) }));
+    await sync.connect();
+    const err = await sync.publish('config:update', { guildId: 'abc', settings: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidPayloadError);
+    expect((err as InvalidPayloadError).issues[0]).toMatch(/^guildId:/);
+    await expect(sync.publish('nope' as 'guild:reload', { guildId: '1' })).rejects.toBeInstanceOf(UnknownChannelError);
+    await expect(
+      sync.publishConfigUpdate('1', { blob: 'x'.repeat(300 * 1024) }),
+    ).rejects.toBeInstanceOf(InvalidPayloadError);
+  });
+
+  it('carries custom typed channels from defineChannels', async () => {
+    const channels = defineChannels({
+      'ticket:created': { schema: z.object({ guildId: snowflake, ticketId: z.string() }) },
+    });
+    const bus = new MemoryBus();
+    const a = track(new SyncClient({ transport: new MemoryTransport({ bus }), channels }));
+    const b = track(new SyncClient({ transport: new MemoryTransport({ bus }), channels }));
+    await Promise.all([a.connect(), b.connect()]);
+    const got: string[] = [];
+    b.subscribe('ticket:created', (e) => {
+      got.push(e.ticketId);
+    });
+    await a.publish('ticket:created', { guildId: '1', ticketId: 't-1' });
+    await waitFor(() => got.length === 1);
+    expect(got).toEqual(['t-1']);
+    expect(a.channels['ticket:created']?.socketEvent).toBe('ticket:created');
+    expect(() => new SyncClient({ channels: defineChannels({ 'config:update': { schema: z.object({}) } }) })).toThrow(
+      /built in/,
+    );
+  });
+
+  it('listen: false subscribes to nothing; a list subscribes to those only', async () => {
+    const prefix = uniquePrefix();
+    const publisher = track(new SyncClient({ redis: redisUrl(), keyPrefix: prefix, listen: false }));
+    const some = track(new SyncClient({ redis: redisUrl(), keyPrefix: prefix, listen: ['guild:reload'] }));
+    await Promise.all([publisher.connect(), some.connect()]);
+    await publisher.publishConfigUpdate('1', {});
+    await publisher.publishGuildReload('1');
+    await waitFor(() => some.stats().received === 1);
+    await publisher.publishGuildReload('1');
+    await waitFor(() => some.stats().received === 2);
+    expect(publisher.stats().received).toBe(0);
+    expect(() => new SyncClient({ listen: ['nope'] })).toThrow(UnknownChannelError);
+  });
+
+  it('uses an injected ioredis client without closing it', async () => {
+    const redis = new Redis(redisUrl());
+    try {
+      const sync = new SyncClient({ redis, keyPrefix: uniquePrefix() });
+      await sync.connect();
+      await sync.publishGuildReload('1');
+      await sync.close();
+      expect(await redis.ping()).toBe('PONG');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('connect() gives up after connectTimeoutMs when Redis is unreachable', async () => {
+    const sync = new SyncClient({ transport: new RedisTransport({ redis: 'redis://127.0.0.1:1', connectTimeoutMs: 300 }) });
+    const started = Date.now();
+    await expect(sync.connect()).rejects.toThrow(/not ready/);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(sync.connected).toBe(false);
+    await sync.close();
+  });
+});
