@@ -1,0 +1,43 @@
+import type { EmulatorContext } from '../domain/context.js';
+import { channelPermissionsOf, guildPermissionsOf, highestRolePosition } from '../domain/permissions.js';
+import { Errors } from '../errors.js';
+import type { ChannelRecord, GuildRecord } from '../state/types.js';
+
+/** A guild the bot is in: 404 Unknown Guild if it doesn't exist, 403 Missing Access if the bot isn't a member. */
+export function botGuild(ctx: EmulatorContext, guildId: string): GuildRecord {
+  const guild = ctx.state.guild(guildId);
+  if (!guild) throw Errors.unknownGuild();
+  if (!ctx.state.member(guildId, ctx.state.application().id)) throw Errors.missingAccess();
+  return guild;
+}
+
+/** A channel the bot can see: 404 Unknown Channel, 403 Missing Access without VIEW_CHANNEL. */
+export function botChannel(ctx: EmulatorContext, channelId: string): ChannelRecord {
+  const channel = ctx.state.channel(channelId);
+  if (!channel) throw Errors.unknownChannel();
+  botGuild(ctx, channel.guild_id);
+  if (channelPermissionsOf(ctx.state, channelId, ctx.state.application().id) === 0n)
+    throw Errors.missingAccess();
+  return channel;
+}
+
+/** 403 Missing Permissions unless the bot has every bit in the guild. */
+export function requireGuildPermission(ctx: EmulatorContext, guildId: string, bits: bigint): void {
+  if ((guildPermissionsOf(ctx.state, guildId, ctx.state.application().id) & bits) !== bits) {
+    throw Errors.missingPermissions();
+  }
+}
+
+/** 403 Missing Permissions unless the bot has every bit in the channel. */
+export function requireChannelPermission(ctx: EmulatorContext, channelId: string, bits: bigint): void {
+  if ((channelPermissionsOf(ctx.state, channelId, ctx.state.application().id) & bits) !== bits) {
+    throw Errors.missingPermissions();
+  }
+}
+
+/** 403 Missing Permissions unless the bot's highest role is above `position`. */
+export function requireAbove(ctx: EmulatorContext, guildId: string, position: number): void {
+  if (highestRolePosition(ctx.state, guildId, ctx.state.application().id) <= position) {
+    throw Errors.missingPermissions();
+  }
+}

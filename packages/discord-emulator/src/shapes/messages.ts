@@ -1,0 +1,107 @@
+import { type JsonObject, toJson } from '../json.js';
+import type { EmulatorState } from '../state/store.js';
+import type { MessageRecord } from '../state/types.js';
+import { apiMemberWithoutUser } from './guilds.js';
+import type { ApiMessage, ApiUser } from './types.js';
+import { apiUser, unknownUser } from './users.js';
+
+/** Options of {@link apiMessage}. */
+export interface ApiMessageOptions {
+  /** Base URL attachment URLs are built on (the emulator's `url`). */
+  baseUrl: string;
+  /** Gateway shape: add `member` for the author and for mentioned users. */
+  gateway?: boolean;
+  /** Include `referenced_message` (one level). Defaults to true. */
+  withReference?: boolean;
+}
+
+function mentionedUser(
+  state: EmulatorState,
+  message: MessageRecord,
+  userId: string,
+  gateway: boolean,
+): ApiUser {
+  const user = apiUser(state.user(userId) ?? unknownUser(userId));
+  if (!gateway || !message.guild_id) return user;
+  const member = state.member(message.guild_id, userId);
+  return member ? { ...user, member: apiMemberWithoutUser(member) } : user;
+}
+
+/** A message record as Discord's message object. */
+export function apiMessage(
+  state: EmulatorState,
+  message: MessageRecord,
+  options: ApiMessageOptions,
+): ApiMessage {
+  const gateway = options.gateway ?? false;
+  const out: ApiMessage = {
+    id: message.id,
+    type: message.type,
+    channel_id: message.channel_id,
+    author: apiUser(state.user(message.author_id) ?? unknownUser(message.author_id)),
+    content: message.content,
+    timestamp: message.timestamp,
+    edited_timestamp: message.edited_timestamp,
+    tts: message.tts,
+    mention_everyone: message.mention_everyone,
+    mentions: message.mentions.map((id) => mentionedUser(state, message, id, gateway)),
+    mention_roles: [...message.mention_roles],
+    attachments: message.attachments.map((a): JsonObject => {
+      const url = `${options.baseUrl}/attachments/${message.channel_id}/${a.id}/${encodeURIComponent(a.filename)}`;
+      return {
+        id: a.id,
+        filename: a.filename,
+        description: a.description,
+        content_type: a.content_type,
+        size: a.size,
+        url,
+        proxy_url: url,
+      };
+    }),
+    embeds: structuredClone(message.embeds),
+    components: structuredClone(message.components),
+    pinned: message.pinned,
+    flags: message.flags,
+  };
+  if (message.guild_id) {
+    out.guild_id = message.guild_id;
+    const member =
+      gateway && !message.webhook_id ? state.member(message.guild_id, message.author_id) : undefined;
+    if (member) out.member = apiMemberWithoutUser(member);
+  }
+  if (message.nonce !== null) out.nonce = message.nonce;
+  if (message.webhook_id) out.webhook_id = message.webhook_id;
+  if (message.application_id) out.application_id = message.application_id;
+  if (message.message_reference) {
+    const ref = message.message_reference;
+    out.message_reference = { type: 0, message_id: ref.message_id, channel_id: ref.channel_id };
+    if (ref.guild_id) out.message_reference.guild_id = ref.guild_id;
+    if (options.withReference ?? true) {
+      const referenced = state.message(ref.message_id);
+      out.referenced_message = referenced
+        ? apiMessage(state, referenced, { ...options, gateway: false, withReference: false })
+        : null;
+    }
+  }
+  if (message.interaction_id) {
+    const interaction = state.interaction(message.interaction_id);
+    if (interaction) {
+      const user = apiUser(state.user(interaction.user_id) ?? unknownUser(interaction.user_id));
+      out.interaction_metadata = toJson<JsonObject>({
+        id: interaction.id,
+        type: interaction.type,
+        name: interaction.command_name,
+        command_type: 1,
+        user,
+        authorizing_integration_owners: { '0': interaction.guild_id },
+      });
+      out.interaction = toJson<JsonObject>({
+        id: interaction.id,
+        type: interaction.type,
+        name: interaction.command_name,
+        user,
+      });
+    }
+  }
+  return out;
+}
