@@ -37,7 +37,13 @@ async function rawSide(channel: string): Promise<Side> {
     publish: (i) =>
       pub.publish(
         channel,
-        JSON.stringify({ eventId: randomUUID(), guildId: '123456789012345678', settings, version: i, timestamp: Date.now() }),
+        JSON.stringify({
+          eventId: randomUUID(),
+          guildId: '123456789012345678',
+          settings,
+          version: i,
+          timestamp: Date.now(),
+        }),
       ),
     onReceive: (fn) => {
       handler = fn;
@@ -117,7 +123,9 @@ async function main(): Promise<void> {
       acc.p50.push(percentile(lat, 50));
       acc.p99.push(percentile(lat, 99));
       await side.close();
-      process.stderr.write(`round ${round + 1}/${ROUNDS} ${label}: ${Math.round(acc.tput.at(-1) ?? 0)} msg/s\n`);
+      process.stderr.write(
+        `round ${round + 1}/${ROUNDS} ${label}: ${Math.round(acc.tput.at(-1) ?? 0)} msg/s\n`,
+      );
     }
   }
   const r = { tput: median(raw.tput), p50: median(raw.p50), p99: median(raw.p99) };

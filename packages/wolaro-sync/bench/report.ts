@@ -15,7 +15,10 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 /** Median of numbers. */
 export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** One line describing the machine, for every report. */

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'E_INVALID_PAYLOAD'
   | 'E_UNKNOWN_CHANNEL'
   | 'E_VERSION_CONFLICT'
+  | 'E_ROW_NOT_FOUND'
   | 'E_NOT_CONNECTED'
   | 'E_PUBLISH_FAILED'
   | 'E_CLOSED';

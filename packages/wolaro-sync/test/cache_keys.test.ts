@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKeys, createCacheKeys, DEFAULT_TTL_SECONDS, InvalidKeyError, WolaroSyncError } from '../src/index.js';
+import {
+  cacheKeys,
+  createCacheKeys,
+  DEFAULT_TTL_SECONDS,
+  InvalidKeyError,
+  WolaroSyncError,
+} from '../src/index.js';
 
 describe('cacheKeys', () => {
   it("builds the note's keys", () => {

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { describe, expectTypeOf, it } from 'vitest';
-import { defineChannels, type PayloadOf, snowflake, SyncClient, type SyncEvents } from '../src/index.js';
+import { z } from 'zod';
+import { defineChannels, type PayloadOf, SyncClient, type SyncEvents, snowflake } from '../src/index.js';
 
 const sync = new SyncClient();
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { databaseUrl, startRedisServer, uniquePrefix, waitFor } from '../../../test/support/index.js';
 import { FailoverTransport, PublishFailedError, RedisTransport, SyncClient } from '../src/index.js';
 import { PgNotifyTransport } from '../src/pg/index.js';
-import { databaseUrl, startRedisServer, uniquePrefix, waitFor } from '../../../test/support/index.js';
 
 type Server = Awaited<ReturnType<typeof startRedisServer>>;
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -15,7 +15,7 @@ async function privateRedis(): Promise<Server> {
   return server;
 }
 
-function client(transport: ConstructorParameters<typeof SyncClient>[0], ): SyncClient {
+function client(transport: ConstructorParameters<typeof SyncClient>[0]): SyncClient {
   const c = new SyncClient(transport);
   cleanup.push(() => c.close());
   return c;
@@ -25,7 +25,10 @@ describe('Redis outage', () => {
   it('reconnects after SIGKILL + restart, resubscribes, emits resync and receives new messages', async () => {
     const server = await privateRedis();
     const keyPrefix = uniquePrefix();
-    const sub = client({ transport: new RedisTransport({ redis: server.url, heartbeatIntervalMs: 200 }), keyPrefix });
+    const sub = client({
+      transport: new RedisTransport({ redis: server.url, heartbeatIntervalMs: 200 }),
+      keyPrefix,
+    });
     const pub = client({ redis: server.url, keyPrefix });
     await Promise.all([sub.connect(), pub.connect()]);
     const got: string[] = [];
@@ -102,10 +105,15 @@ describe('Redis outage', () => {
     await waitFor(() => got.length >= 25, { timeoutMs: 10_000 });
 
     await server.restart();
-    await waitFor(() => pub.transport.healthy && (pub.transport as FailoverTransport).members[0]?.healthy === true, {
+    await waitFor(
+      () => pub.transport.healthy && (pub.transport as FailoverTransport).members[0]?.healthy === true,
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    await waitFor(() => (sub.transport as FailoverTransport).members[0]?.healthy === true, {
       timeoutMs: 10_000,
     });
-    await waitFor(() => (sub.transport as FailoverTransport).members[0]?.healthy === true, { timeoutMs: 10_000 });
     for (; v < 30; v++) await pub.publishConfigUpdate('1', { v }, v);
     await waitFor(() => got.length >= 30, { timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 300)); // give any duplicate time to show up

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type PayloadOf, SyncClient, type Transport } from '../src/index.js';
 import { uniquePrefix, waitFor } from '../../../test/support/index.js';
+import { type PayloadOf, SyncClient, type Transport } from '../src/index.js';
 
 /** Builds transports that reach each other (same bus / server). */
 export interface TransportFactory {
@@ -65,7 +65,13 @@ export function transportContract(factory: TransportFactory): void {
       await a.publishPermissionRevoked('1', '2', 'Administrator role removed');
       await a.publishCommandExecuted('1', 'ban', '2', 'success', 'theo7791l');
       await waitFor(() => got.length === 5, { timeoutMs: 5000 });
-      expect(got).toEqual(['config:update', 'module:toggle', 'guild:reload', 'permission:revoked', 'command:executed']);
+      expect(got).toEqual([
+        'config:update',
+        'module:toggle',
+        'guild:reload',
+        'permission:revoked',
+        'command:executed',
+      ]);
     });
 
     it('stops delivery after unsubscribe', async () => {
@@ -104,7 +110,12 @@ export function transportContract(factory: TransportFactory): void {
       await a.publishGuildReload('1');
       await a.publishGuildReload('2');
       await waitFor(() => good === 2 && b.stats().handlerErrors === 4);
-      expect(errors.map((e) => e.message).sort()).toEqual(['async boom', 'async boom', 'sync boom', 'sync boom']);
+      expect(errors.map((e) => e.message).sort()).toEqual([
+        'async boom',
+        'async boom',
+        'sync boom',
+        'sync boom',
+      ]);
     });
 
     it('delivers 10,000 messages in order per publisher with none lost', async () => {

@@ -2,8 +2,14 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channelSchemas, decodePayload, type InvalidMessage, type RedisTransport, SyncClient } from '../src/index.js';
 import { captureLogger, redisUrl, uniquePrefix, waitFor } from '../../../test/support/index.js';
+import {
+  channelSchemas,
+  decodePayload,
+  type InvalidMessage,
+  type RedisTransport,
+  SyncClient,
+} from '../src/index.js';
 
 describe('bad input never crashes a subscriber', () => {
   const prefix = uniquePrefix('invalid');
@@ -100,15 +106,22 @@ describe('decodePayload (property-based)', () => {
 
   it('never throws and accepts only what the schema accepts', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (raw) => {
-        const result = decodePayload(schema, raw);
-        if (result.ok) {
-          const again = schema.safeParse(JSON.parse(raw));
-          expect(again.success).toBe(true);
-        } else {
-          expect(typeof result.reason).toBe('string');
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (raw) => {
+          const result = decodePayload(schema, raw);
+          if (result.ok) {
+            const again = schema.safeParse(JSON.parse(raw));
+            expect(again.success).toBe(true);
+          } else {
+            expect(typeof result.reason).toBe('string');
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -117,7 +130,10 @@ describe('decodePayload (property-based)', () => {
     const snowflake = fc.stringMatching(/^\d{1,20}$/);
     const payload = fc.record({
       guildId: snowflake,
-      settings: fc.dictionary(fc.string().filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)), fc.jsonValue()),
+      settings: fc.dictionary(
+        fc.string().filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)),
+        fc.jsonValue(),
+      ),
       version: fc.option(fc.nat(), { nil: undefined }),
       timestamp: fc.nat(),
     });

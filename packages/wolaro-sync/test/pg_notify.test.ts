@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { databaseUrl, uniquePrefix, waitFor } from '../../../test/support/index.js';
 import { SyncClient } from '../src/index.js';
 import { NOTIFY_CHUNK_BYTES, PgNotifyTransport, splitForNotify } from '../src/pg/index.js';
-import { databaseUrl, uniquePrefix, waitFor } from '../../../test/support/index.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -10,8 +10,14 @@ afterEach(async () => {
 });
 
 async function pair(keyPrefix: string): Promise<[SyncClient, SyncClient]> {
-  const a = new SyncClient({ transport: new PgNotifyTransport({ connectionString: databaseUrl() }), keyPrefix });
-  const b = new SyncClient({ transport: new PgNotifyTransport({ connectionString: databaseUrl() }), keyPrefix });
+  const a = new SyncClient({
+    transport: new PgNotifyTransport({ connectionString: databaseUrl() }),
+    keyPrefix,
+  });
+  const b = new SyncClient({
+    transport: new PgNotifyTransport({ connectionString: databaseUrl() }),
+    keyPrefix,
+  });
   cleanup.push(
     () => a.close(),
     () => b.close(),

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
-import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { captureLogger, redisUrl, uniquePrefix, waitFor } from '../../../test/support/index.js';
 import {
   ClosedError,
   defineChannels,
@@ -9,11 +10,10 @@ import {
   MemoryTransport,
   NotConnectedError,
   RedisTransport,
-  snowflake,
   SyncClient,
+  snowflake,
   UnknownChannelError,
 } from '../src/index.js';
-import { captureLogger, redisUrl, uniquePrefix, waitFor } from '../../../test/support/index.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -46,13 +46,17 @@ describe('SyncClient', () => {
   it('validates outgoing payloads and names the bad field', async () => {
     const sync = track(new SyncClient({ transport: new MemoryTransport({ bus: new MemoryBus() }) }));
     await sync.connect();
-    const err = await sync.publish('config:update', { guildId: 'abc', settings: {} }).catch((e: unknown) => e);
+    const err = await sync
+      .publish('config:update', { guildId: 'abc', settings: {} })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidPayloadError);
     expect((err as InvalidPayloadError).issues[0]).toMatch(/^guildId:/);
-    await expect(sync.publish('nope' as 'guild:reload', { guildId: '1' })).rejects.toBeInstanceOf(UnknownChannelError);
-    await expect(
-      sync.publishConfigUpdate('1', { blob: 'x'.repeat(300 * 1024) }),
-    ).rejects.toBeInstanceOf(InvalidPayloadError);
+    await expect(sync.publish('nope' as 'guild:reload', { guildId: '1' })).rejects.toBeInstanceOf(
+      UnknownChannelError,
+    );
+    await expect(sync.publishConfigUpdate('1', { blob: 'x'.repeat(300 * 1024) })).rejects.toBeInstanceOf(
+      InvalidPayloadError,
+    );
   });
 
   it('carries custom typed channels from defineChannels', async () => {
@@ -71,9 +75,9 @@ describe('SyncClient', () => {
     await waitFor(() => got.length === 1);
     expect(got).toEqual(['t-1']);
     expect(a.channels['ticket:created']?.socketEvent).toBe('ticket:created');
-    expect(() => new SyncClient({ channels: defineChannels({ 'config:update': { schema: z.object({}) } }) })).toThrow(
-      /built in/,
-    );
+    expect(
+      () => new SyncClient({ channels: defineChannels({ 'config:update': { schema: z.object({}) } }) }),
+    ).toThrow(/built in/);
   });
 
   it('listen: false subscribes to nothing; a list subscribes to those only', async () => {
@@ -104,7 +108,9 @@ describe('SyncClient', () => {
   });
 
   it('connect() gives up after connectTimeoutMs when Redis is unreachable', async () => {
-    const sync = new SyncClient({ transport: new RedisTransport({ redis: 'redis://127.0.0.1:1', connectTimeoutMs: 300 }) });
+    const sync = new SyncClient({
+      transport: new RedisTransport({ redis: 'redis://127.0.0.1:1', connectTimeoutMs: 300 }),
+    });
     const started = Date.now();
     await expect(sync.connect()).rejects.toThrow(/not ready/);
     expect(Date.now() - started).toBeLessThan(3000);

@@ -1,7 +1,7 @@
 import pg from 'pg';
+import { databaseUrl, redisUrl } from '../../../test/support/index.js';
 import { FailoverTransport, MemoryBus, MemoryTransport, RedisTransport } from '../src/index.js';
 import { PgNotifyTransport } from '../src/pg/index.js';
-import { databaseUrl, redisUrl } from '../../../test/support/index.js';
 import { transportContract } from './contract.js';
 
 let bus = new MemoryBus();

@@ -79,7 +79,9 @@ const CHANNEL_NAME = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/;
  * await sync.publish('ticket:created', { guildId: '123', ticketId: 't-1' });
  * ```
  */
-export function defineChannels<const T extends Record<string, ChannelInput>>(channels: T): DefinedChannels<T> {
+export function defineChannels<const T extends Record<string, ChannelInput>>(
+  channels: T,
+): DefinedChannels<T> {
   const out: Record<string, ChannelDefinition> = {};
   for (const [name, def] of Object.entries(channels)) {
     if (!CHANNEL_NAME.test(name)) {

@@ -20,7 +20,9 @@ export type ChannelName<M extends ChannelMap = BuiltinChannels> = Extract<keyof 
  * function onUpdate(e: PayloadOf<'config:update'>) { console.log(e.guildId, e.settings, e.version); }
  * ```
  */
-export type PayloadOf<C extends ChannelName<M>, M extends ChannelMap = BuiltinChannels> = z.output<M[C]['schema']>;
+export type PayloadOf<C extends ChannelName<M>, M extends ChannelMap = BuiltinChannels> = z.output<
+  M[C]['schema']
+>;
 
 /**
  * What `publish` accepts on channel `C`: like {@link PayloadOf} but `timestamp` and the metadata

@@ -1,5 +1,5 @@
-import type { ChannelMap } from '../channels/define.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../channels/codec.js';
+import type { ChannelMap } from '../channels/define.js';
 import type { Logger } from '../logger.js';
 import type { RedisInput } from '../transports/redis.js';
 import type { Transport } from '../transports/transport.js';

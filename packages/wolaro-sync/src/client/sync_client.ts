@@ -137,7 +137,8 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   constructor(options: SyncClientOptions<M> = {}) {
     super();
     for (const name of Object.keys(options.channels ?? {})) {
-      if (Object.hasOwn(builtinChannels, name)) throw new TypeError(`Channel "${name}" is built in; pick another name`);
+      if (Object.hasOwn(builtinChannels, name))
+        throw new TypeError(`Channel "${name}" is built in; pick another name`);
     }
     this.#channels = Object.freeze({ ...builtinChannels, ...options.channels });
     this.#defs = new Map(Object.entries(this.#channels));
@@ -148,7 +149,8 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
     // Build the debug line only when someone reads it: publish is a hot path.
     const levelCheck = (this.#logger as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled;
     this.#debug =
-      this.#logger !== silentLogger && (typeof levelCheck !== 'function' || levelCheck.call(this.#logger, 'debug'));
+      this.#logger !== silentLogger &&
+      (typeof levelCheck !== 'function' || levelCheck.call(this.#logger, 'debug'));
     const listen = options.listen ?? DefaultSyncClientOptions.listen;
     const names = [...this.#defs.keys()];
     if (Array.isArray(listen)) {
@@ -171,7 +173,10 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
       this.emit('disconnected', { transport: this.#transport.name, error });
     });
     this.#transport.on('up', ({ downtimeMs }) => {
-      this.#logger.info({ transport: this.#transport.name, downtimeMs }, 'Sync transport reconnected, resync');
+      this.#logger.info(
+        { transport: this.#transport.name, downtimeMs },
+        'Sync transport reconnected, resync',
+      );
       this.emit('resync', { transport: this.#transport.name, downtimeMs });
     });
   }
@@ -212,8 +217,11 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
       throw err;
     }
     this.#state = 'connected';
-    const label = this.#transport.name.includes('redis') ? 'Redis' : `${this.#transport.name}`;
-    this.#logger.info({ transport: this.#transport.name, channels: this.#listen }, `${label} Pub/Sub initialized`);
+    // The note's operator line; an in-process bus says so rather than pretending to be Redis.
+    const line = this.#transport.name.includes('redis')
+      ? 'Redis Pub/Sub initialized'
+      : `Redis Pub/Sub initialized (${this.#transport.name} transport, no Redis)`;
+    this.#logger.info({ transport: this.#transport.name, channels: this.#listen }, line);
     this.emit('ready');
   }
 
@@ -226,7 +234,10 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
    * const off = sync.subscribe('permission:revoked', ({ guildId, userId, reason }) => kick(userId, guildId, reason));
    * ```
    */
-  subscribe<C extends ChannelName<BuiltinChannels & M>>(channel: C, handler: Handler<C, BuiltinChannels & M>): () => void {
+  subscribe<C extends ChannelName<BuiltinChannels & M>>(
+    channel: C,
+    handler: Handler<C, BuiltinChannels & M>,
+  ): () => void {
     if (!this.#defs.has(channel)) throw new UnknownChannelError(channel);
     let set = this.#handlers.get(channel);
     if (!set) {
@@ -269,7 +280,11 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
     }
     const value = parsed.data as Record<string, unknown> & { guildId?: string };
     // eventId first on the wire: FailoverTransport reads it without parsing the whole message.
-    const payload = { eventId: value['eventId'] ?? randomUUID(), ...value, origin: value['origin'] ?? this.#origin };
+    const payload = {
+      eventId: value['eventId'] ?? randomUUID(),
+      ...value,
+      origin: value['origin'] ?? this.#origin,
+    };
     const wire = JSON.stringify(payload);
     if (wire.length * 3 > this.#maxBytes && Buffer.byteLength(wire) > this.#maxBytes) {
       throw new InvalidPayloadError(`Payload for "${channel}" is over ${this.#maxBytes} bytes`);
@@ -281,7 +296,10 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
     }
     this.#stats.published++;
     if (this.#debug) {
-      this.#logger.debug({ channel, guildId: payload.guildId }, `Published ${channel} for guild ${payload.guildId}`);
+      this.#logger.debug(
+        { channel, guildId: payload.guildId },
+        `Published ${channel} for guild ${payload.guildId}`,
+      );
     }
     return payload;
   }
@@ -299,7 +317,10 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
     settings: Record<string, unknown>,
     version?: number,
   ): Promise<PayloadOf<'config:update'>> {
-    return this.#builtin('config:update', version === undefined ? { guildId, settings } : { guildId, settings, version });
+    return this.#builtin(
+      'config:update',
+      version === undefined ? { guildId, settings } : { guildId, settings, version },
+    );
   }
 
   /**
@@ -346,7 +367,11 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
    * await sync.publishPermissionRevoked('123', '456', 'Administrator role removed');
    * ```
    */
-  publishPermissionRevoked(guildId: string, userId: string, reason: string): Promise<PayloadOf<'permission:revoked'>> {
+  publishPermissionRevoked(
+    guildId: string,
+    userId: string,
+    reason: string,
+  ): Promise<PayloadOf<'permission:revoked'>> {
     return this.#builtin('permission:revoked', { guildId, userId, reason });
   }
 

@@ -1,5 +1,5 @@
-import type { SyncClient } from '../client/sync_client.js';
 import type { ChannelMap } from '../channels/define.js';
+import type { SyncClient } from '../client/sync_client.js';
 import { type Logger, silentLogger } from '../logger.js';
 
 /**
@@ -41,7 +41,9 @@ interface InteractionLike {
 
 function isInteractionLike(value: unknown): value is InteractionLike {
   const v = value as InteractionLike | null;
-  return typeof v === 'object' && v !== null && typeof v.commandName === 'string' && typeof v.user?.id === 'string';
+  return (
+    typeof v === 'object' && v !== null && typeof v.commandName === 'string' && typeof v.user?.id === 'string'
+  );
 }
 
 /**
@@ -58,7 +60,7 @@ export interface CommandEventsOptions<A extends unknown[]> {
    * @defaultValue reads a discord.js interaction passed first (`guildId`, `commandName`, `user`)
    */
   describe?: (...args: A) => CommandInfo | undefined;
-  /** Called with what was published (for audit logs), after the publish. */
+  /** Called after each run with what was (or should have been) published, e.g. to write an audit log; runs even when the publish failed. */
   onExecuted?: (info: CommandInfo & { result: 'success' | 'error' | 'denied' }) => Promise<void> | void;
   /** @defaultValue silent */
   logger?: Logger;
@@ -99,13 +101,27 @@ export function withCommandEvents<A extends unknown[], R, M extends ChannelMap =
       };
     });
 
-  const report = async (info: CommandInfo | undefined, result: 'success' | 'error' | 'denied'): Promise<void> => {
+  const report = async (
+    info: CommandInfo | undefined,
+    result: 'success' | 'error' | 'denied',
+  ): Promise<void> => {
     if (!info) return;
+    // The live push and the audit record are independent: one failing must not lose the other.
     try {
       await sync.publishCommandExecuted(info.guildId, info.command, info.executorId, result, info.executor);
+    } catch (err) {
+      logger.warn(
+        { err, command: info.command, guildId: info.guildId },
+        `Could not publish command ${info.command}`,
+      );
+    }
+    try {
       await options.onExecuted?.({ ...info, result });
     } catch (err) {
-      logger.warn({ err, command: info.command, guildId: info.guildId }, `Could not report command ${info.command}`);
+      logger.warn(
+        { err, command: info.command, guildId: info.guildId },
+        `onExecuted failed for ${info.command}`,
+      );
     }
   };
 

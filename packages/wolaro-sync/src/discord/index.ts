@@ -2,5 +2,15 @@
  * discord.js helpers for `@wolaro/sync` (optional peer dependency `discord.js` v14).
  * @packageDocumentation
  */
-export { CommandDeniedError, type CommandEventsOptions, type CommandInfo, withCommandEvents } from './commands.js';
-export { lostAdministrator, type Revocation, type WatchPermissionOptions, watchPermissionRevocations } from './permissions.js';
+export {
+  CommandDeniedError,
+  type CommandEventsOptions,
+  type CommandInfo,
+  withCommandEvents,
+} from './commands.js';
+export {
+  lostAdministrator,
+  type Revocation,
+  type WatchPermissionOptions,
+  watchPermissionRevocations,
+} from './permissions.js';

@@ -1,6 +1,6 @@
 import type { Client, GuildMember, PartialGuildMember, Role } from 'discord.js';
-import type { SyncClient } from '../client/sync_client.js';
 import type { ChannelMap } from '../channels/define.js';
+import type { SyncClient } from '../client/sync_client.js';
 import { type Logger, silentLogger } from '../logger.js';
 
 // discord.js is an optional peer dependency: only its types are imported, never its code.
@@ -18,7 +18,10 @@ const ADMINISTRATOR = 'Administrator';
  * });
  * ```
  */
-export function lostAdministrator(oldMember: GuildMember | PartialGuildMember, newMember: GuildMember): boolean {
+export function lostAdministrator(
+  oldMember: GuildMember | PartialGuildMember,
+  newMember: GuildMember,
+): boolean {
   if (oldMember.partial) return false;
   const had = isOwner(oldMember) || oldMember.permissions.has(ADMINISTRATOR);
   const has = isOwner(newMember) || newMember.permissions.has(ADMINISTRATOR);
@@ -129,7 +132,14 @@ export function watchPermissionRevocations<M extends ChannelMap>(
   };
 
   const onMemberRemove = (member: GuildMember | PartialGuildMember): void => {
-    void revoke({ guildId: member.guild.id, userId: member.id, reason: 'Member left the guild', member: undefined });
+    // A partial member's rights are unknown: revoke to be safe (it is harmless for a non-admin).
+    if (!member.partial && !isOwner(member) && !member.permissions.has(ADMINISTRATOR)) return;
+    void revoke({
+      guildId: member.guild.id,
+      userId: member.id,
+      reason: 'Member left the guild',
+      member: undefined,
+    });
   };
 
   client.on('guildMemberUpdate', onMemberUpdate);

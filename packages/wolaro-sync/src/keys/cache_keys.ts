@@ -16,7 +16,9 @@ const PREFIX = /^[A-Za-z0-9:._-]{0,64}$/;
 
 function id(kind: string, value: unknown): string {
   if (typeof value !== 'string' || !SNOWFLAKE.test(value)) {
-    throw new InvalidKeyError(`${kind} must be a Discord snowflake (1-20 digits), got ${JSON.stringify(value)}`);
+    throw new InvalidKeyError(
+      `${kind} must be a Discord snowflake (1-20 digits), got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

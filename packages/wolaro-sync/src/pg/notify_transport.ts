@@ -202,8 +202,11 @@ export class PgNotifyTransport extends BaseTransport {
 
   #clientConfig(): pg.ClientConfig {
     // pg.Pool keeps the options it was built with; the LISTEN connection uses the same ones.
-    const { max: _max, idleTimeoutMillis: _idle, ...config } = (this.#pool as unknown as { options: pg.PoolConfig })
-      .options;
+    const {
+      max: _max,
+      idleTimeoutMillis: _idle,
+      ...config
+    } = (this.#pool as unknown as { options: pg.PoolConfig }).options;
     return config;
   }
 

@@ -1,4 +1,4 @@
-import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ClosedError } from '../errors.js';
 import { BaseTransport, toError } from './transport.js';
 
@@ -247,7 +247,10 @@ export class RedisTransport extends BaseTransport {
       await Promise.race([
         this.#sub.ping(),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('Redis heartbeat timed out')), this.#options.commandTimeoutMs);
+          timer = setTimeout(
+            () => reject(new Error('Redis heartbeat timed out')),
+            this.#options.commandTimeoutMs,
+          );
         }),
       ]);
     } catch (err) {

@@ -49,8 +49,14 @@ export interface Transport {
   publish(channel: string, message: string): Promise<void>;
   /** Closes what the transport created. */
   close(): Promise<void>;
-  on<E extends keyof TransportEvents>(event: E, listener: EventEmitter.EventListener<TransportEvents, E>): this;
-  off<E extends keyof TransportEvents>(event: E, listener?: EventEmitter.EventListener<TransportEvents, E>): this;
+  on<E extends keyof TransportEvents>(
+    event: E,
+    listener: EventEmitter.EventListener<TransportEvents, E>,
+  ): this;
+  off<E extends keyof TransportEvents>(
+    event: E,
+    listener?: EventEmitter.EventListener<TransportEvents, E>,
+  ): this;
 }
 
 /**

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { type BuiltinChannels, builtinChannels } from '../../channels/builtin.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, formatIssues } from '../../channels/codec.js';
+import type { ChannelDefinition, ChannelMap } from '../../channels/define.js';
+import type { ChannelName, PublishInput } from '../../channels/types.js';
+import { InvalidPayloadError, UnknownChannelError } from '../../errors.js';
+import { INSERT_SQL } from './sql.js';
+
+/**
+ * Options of {@link enqueue}.
+ *
+ * @example
+ * ```ts
+ * await enqueue(client, 'ticket:created', { guildId: '123', ticketId: 't-1' }, { channels: sync.channels });
+ * ```
+ */
+export interface EnqueueOptions<M extends ChannelMap = Record<never, never>> {
+  /**
+   * Your own channels (from `defineChannels`, or `sync.channels`), on top of the five built-in
+   * ones. Give the same map the relay's `SyncClient` has, so every queued row can be published.
+   * @defaultValue the built-in channels only
+   */
+  channels?: M;
+  /**
+   * Largest payload accepted (bytes of JSON); keep it at or below the `maxPayloadBytes` of the
+   * relay's `SyncClient`.
+   * @defaultValue 262144 (256 KiB)
+   */
+  maxPayloadBytes?: number;
+}
+
+/**
+ * Defaults of {@link EnqueueOptions}.
+ *
+ * @example
+ * ```ts
+ * DefaultEnqueueOptions.maxPayloadBytes; // 262144
+ * ```
+ */
+export const DefaultEnqueueOptions = {
+  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+} as const satisfies Omit<Required<EnqueueOptions>, 'channels'>;
+
+/**
+ * An outbox event: a channel and its payload, typed by channel (what `versionedUpdate`'s `event`
+ * returns).
+ *
+ * @example
+ * ```ts
+ * const e: OutboxEvent = { channel: 'guild:reload', payload: { guildId: '123', reason: 'restore' } };
+ * ```
+ */
+export type OutboxEvent<M extends ChannelMap = BuiltinChannels> = {
+  [C in ChannelName<M>]: { channel: C; payload: PublishInput<C, M> };
+}[ChannelName<M>];
+
+/**
+ * Validates an event against the channel contract and returns what goes into the outbox: the
+ * parsed payload (defaults applied, so `timestamp` is the time of the change) with a fresh
+ * `eventId`, which stays the same on every retry so subscribers can drop duplicates.
+ *
+ * @throws UnknownChannelError / InvalidPayloadError
+ */
+export function prepareEvent(
+  channel: string,
+  payload: unknown,
+  channels: ChannelMap | undefined,
+): Record<string, unknown> {
+  const def: ChannelDefinition | undefined = Object.hasOwn(builtinChannels, channel)
+    ? (builtinChannels as ChannelMap)[channel]
+    : channels && Object.hasOwn(channels, channel)
+      ? channels[channel]
+      : undefined;
+  if (!def) throw new UnknownChannelError(channel);
+  const parsed = def.schema.safeParse(payload);
+  if (!parsed.success) {
+    const issues = formatIssues(parsed.error);
+    throw new InvalidPayloadError(`Invalid payload for "${channel}": ${issues.join('; ')}`, issues);
+  }
+  const value = parsed.data as Record<string, unknown>;
+  return { ...value, eventId: typeof value['eventId'] === 'string' ? value['eventId'] : randomUUID() };
+}
+
+/**
+ * Inserts an event into the outbox with the client of the caller's transaction, so it commits
+ * (or rolls back) with the change it describes. Returns the row id (a bigint, as text).
+ *
+ * The channel must be a built-in one or one of `options.channels`, and the payload must match its
+ * schema: a row that the relay could never publish is refused here, while the caller can still
+ * roll back (`UnknownChannelError`, `InvalidPayloadError`). The payload's `guildId` is the
+ * ordering key: rows of one guild are published in id order. An insert trigger sends
+ * `NOTIFY sync_outbox` at commit, which wakes every listening relay.
+ *
+ * For events that describe versioned state, take the guild's row lock before calling (the
+ * `UPDATE … SET version = version + 1` does): that is what makes id order the commit order of
+ * one guild. `versionedUpdate()` does all of this for you.
+ *
+ * @example
+ * ```ts
+ * import { enqueue, withTransaction } from '@wolaro/sync/pg';
+ *
+ * const outboxId = await withTransaction(pool, async (client) => {
+ *   const { rows } = await client.query(
+ *     'UPDATE guilds SET settings = $2, version = version + 1 WHERE guild_id = $1 RETURNING version',
+ *     [guildId, settings],
+ *   );
+ *   return enqueue(client, 'config:update', { guildId, settings, version: rows[0].version });
+ * });
+ * ```
+ */
+export async function enqueue<
+  C extends ChannelName<BuiltinChannels & M>,
+  M extends ChannelMap = Record<never, never>,
+>(
+  client: pg.ClientBase,
+  channel: C,
+  payload: PublishInput<C, BuiltinChannels & M>,
+  options: EnqueueOptions<M> = {},
+): Promise<string> {
+  const maxBytes = options.maxPayloadBytes ?? DefaultEnqueueOptions.maxPayloadBytes;
+  const event = prepareEvent(channel, payload, options.channels);
+  const json = JSON.stringify(event);
+  if (Buffer.byteLength(json) > maxBytes) {
+    throw new InvalidPayloadError(`Payload for "${channel}" is over ${maxBytes} bytes`);
+  }
+  const guildId = typeof event['guildId'] === 'string' ? event['guildId'] : null;
+  const version = typeof event['version'] === 'number' ? event['version'] : null;
+  const { rows } = await client.query<{ id: string }>(INSERT_SQL, [
+    channel,
+    json,
+    event['eventId'],
+    guildId,
+    version,
+  ]);
+  return rows[0]!.id;
+}

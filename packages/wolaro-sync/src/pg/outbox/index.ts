@@ -1,0 +1,23 @@
+export { DefaultEnqueueOptions, type EnqueueOptions, enqueue, type OutboxEvent } from './enqueue.js';
+export { RowNotFoundError } from './errors.js';
+export { DefaultMigrateOptions, type MigrateOptions, type MigrateResult, migrate } from './migrate.js';
+export {
+  DefaultPublishAfterCommitOptions,
+  type PublishAfterCommitOptions,
+  publishAfterCommit,
+  type Wakeable,
+} from './publish_after_commit.js';
+export { OutboxRelay } from './relay.js';
+export {
+  DefaultOutboxRelayOptions,
+  type OutboxRelayOptions,
+  type OutboxRelayStats,
+} from './relay_options.js';
+export { OUTBOX_NOTIFY_CHANNEL, OUTBOX_TABLE } from './sql.js';
+export { withTransaction } from './transaction.js';
+export {
+  DefaultVersionedUpdateOptions,
+  type VersionedUpdateOptions,
+  type VersionedUpdateResult,
+  versionedUpdate,
+} from './versioned_update.js';

@@ -1,0 +1,248 @@
+import type pg from 'pg';
+import type { BuiltinChannels } from '../../channels/builtin.js';
+import type { ChannelMap } from '../../channels/define.js';
+import type { SyncClient } from '../../client/sync_client.js';
+import { VersionConflictError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { enqueue, type OutboxEvent } from './enqueue.js';
+import { RowNotFoundError } from './errors.js';
+import { publishAfterCommit, type Wakeable } from './publish_after_commit.js';
+import { quoteIdentifier } from './sql.js';
+import { withTransaction } from './transaction.js';
+
+/**
+ * Options of {@link versionedUpdate}. `Row` is the shape of the updated row (`RETURNING *`).
+ *
+ * @example
+ * ```ts
+ * const options: VersionedUpdateOptions<GuildRow> = {
+ *   table: 'guilds', idColumn: 'guild_id', id: '123', set: { settings }, expectedVersion: 4,
+ *   event: (row) => ({ channel: 'config:update', payload: { guildId: row.guild_id, settings: row.settings } }),
+ * };
+ * ```
+ */
+export interface VersionedUpdateOptions<Row, M extends ChannelMap = BuiltinChannels> {
+  /** Table to update, `table` or `schema.table` (letters, digits, `_`; quoted as given). */
+  table: string;
+  /** Primary-key column of `table`. */
+  idColumn: string;
+  /** Id of the row to update. */
+  id: string | number | bigint;
+  /**
+   * Columns to set, as parameters (objects are sent as JSON; send an array meant for a jsonb
+   * column as `JSON.stringify(value)`). May be empty: the version is bumped all the same.
+   */
+  set: Readonly<Record<string, unknown>>;
+  /**
+   * The version the caller last saw. When given and the row has moved on, nothing is written and
+   * `VersionConflictError` carries the current version (the panel's 409).
+   */
+  expectedVersion?: number | undefined;
+  /**
+   * The row's version column, incremented by one in the same statement.
+   * @defaultValue `'version'`
+   */
+  versionColumn?: string;
+  /**
+   * Builds the event(s) from the updated row. A channel whose payload has a `version` field gets
+   * the row's new version when the payload leaves it out. With your own channels, type the row
+   * here (`event: (row: GuildRow) => …`) rather than as `versionedUpdate<GuildRow>(…)`, so the
+   * channel map is still inferred from `sync`.
+   */
+  event: (row: Row) => OutboxEvent<M> | readonly OutboxEvent<M>[];
+  /**
+   * Runs inside the transaction after the update and the enqueue, with the same client (use only
+   * it), e.g. to insert a revision row. Throwing rolls everything back.
+   */
+  beforeCommit?: ((client: pg.PoolClient, row: Row) => Promise<void>) | undefined;
+  /**
+   * Runs after COMMIT and before the publish: the change and its event are durable here. If it
+   * throws, the call rejects and the relay publishes the event.
+   */
+  afterCommit?: ((row: Row) => void | Promise<void>) | undefined;
+  /**
+   * Publish right after COMMIT (the fast path). With `false` the relay publishes the event.
+   * @defaultValue true
+   */
+  publish?: boolean;
+  /** A relay in this process, woken when the event is left to it (embedded mode needs this). */
+  relay?: Wakeable | undefined;
+  /**
+   * A pino-compatible logger for the fast path.
+   * @defaultValue silent
+   */
+  logger?: Logger | undefined;
+}
+
+/**
+ * Defaults of {@link VersionedUpdateOptions}.
+ *
+ * @example
+ * ```ts
+ * DefaultVersionedUpdateOptions.versionColumn; // 'version'
+ * ```
+ */
+export const DefaultVersionedUpdateOptions = {
+  versionColumn: 'version',
+  publish: true,
+} as const satisfies Partial<VersionedUpdateOptions<unknown>>;
+
+/**
+ * What {@link versionedUpdate} did.
+ *
+ * @example
+ * ```ts
+ * const { row, version, published } = await versionedUpdate(pool, sync, options);
+ * ```
+ */
+export interface VersionedUpdateResult<Row> {
+  /** The updated row (`RETURNING *`). */
+  row: Row;
+  /** The row's new version. */
+  version: number;
+  /** Ids of the outbox rows written, in order. */
+  outboxIds: string[];
+  /** Whether the event went out right after COMMIT; if not, the relay publishes it. */
+  published: boolean;
+}
+
+/**
+ * The common path of a versioned change, in one call so no step can be forgotten:
+ *
+ * 1. `BEGIN`; `UPDATE table SET …, version = version + 1 WHERE id = $id [AND version = $expected]
+ *    RETURNING *` (this row lock serialises writers of the same row, which is what keeps the
+ *    outbox in commit order per guild);
+ * 2. a stale `expectedVersion` → `VersionConflictError` with the current version; no such row →
+ *    `RowNotFoundError`; both roll back and write nothing;
+ * 3. `enqueue()` of `event(row)` (validated against the client's channels), then `beforeCommit`;
+ * 4. `COMMIT`, `afterCommit`, then {@link publishAfterCommit} (unless `publish: false`): a failed
+ *    or skipped publish leaves the row to the relay, it never fails the call.
+ *
+ * Only the transaction's own connection is used inside the transaction, so it is safe on
+ * embedded PGlite. Names are validated and quoted; values are parameters.
+ *
+ * @example
+ * ```ts
+ * import { versionedUpdate, VersionConflictError } from '@wolaro/sync/pg';
+ *
+ * interface GuildRow { guild_id: string; settings: Record<string, unknown>; version: number }
+ *
+ * try {
+ *   const { version } = await versionedUpdate(pool, sync, {
+ *     table: 'guilds',
+ *     idColumn: 'guild_id',
+ *     id: guildId,
+ *     set: { settings },
+ *     expectedVersion: body.version,
+ *     event: (row: GuildRow) => ({ channel: 'config:update', payload: { guildId: row.guild_id, settings: row.settings } }),
+ *     beforeCommit: async (client, row) => {
+ *       await client.query('INSERT INTO config_revisions (guild_id, version, settings) VALUES ($1, $2, $3)',
+ *         [row.guild_id, row.version, row.settings]);
+ *     },
+ *     relay,
+ *   });
+ *   res.json({ version });
+ * } catch (err) {
+ *   if (err instanceof VersionConflictError) res.status(409).json({ currentVersion: err.currentVersion });
+ *   else throw err;
+ * }
+ * ```
+ */
+export async function versionedUpdate<
+  Row = Record<string, unknown>,
+  M extends ChannelMap = Record<never, never>,
+>(
+  pool: pg.Pool,
+  sync: SyncClient<M>,
+  options: VersionedUpdateOptions<Row, BuiltinChannels & M>,
+): Promise<VersionedUpdateResult<Row>> {
+  const table = quoteIdentifier(options.table, 'table', true);
+  const idColumn = quoteIdentifier(options.idColumn, 'id column');
+  const versionName = options.versionColumn ?? DefaultVersionedUpdateOptions.versionColumn;
+  const versionColumn = quoteIdentifier(versionName, 'version column');
+  const entries = Object.entries(options.set);
+  for (const [name] of entries) {
+    if (name === options.idColumn || name === versionName) {
+      throw new TypeError(`versionedUpdate: "${name}" cannot be set (it is the id or the version column)`);
+    }
+  }
+  const sets = entries.map(([name], i) => `${quoteIdentifier(name, 'column')} = $${i + 1}`);
+  sets.push(`${versionColumn} = ${versionColumn} + 1`);
+  const params: unknown[] = entries.map(([, value]) => value);
+  const id = options.id;
+  params.push(typeof id === 'bigint' ? id.toString() : id);
+  let where = `${idColumn} = $${params.length}`;
+  const expected = options.expectedVersion;
+  if (expected !== undefined) {
+    params.push(expected);
+    where += ` AND ${versionColumn} = $${params.length}`;
+  }
+  const update = `UPDATE ${table} SET ${sets.join(', ')} WHERE ${where} RETURNING *`;
+
+  const { row, version, outboxIds } = await withTransaction(pool, async (client) => {
+    const { rows } = await client.query<Record<string, unknown>>(update, params);
+    const updated = rows[0];
+    if (!updated) {
+      const current = await client.query<{ v: unknown }>(
+        `SELECT ${versionColumn} AS v FROM ${table} WHERE ${idColumn} = $1`,
+        [params[entries.length]],
+      );
+      const found = current.rows[0];
+      if (found && expected !== undefined)
+        throw new VersionConflictError(String(id), expected, Number(found.v));
+      throw new RowNotFoundError(options.table, String(id));
+    }
+    const typed = updated as Row;
+    const newVersion = Number(updated[versionName]);
+    const built: unknown = options.event(typed);
+    const events = (Array.isArray(built) ? built : [built]) as { channel: string; payload: unknown }[];
+    const ids: string[] = [];
+    for (const event of events) {
+      const payload = withVersion(sync, event.channel, event.payload, newVersion);
+      ids.push(
+        await enqueue(client, event.channel as never, payload as never, { channels: sync.channels as never }),
+      );
+    }
+    await options.beforeCommit?.(client, typed);
+    return { row: typed, version: newVersion, outboxIds: ids };
+  });
+
+  try {
+    await options.afterCommit?.(row);
+  } catch (err) {
+    options.relay?.wake();
+    throw err;
+  }
+  let published = false;
+  if (options.publish ?? DefaultVersionedUpdateOptions.publish) {
+    published = outboxIds.length > 0;
+    for (const outboxId of outboxIds) {
+      const ok = await publishAfterCommit(pool, sync, outboxId, {
+        relay: options.relay,
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      published &&= ok;
+    }
+  } else {
+    options.relay?.wake();
+  }
+  return { row, version, outboxIds, published };
+}
+
+/** Fills in `version` when the channel's payload has that field and the event left it out. */
+function withVersion<M extends ChannelMap>(
+  sync: SyncClient<M>,
+  channel: string,
+  payload: unknown,
+  version: number,
+) {
+  if (
+    payload === null ||
+    typeof payload !== 'object' ||
+    (payload as { version?: unknown }).version !== undefined
+  ) {
+    return payload;
+  }
+  const def = (sync.channels as ChannelMap)[channel];
+  return def && 'version' in def.schema.shape ? { ...payload, version } : payload;
+}
