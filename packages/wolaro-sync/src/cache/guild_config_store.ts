@@ -1,0 +1,262 @@
+import { LRUCache } from 'lru-cache';
+import { VersionConflictError } from '../errors.js';
+import { cacheKeys } from '../keys/cache_keys.js';
+import type { Logger } from '../logger.js';
+import type { RedisFallbackManager } from './fallback.js';
+import type { CacheEntry } from './fallback_options.js';
+import { type GuildConfig, isGuildConfig } from './guild_config.js';
+import type { GuildConfigLoader, GuildVersionsLoader } from './guild_config_options.js';
+
+/** A cached config: frozen, shared by every caller. */
+export type Config = Readonly<GuildConfig>;
+
+/** One in-progress fill of a guild, shared by every concurrent miss (single-flight). */
+interface Flight {
+  promise: Promise<Config | null>;
+  /** Set by an unversioned invalidation (or a resync) while the fill runs: its answer may predate it. */
+  stale: boolean;
+  skipL2: boolean;
+}
+
+/** Writers' clocks may differ this much; L2 entries written up to it after a resync are re-checked too. */
+const CLOCK_SKEW_MS = 5000;
+const MAX_FILL_ROUNDS = 50;
+
+/** What {@link GuildConfigStore} is built from (resolved `GuildConfigCacheOptions`). */
+export interface GuildConfigStoreOptions {
+  cache: RedisFallbackManager | undefined;
+  load: GuildConfigLoader;
+  loadVersions: GuildVersionsLoader | undefined;
+  logger: Logger;
+  l1Max: number;
+  l1TtlMs: number;
+  l2TtlSeconds: number;
+  maxStaleLoads: number;
+}
+
+/**
+ * The data side of `GuildConfigCache` (internal): L1, the per-guild version floors, single-flight
+ * fills through L2 and `load`, and the invalidations. Invariant: every L1 entry is at or above its
+ * guild's floor, so an L1 hit needs no check.
+ */
+export class GuildConfigStore {
+  /** The L1: read directly by the hot paths. */
+  readonly l1: LRUCache<string, Config>;
+  readonly stats = { l2Hits: 0, loads: 0, staleDiscarded: 0 };
+  readonly #floors: LRUCache<string, number>;
+  readonly #flights = new Map<string, Flight>();
+  readonly #cache: RedisFallbackManager | undefined;
+  readonly #load: GuildConfigLoader;
+  readonly #loadVersions: GuildVersionsLoader | undefined;
+  readonly #logger: Logger;
+  readonly #l2TtlSeconds: number;
+  readonly #maxStaleLoads: number;
+  #suspectBefore = 0;
+  #suspectUntil = 0;
+
+  constructor(options: GuildConfigStoreOptions) {
+    this.l1 = new LRUCache<string, Config>({ max: options.l1Max, ttl: options.l1TtlMs });
+    // Floors outlive L1 entries (an event may concern a guild not cached here yet); numbers are cheap.
+    this.#floors = new LRUCache<string, number>({ max: Math.max(options.l1Max * 4, 10_000) });
+    this.#cache = options.cache;
+    this.#load = options.load;
+    this.#loadVersions = options.loadVersions;
+    this.#logger = options.logger;
+    this.#l2TtlSeconds = options.l2TtlSeconds;
+    this.#maxStaleLoads = options.maxStaleLoads;
+  }
+
+  get hasVersionsLoader(): boolean {
+    return this.#loadVersions !== undefined;
+  }
+
+  /** Current versions of many guilds (the caller handles errors). */
+  loadVersions(ids: readonly string[]): Promise<ReadonlyMap<string, number>> {
+    return this.#loadVersions ? this.#loadVersions(ids) : Promise.resolve(new Map());
+  }
+
+  floor(guildId: string): number | undefined {
+    return this.#floors.peek(guildId);
+  }
+
+  /** Drops a guild from L1 and L2 (a fill in progress reloads). */
+  async invalidate(guildId: string): Promise<void> {
+    const key = cacheKeys.guildConfig(guildId);
+    this.l1.delete(guildId);
+    const flight = this.#flights.get(guildId);
+    if (flight) flight.stale = true;
+    await this.#cache?.del(key);
+  }
+
+  /**
+   * An unversioned change: drops L1 and L2, makes a fill in progress reload. Returns whether the
+   * guild was cached or being loaded (then it should be reloaded).
+   */
+  dropUnversioned(guildId: string): boolean {
+    const cached = this.l1.delete(guildId);
+    const flight = this.#flights.get(guildId);
+    if (flight) flight.stale = true;
+    this.#cache
+      ?.del(cacheKeys.guildConfig(guildId))
+      .catch((err: unknown) => this.#logger.warn({ err, guildId }, 'Guild config L2 invalidation failed'));
+    return cached || flight !== undefined;
+  }
+
+  /**
+   * After a resync: L2 entries written before now are checked against the database before use
+   * (until they have all expired), and fills in progress reload.
+   */
+  distrustL2(): void {
+    const now = Date.now();
+    this.#suspectBefore = now + CLOCK_SKEW_MS;
+    this.#suspectUntil = now + this.#l2TtlSeconds * 1000;
+    for (const flight of this.#flights.values()) flight.stale = true;
+  }
+
+  /** Forgets a guild that no longer exists. */
+  forget(guildId: string): void {
+    this.l1.delete(guildId);
+    void this.#cache?.del(cacheKeys.guildConfig(guildId)).catch(() => {});
+  }
+
+  clear(): void {
+    this.l1.clear();
+  }
+
+  /** The config from L2 or `load`, at or above the floor; concurrent calls share one fill. */
+  fetch(guildId: string, skipL2: boolean): Promise<Config | null> {
+    const key = cacheKeys.guildConfig(guildId);
+    const existing = this.#flights.get(guildId);
+    if (existing) {
+      if (skipL2) existing.stale = true;
+      return existing.promise;
+    }
+    const flight: Flight = { promise: Promise.resolve(null), stale: false, skipL2 };
+    this.#flights.set(guildId, flight);
+    flight.promise = this.#fill(guildId, key, flight).finally(() => {
+      if (this.#flights.get(guildId) === flight) this.#flights.delete(guildId);
+    });
+    return flight.promise;
+  }
+
+  async #fill(guildId: string, key: string, flight: Flight): Promise<Config | null> {
+    let useL2 = this.#cache !== undefined && !flight.skipL2;
+    let staleLoads = 0;
+    let lastVersion = -1;
+    for (let round = 1; ; round++) {
+      flight.stale = false;
+      if (useL2) {
+        useL2 = false;
+        const fromL2 = await this.#readL2(guildId, key);
+        if (fromL2 !== undefined && !flight.stale) {
+          if (fromL2.version >= this.#floorOf(guildId)) {
+            this.stats.l2Hits++;
+            return this.#install(guildId, fromL2);
+          }
+          this.stats.staleDiscarded++;
+        }
+      }
+      this.stats.loads++;
+      flight.stale = false;
+      const loaded = await this.#load(guildId);
+      if (flight.stale && round < MAX_FILL_ROUNDS) continue; // invalidated while loading: its answer may predate it
+      if (loaded === null) return null;
+      const floor = this.#floorOf(guildId);
+      if (loaded.version >= floor) {
+        const installed = this.#install(guildId, loaded);
+        if (installed === loaded) this.#writeL2(key, loaded);
+        return installed;
+      }
+      this.stats.staleDiscarded++;
+      // A load that started before the event is simply repeated; a database that keeps answering
+      // older than the announced version (a lagging replica) gets a few backed-off retries, then fails.
+      if (loaded.version <= lastVersion) staleLoads++;
+      lastVersion = loaded.version;
+      if (staleLoads >= this.#maxStaleLoads || round >= MAX_FILL_ROUNDS) {
+        throw new VersionConflictError(guildId, floor, loaded.version);
+      }
+      if (staleLoads > 0) await new Promise((r) => setTimeout(r, 10 * 2 ** staleLoads));
+    }
+  }
+
+  async #readL2(guildId: string, key: string): Promise<GuildConfig | undefined> {
+    const cache = this.#cache;
+    if (!cache) return undefined;
+    let entry: CacheEntry<unknown> | null;
+    try {
+      entry = await cache.getJSONEntry<unknown>(key);
+    } catch (err) {
+      this.#logger.warn({ err, guildId }, `Guild config L2 read failed for guild ${guildId}`);
+      return undefined;
+    }
+    if (entry === null) return undefined;
+    const value = entry.value;
+    if (!isGuildConfig(value) || (entry.version !== undefined && entry.version !== value.version)) {
+      this.#logger.warn({ guildId }, `Corrupted guild config in L2 for guild ${guildId}, reloading`);
+      void cache.del(key).catch(() => {});
+      return undefined;
+    }
+    if (this.#isSuspect(entry.writtenAt) && !(await this.#confirm(guildId, value.version))) return undefined;
+    return value;
+  }
+
+  /** After a resync, L2 entries written before it may predate changes whose events were lost. */
+  #isSuspect(writtenAt: number | undefined): boolean {
+    if (this.#suspectBefore === 0 || Date.now() >= this.#suspectUntil) return false;
+    return writtenAt === undefined || writtenAt < this.#suspectBefore;
+  }
+
+  async #confirm(guildId: string, version: number): Promise<boolean> {
+    if (!this.#loadVersions) return false;
+    try {
+      return (await this.#loadVersions([guildId])).get(guildId) === version;
+    } catch {
+      return false;
+    }
+  }
+
+  #install(guildId: string, config: GuildConfig): Config {
+    const current = this.l1.peek(guildId);
+    if (current !== undefined && current.version > config.version) return current;
+    const frozen = freezeConfig(config);
+    this.l1.set(guildId, frozen);
+    return frozen;
+  }
+
+  #writeL2(key: string, config: GuildConfig): void {
+    this.#cache
+      ?.setJSON(key, config, { version: config.version, ttlSeconds: this.#l2TtlSeconds })
+      .catch((err: unknown) => this.#logger.warn({ err, key }, 'Guild config L2 write failed'));
+  }
+
+  #floorOf(guildId: string): number {
+    return this.#floors.get(guildId) ?? -1;
+  }
+
+  /**
+   * Records that `version` exists. If it is newer than anything known here, drops the stale L1 entry
+   * and leaves a tombstone in L2. Returns `'known'` (nothing newer), `'newer'`, or `'reload'` (newer,
+   * and the guild was cached or being loaded). Called synchronously from the event handler: the
+   * floor holds from then on.
+   */
+  raiseFloor(guildId: string, version: number): 'known' | 'newer' | 'reload' {
+    const floor = this.#floors.get(guildId) ?? -1;
+    const current = this.l1.peek(guildId);
+    if (version > floor) this.#floors.set(guildId, version);
+    if (version <= Math.max(floor, current?.version ?? -1)) return 'known';
+    if (current !== undefined) this.l1.delete(guildId);
+    this.#cache
+      ?.invalidate(cacheKeys.guildConfig(guildId), version, this.#l2TtlSeconds)
+      .catch((err: unknown) => this.#logger.warn({ err, guildId }, 'Guild config L2 invalidation failed'));
+    return current !== undefined || this.#flights.has(guildId) ? 'reload' : 'newer';
+  }
+}
+
+/** Deep-freezes a config so callers sharing the cached object cannot change it for everyone. */
+function freezeConfig<T>(value: T): Readonly<T> {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) freezeConfig(child);
+  }
+  return value;
+}

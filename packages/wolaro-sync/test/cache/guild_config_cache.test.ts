@@ -1,0 +1,323 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { redisUrl, sleep, uniquePrefix, waitFor } from '../../../../test/support/index.js';
+import {
+  cacheKeys,
+  defineChannels,
+  type GuildConfig,
+  GuildConfigCache,
+  type GuildConfigCacheOptions,
+  InvalidKeyError,
+  MemoryBus,
+  MemoryTransport,
+  RedisFallbackManager,
+  SyncClient,
+  VersionConflictError,
+} from '../../src/index.js';
+import { defer, manager, rawRedis, useCleanup } from './helpers.js';
+
+useCleanup();
+
+const G = '111111111111111111';
+const H = '222222222222222222';
+const K = '333333333333333333';
+
+function config(version: number, prefix = `p${version}`): GuildConfig {
+  return { settings: { prefix }, modules: { moderation: { enabled: version % 2 === 0 } }, version };
+}
+
+/** A "database" of configs and a counting loader over it, with an optional gate to make loads slow. */
+function fakeDb() {
+  const rows = new Map<string, GuildConfig>();
+  const loads: string[] = [];
+  let gate: Promise<void> | undefined;
+  return {
+    rows,
+    loads,
+    /** Loads read the row at once but return only when the returned function is called. */
+    hold(): () => void {
+      let release!: () => void;
+      gate = new Promise((resolve) => {
+        release = resolve;
+      });
+      return () => {
+        gate = undefined;
+        release();
+      };
+    },
+    load: async (guildId: string): Promise<GuildConfig | null> => {
+      loads.push(guildId);
+      const row = rows.get(guildId);
+      const copy = row ? structuredClone(row) : null;
+      if (gate) await gate;
+      return copy;
+    },
+    versionQueries: [] as string[][],
+  };
+}
+
+async function setup(
+  options: Partial<GuildConfigCacheOptions> & { keyPrefix?: string; bus?: MemoryBus } = {},
+) {
+  const bus = options.bus ?? new MemoryBus();
+  const sync = new SyncClient({ transport: new MemoryTransport({ bus }) });
+  await sync.connect();
+  defer(() => sync.close());
+  const keyPrefix = options.keyPrefix ?? uniquePrefix('gcc');
+  const cache = options.cache ?? (await manager({ redis: redisUrl(), keyPrefix }));
+  const db = fakeDb();
+  const configs = new GuildConfigCache({
+    sync,
+    cache,
+    load: db.load,
+    loadVersions: async (ids) => {
+      db.versionQueries.push([...ids]);
+      return new Map(ids.flatMap((id) => (db.rows.has(id) ? [[id, db.rows.get(id)!.version] as const] : [])));
+    },
+    ...options,
+  });
+  await configs.start();
+  defer(() => configs.stop());
+  return { sync, cache, db, configs, keyPrefix, bus };
+}
+
+describe('GuildConfigCache reads', () => {
+  it('loads once, then serves L1 hits (same frozen object, no L2 or DB access)', async () => {
+    const { cache, db, configs } = await setup();
+    db.rows.set(G, config(3));
+    const first = await configs.get(G);
+    expect(first).toEqual(config(3));
+    const l2Reads = cache.stats().hits + cache.stats().misses;
+    for (let i = 0; i < 100; i++) expect(await configs.get(G)).toBe(first);
+    expect(configs.peek(G)).toBe(first);
+    expect(db.loads).toEqual([G]);
+    expect(cache.stats().hits + cache.stats().misses).toBe(l2Reads);
+    expect(Object.isFrozen(first) && Object.isFrozen(first?.settings)).toBe(true);
+    expect(configs.stats()).toMatchObject({ size: 1, hits: 100, misses: 1, loads: 1 });
+  });
+
+  it('a second process finds the config in L2 without loading', async () => {
+    const a = await setup();
+    a.db.rows.set(G, config(4));
+    await a.configs.get(G);
+    await waitFor(async () => (await a.cache.getEntry(cacheKeys.guildConfig(G)))?.version === 4);
+    const b = await setup({ keyPrefix: a.keyPrefix });
+    expect(await b.configs.get(G)).toEqual(config(4));
+    expect(b.db.loads).toEqual([]);
+    expect(b.configs.stats().l2Hits).toBe(1);
+  });
+
+  it('peek never loads; get of an unknown guild is null and not cached', async () => {
+    const { db, configs } = await setup();
+    expect(configs.peek(G)).toBeUndefined();
+    expect(db.loads).toEqual([]);
+    expect(await configs.get(H)).toBeNull();
+    expect(await configs.get(H)).toBeNull();
+    expect(db.loads).toEqual([H, H]);
+  });
+
+  it('1,000 concurrent gets of a cold guild call load once', async () => {
+    const { db, configs } = await setup();
+    db.rows.set(G, config(1));
+    const release = db.hold();
+    const all = Array.from({ length: 1000 }, () => configs.get(G));
+    await sleep(20);
+    release();
+    const results = await Promise.all(all);
+    expect(db.loads).toEqual([G]);
+    expect(new Set(results).size).toBe(1);
+  });
+
+  it('refuses malformed guild ids with InvalidKeyError', async () => {
+    const { db, configs } = await setup();
+    await expect(configs.get('abc')).rejects.toBeInstanceOf(InvalidKeyError);
+    await expect(configs.get('1'.repeat(21))).rejects.toBeInstanceOf(InvalidKeyError);
+    await expect(configs.get('1:guild:config:2')).rejects.toBeInstanceOf(InvalidKeyError);
+    expect(() => configs.peek('abc')).toThrow(InvalidKeyError);
+    await expect(configs.invalidate('*')).rejects.toBeInstanceOf(InvalidKeyError);
+    expect(db.loads).toEqual([]);
+  });
+
+  it('a corrupted L2 value (not JSON, or not a config) is treated as a miss and reloaded, never thrown', async () => {
+    const { db, configs, keyPrefix } = await setup();
+    const raw = rawRedis();
+    db.rows.set(G, config(2));
+    db.rows.set(H, config(5));
+    await raw.set(`${keyPrefix}${cacheKeys.guildConfig(G)}`, '{"settings": nope');
+    await raw.set(`${keyPrefix}${cacheKeys.guildConfig(H)}`, '{"settings": 1, "version": 9}');
+    expect(await configs.get(G)).toEqual(config(2));
+    expect(await configs.get(H)).toEqual(config(5));
+    expect(db.loads).toEqual([G, H]);
+    await waitFor(async () =>
+      (await raw.get(`${keyPrefix}${cacheKeys.guildConfig(G)}`))?.endsWith('"version":2}'),
+    );
+  });
+
+  it('works with a SyncClient that has custom channels (types and runtime)', async () => {
+    const channels = defineChannels({
+      'ticket:created': { schema: z.object({ guildId: z.string(), ticketId: z.string() }) },
+    });
+    const sync = new SyncClient({ transport: new MemoryTransport({ bus: new MemoryBus() }), channels });
+    await sync.connect();
+    defer(() => sync.close());
+    const db = fakeDb();
+    db.rows.set(G, config(1));
+    const configs = new GuildConfigCache({ sync, load: db.load });
+    await configs.start();
+    defer(() => configs.stop());
+    const cfg: Readonly<GuildConfig> | null = await configs.get(G);
+    expect(cfg?.version).toBe(1);
+    db.rows.set(G, config(2));
+    await sync.publishConfigUpdate(G, {}, 2);
+    await waitFor(() => configs.peek(G)?.version === 2);
+  });
+
+  it('works without an L2', async () => {
+    const bus = new MemoryBus();
+    const sync = new SyncClient({ transport: new MemoryTransport({ bus }) });
+    await sync.connect();
+    defer(() => sync.close());
+    const db = fakeDb();
+    db.rows.set(G, config(1));
+    const configs = new GuildConfigCache({ sync, load: db.load });
+    await configs.start();
+    defer(() => configs.stop());
+    expect(await configs.get(G)).toEqual(config(1));
+    db.rows.set(G, config(2));
+    await sync.publishConfigUpdate(G, {}, 2);
+    await waitFor(() => configs.peek(G)?.version === 2);
+  });
+});
+
+describe('GuildConfigCache events and the version floor', () => {
+  it('a newer event drops L1 and L2 and reloads; duplicates and older events are ignored', async () => {
+    const { sync, db, configs, cache } = await setup();
+    db.rows.set(G, config(3));
+    await configs.get(G);
+    const updated: [string, number][] = [];
+    configs.on('updated', (id, cfg) => updated.push([id, cfg.version]));
+    db.rows.set(G, config(4));
+    await sync.publishConfigUpdate(G, { prefix: 'p4' }, 4);
+    await waitFor(() => updated.length === 1);
+    expect(updated).toEqual([[G, 4]]);
+    expect(configs.peek(G)).toEqual(config(4));
+    await waitFor(async () => (await cache.getEntry(cacheKeys.guildConfig(G)))?.version === 4);
+    const loads = db.loads.length;
+    await sync.publishConfigUpdate(G, { prefix: 'p4' }, 4); // duplicate
+    await sync.publishConfigUpdate(G, { prefix: 'p2' }, 2); // late, older
+    await sync.publishModuleToggle(G, 'moderation', true, 3);
+    await sleep(30);
+    expect(db.loads.length).toBe(loads);
+    expect(updated).toEqual([[G, 4]]);
+    expect(configs.stats().eventsIgnored).toBe(3);
+    expect(configs.floor(G)).toBe(4);
+  });
+
+  it('unversioned events and guild:reload always reload from the database', async () => {
+    const { sync, db, configs } = await setup();
+    db.rows.set(G, config(3));
+    await configs.get(G);
+    db.rows.set(G, config(3, 'manual-fix')); // fixed in the DB by hand, same version
+    await sync.publish('config:update', { guildId: G, settings: { prefix: 'manual-fix' } });
+    await waitFor(() => configs.peek(G)?.settings['prefix'] === 'manual-fix');
+    db.rows.set(G, config(3, 'again'));
+    await sync.publishGuildReload(G, 'manual sync');
+    await waitFor(() => configs.peek(G)?.settings['prefix'] === 'again');
+    expect(db.loads).toEqual([G, G, G]);
+  });
+
+  it('a slow load that read an older version before the event is discarded and reloaded', async () => {
+    const { sync, db, configs } = await setup();
+    db.rows.set(G, config(1));
+    const release = db.hold();
+    const pending = configs.get(G); // reads version 1, then waits
+    await waitFor(() => db.loads.length === 1);
+    db.rows.set(G, config(2));
+    await sync.publishConfigUpdate(G, { prefix: 'p2' }, 2);
+    await waitFor(() => configs.floor(G) === 2);
+    release();
+    expect((await pending)?.version).toBe(2);
+    expect(configs.peek(G)?.version).toBe(2);
+    expect(configs.stats().staleDiscarded).toBe(1);
+  });
+
+  it('an L2 value older than the floor is never used', async () => {
+    const { sync, db, configs, keyPrefix } = await setup();
+    db.rows.set(G, config(7));
+    await sync.publishConfigUpdate(G, { prefix: 'p7' }, 7); // guild not cached here: only the floor moves
+    await waitFor(() => configs.floor(G) === 7);
+    // Some foreign writer puts an old config into L2 (plain SET, bypassing the tombstone).
+    await rawRedis().set(`${keyPrefix}${cacheKeys.guildConfig(G)}`, JSON.stringify(config(5)));
+    expect((await configs.get(G))?.version).toBe(7);
+    expect(db.loads).toEqual([G]);
+  });
+
+  it('fails with VersionConflictError when the database keeps answering older than an announced version', async () => {
+    const { sync, db, configs } = await setup({ maxStaleLoads: 2 });
+    db.rows.set(G, config(1));
+    await sync.publishConfigUpdate(G, {}, 5); // e.g. a replica that has not caught up
+    await waitFor(() => configs.floor(G) === 5);
+    await expect(configs.get(G)).rejects.toBeInstanceOf(VersionConflictError);
+    expect(configs.peek(G)).toBeUndefined();
+  });
+});
+
+describe('GuildConfigCache resync', () => {
+  it('one loadVersions query, then only changed guilds reload; deleted guilds are dropped', async () => {
+    const { sync, db, configs } = await setup();
+    for (const id of [G, H, K]) db.rows.set(id, config(1));
+    await Promise.all([G, H, K].map((id) => configs.get(id)));
+    db.rows.set(H, config(2)); // changed while events were lost
+    db.rows.delete(K);
+    const updated: string[] = [];
+    configs.on('updated', (id) => updated.push(id));
+    const loads = db.loads.length;
+    sync.emit('resync', { transport: 'memory', downtimeMs: 1000 });
+    await waitFor(() => updated.length === 1);
+    expect(db.versionQueries).toHaveLength(1);
+    expect([...db.versionQueries[0]!].sort()).toEqual([G, H, K].sort());
+    expect(db.loads.length - loads).toBe(1);
+    expect(updated).toEqual([H]);
+    expect(configs.peek(H)?.version).toBe(2);
+    expect(configs.peek(G)?.version).toBe(1);
+    expect(configs.peek(K)).toBeUndefined();
+  });
+
+  it('without loadVersions every cached guild is reloaded', async () => {
+    const { sync, db, configs } = await setup({ loadVersions: undefined as never });
+    for (const id of [G, H]) db.rows.set(id, config(1));
+    await Promise.all([G, H].map((id) => configs.get(id)));
+    db.rows.set(G, config(2));
+    sync.emit('resync', { transport: 'memory', downtimeMs: 10 });
+    await waitFor(() => db.loads.length === 4);
+    await waitFor(() => configs.peek(G)?.version === 2);
+    expect(configs.peek(H)?.version).toBe(1);
+  });
+
+  it('after a resync, an L2 entry written before it is checked against the database', async () => {
+    const a = await setup();
+    a.db.rows.set(G, config(1));
+    await a.configs.get(G);
+    await waitFor(async () => (await a.cache.getEntry(cacheKeys.guildConfig(G)))?.version === 1);
+    const b = await setup({ keyPrefix: a.keyPrefix });
+    b.db.rows.set(G, config(2)); // changed while the bus was down: the event was lost
+    b.sync.emit('resync', { transport: 'memory', downtimeMs: 500 });
+    await sleep(10);
+    expect((await b.configs.get(G))?.version).toBe(2);
+    expect(b.db.loads).toEqual([G]);
+  });
+});
+
+describe('GuildConfigCache with the L2 down', () => {
+  it('keeps serving: L1 hits, and misses load from the database', async () => {
+    const cache = new RedisFallbackManager({ redis: 'redis://127.0.0.1:1', connectTimeoutMs: 50 });
+    defer(() => cache.close());
+    await cache.ready();
+    const { db, configs } = await setup({ cache });
+    db.rows.set(G, config(1));
+    expect(await configs.get(G)).toEqual(config(1));
+    expect(await configs.get(G)).toEqual(config(1));
+    expect(db.loads).toEqual([G]);
+    expect(cache.isRedisAvailable).toBe(false);
+  });
+});
