@@ -9,8 +9,7 @@
  * LATENCY_N (5,000), ZIPF_N (500,000). Prints a markdown table and writes bench/results/cache.json.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -28,7 +27,7 @@ import {
   RedisFallbackManager,
   SyncClient,
 } from '../src/index.js';
-import { machine, median, percentile } from './report.js';
+import { machine, median, percentile, writeReport } from './report.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
@@ -39,7 +38,6 @@ const LATENCY_N = Number(process.env['LATENCY_N'] ?? 5_000);
 const ZIPF_N = Number(process.env['ZIPF_N'] ?? 500_000);
 const GUILDS = 100_000;
 const HOT = 1024; // keys read in the throughput loops (all L1 hits)
-const here = dirname(fileURLToPath(import.meta.url));
 
 const guildId = (i: number): string => String(100_000_000_000_000_000n + BigInt(i));
 
@@ -358,9 +356,8 @@ async function main(): Promise<void> {
     `| hit rate, Zipf(1.0) over ${GUILDS.toLocaleString('en')} guilds, L1 10k | L1 ${(hitRate.l1HitRate * 100).toFixed(1)} %, L1+L2 ${(hitRate.l1OrL2HitRate * 100).toFixed(1)} %, DB loads ${(hitRate.dbLoadsPerRequest * 100).toFixed(2)} % of ${hitRate.requests.toLocaleString('en')} gets | |`,
     `| RSS with 100,000 configs in GuildConfigCache | ${rss.guildConfigCache.rssMB.toFixed(0)} MB (+${rss.guildConfigCache.rssDeltaMB.toFixed(0)} MB, heap +${rss.guildConfigCache.heapDeltaMB.toFixed(0)} MB) | raw lru-cache, same objects: +${rss.lru.rssDeltaMB.toFixed(0)} MB (heap +${rss.lru.heapDeltaMB.toFixed(0)} MB) |`,
   ];
-  const markdown = lines.join('\n');
+  const markdown = `## Cache: GuildConfigCache vs raw lru-cache, ioredis and bentocache (\`npm run bench:cache\`)\n\n${lines.join('\n')}`;
   console.log(markdown);
-  mkdirSync(join(here, 'results'), { recursive: true });
   const results = {
     machine: machine(),
     rounds: ROUNDS,
@@ -371,7 +368,7 @@ async function main(): Promise<void> {
     targets,
     pass,
   };
-  writeFileSync(join(here, 'results', 'cache.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeReport('cache', results, markdown);
 }
 
 if (process.argv[2] === '--rss-child') await rssChild(process.argv[3] as 'lru' | 'GuildConfigCache');

@@ -1,0 +1,9 @@
+import { Events } from 'discord.js';
+import { writeMembers } from '../guild_sync.js';
+import { defineEvent } from './types.js';
+
+/** GUILD_ROLE_DELETE: members who held the role lost its permissions; recompute the guild's members. */
+export const roleDelete = defineEvent({
+  name: Events.GuildRoleDelete,
+  execute: (ctx, role) => writeMembers(ctx, role.guild.id, role.guild.members.cache.values()),
+});

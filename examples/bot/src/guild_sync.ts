@@ -1,0 +1,71 @@
+import { type MemberUpsert, markGuildLeft, upsertGuild, upsertMembers } from '@wolaro/panel-api/db';
+import type { Guild, GuildMember } from 'discord.js';
+import { slashCommandData } from './commands/registry.js';
+import type { BotContext } from './context.js';
+import { pruneMembers } from './db_extra.js';
+
+/**
+ * A member as `guild_members` stores it: the permissions discord.js computes from the member's
+ * roles (all of them for the owner), as a decimal bitfield string, and the owner flag.
+ */
+export function memberRecord(member: GuildMember): MemberUpsert {
+  return {
+    userId: member.id,
+    username: member.user.username,
+    permissions: member.permissions.bitfield,
+    isOwner: member.guild.ownerId === member.id,
+  };
+}
+
+/** Writes members' current permissions (GUILD_MEMBER_UPDATE, role changes). */
+export async function writeMembers(
+  ctx: BotContext,
+  guildId: string,
+  members: Iterable<GuildMember>,
+): Promise<void> {
+  const records = [...members].map(memberRecord);
+  if (records.length > 0) await upsertMembers(ctx.db.pool, guildId, records);
+}
+
+/**
+ * What the bot does for each guild on `clientReady` and GUILD_CREATE: the guild row (name, owner,
+ * icon, `bot_present = true`), every member with computed permissions and owner flag (members that
+ * left while the bot was away are removed), and the guild's slash commands.
+ */
+export async function syncGuild(ctx: BotContext, guild: Guild): Promise<void> {
+  await upsertGuild(ctx.db.pool, {
+    guildId: guild.id,
+    name: guild.name,
+    ownerId: guild.ownerId,
+    icon: guild.icon,
+  });
+  // GUILD_CREATE carries every member of small guilds only; fetch the rest (GuildMembers intent).
+  let complete = guild.members.cache.size >= guild.memberCount;
+  if (!complete) {
+    try {
+      await guild.members.fetch();
+      complete = true;
+    } catch (err) {
+      ctx.logger.warn({ err, guildId: guild.id }, `Could not fetch the members of guild ${guild.id}`);
+    }
+  }
+  const members = [...guild.members.cache.values()];
+  await writeMembers(ctx, guild.id, members);
+  if (complete)
+    await pruneMembers(
+      ctx.db.pool,
+      guild.id,
+      members.map((m) => m.id),
+    );
+  try {
+    await guild.commands.set(slashCommandData());
+  } catch (err) {
+    ctx.logger.warn({ err, guildId: guild.id }, `Could not register slash commands in guild ${guild.id}`);
+  }
+  ctx.logger.debug({ guildId: guild.id, members: members.length }, `Guild ${guild.id} synced`);
+}
+
+/** The bot left the guild or lost it (GUILD_DELETE): keep its data, refuse it in the panel. */
+export async function leaveGuild(ctx: BotContext, guildId: string): Promise<void> {
+  await markGuildLeft(ctx.db.pool, guildId);
+}

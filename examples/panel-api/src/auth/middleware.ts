@@ -1,0 +1,88 @@
+import type { RequestHandler, Response } from 'express';
+import type { AppContext } from '../context.js';
+import { getActiveSession, guildAccess } from '../db/index.js';
+import { ApiError, forbidden, notFound, unauthorized } from '../http/errors.js';
+import { verifySessionToken } from './tokens.js';
+
+/** The authenticated caller, set by {@link requireSession}. */
+export interface AuthInfo {
+  userId: string;
+  username: string | null;
+  sessionId: string;
+  expiresAt: Date;
+}
+
+/** The caller set by {@link requireSession} (a route without it is a programming error). */
+export function authOf(res: Response): AuthInfo {
+  const auth = res.locals['auth'] as AuthInfo | undefined;
+  if (!auth) throw new ApiError(500, 'internal', 'Route is missing requireSession');
+  return auth;
+}
+
+/** The guild id checked by {@link requireGuildManager}. */
+export function guildIdOf(res: Response): string {
+  const id = res.locals['guildId'] as string | undefined;
+  if (!id) throw new ApiError(500, 'internal', 'Route is missing requireGuildManager');
+  return id;
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return match?.[1];
+}
+
+/**
+ * 401 unless the request carries `Authorization: Bearer <jwt>` with a valid signature and expiry,
+ * and its session row exists, belongs to the token's user, is not revoked and has not expired.
+ */
+export function requireSession(ctx: AppContext): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearer(req.headers.authorization);
+    if (!token) throw unauthorized('Authentication required: send Authorization: Bearer <token>');
+    const claims = await verifySessionToken(ctx.config.jwtSecret, token);
+    const session = await getActiveSession(ctx.pool, claims.sessionId);
+    if (!session || session.userId !== claims.userId) {
+      throw unauthorized('Session expired or revoked: log in again', 'session_revoked');
+    }
+    res.locals['auth'] = {
+      userId: session.userId,
+      username: session.username,
+      sessionId: session.sessionId,
+      expiresAt: session.expiresAt,
+    } satisfies AuthInfo;
+    next();
+  };
+}
+
+const SNOWFLAKE = /^\d{1,20}$/;
+
+/**
+ * For `/:id` guild routes, checked server-side from the database, in this order: the caller is
+ * the owner or an ADMINISTRATOR of that guild (403 otherwise, also for any guild they are not in:
+ * no IDOR), and the guild exists with the bot present (404).
+ */
+export function requireGuildManager(ctx: AppContext): RequestHandler {
+  return async (req, res, next) => {
+    const { userId } = authOf(res);
+    const guildId = req.params['id'];
+    if (typeof guildId !== 'string' || !SNOWFLAKE.test(guildId)) {
+      throw new ApiError(400, 'bad_request', 'params.id: must be a Discord guild id (1-20 digits)', {
+        fields: ['params.id'],
+      });
+    }
+    const access = await guildAccess(ctx.pool, userId, guildId);
+    if (!access.canManage) throw forbidden();
+    if (!access.exists || !access.botPresent)
+      throw notFound('The bot is not in this guild', 'guild_not_found');
+    res.locals['guildId'] = guildId;
+    next();
+  };
+}
+
+/** 403 unless the caller's user id is listed in `ADMIN_USER_IDS`. */
+export function requireAdmin(ctx: AppContext): RequestHandler {
+  return (_req, res, next) => {
+    if (!ctx.config.adminUserIds.includes(authOf(res).userId)) throw forbidden('Administrators only');
+    next();
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * `npm run token -w examples/panel-api -- <userId> [--ttl 1h] [--username name]`: creates a panel
+ * session for a user and prints its JWT, for the note's "Testing WebSocket" step
+ * (`io(url, { auth: { token } })`). Uses the same env as the API (`DATABASE_URL`, `JWT_SECRET`).
+ */
+import { parseArgs } from 'node:util';
+import { signSessionToken } from '../auth/tokens.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { createDatabase, createSession } from '../db/index.js';
+import { withDevJwtSecret } from '../dev_secret.js';
+import { parseDuration } from '../duration.js';
+
+const USAGE = 'Usage: npm run token -w examples/panel-api -- <userId> [--ttl 1h] [--username name]';
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: { ttl: { type: 'string' }; username: { type: 'string' } };
+      allowPositionals: true;
+    }>
+  >;
+  try {
+    parsed = parseArgs({
+      options: { ttl: { type: 'string' }, username: { type: 'string' } },
+      allowPositionals: true,
+    });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const [userId, ...extra] = parsed.positionals;
+  if (!userId || extra.length > 0 || !/^\d{1,20}$/.test(userId)) {
+    console.error(`${userId ? `Not a Discord user id: ${userId}\n` : ''}${USAGE}`);
+    return 2;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = withDevJwtSecret(loadConfig(process.env)).config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  const ttlSeconds =
+    parsed.values.ttl === undefined ? config.jwtTtlSeconds : parseDuration(parsed.values.ttl);
+  if (ttlSeconds === undefined || ttlSeconds < 1) {
+    console.error(`--ttl: not a duration: ${parsed.values.ttl} (e.g. 30m, 1h, 7d)\n${USAGE}`);
+    return 2;
+  }
+  const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const session = await createSession(db.pool, { userId, username: parsed.values.username, ttlSeconds });
+    const token = await signSessionToken(config.jwtSecret, {
+      userId,
+      sessionId: session.sessionId,
+      expiresAt: session.expiresAt,
+    });
+    console.error(
+      `Session ${session.sessionId} for user ${userId}, expires ${session.expiresAt.toISOString()}`,
+    );
+    console.log(token);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`token: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

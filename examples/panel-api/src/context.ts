@@ -1,0 +1,35 @@
+import type { SyncClient } from '@wolaro/sync';
+import type { Wakeable } from '@wolaro/sync/pg';
+import type { SyncGateway } from '@wolaro/sync-socketio';
+import type pg from 'pg';
+import type { JsonCache } from './cache/json_cache.js';
+import type { PanelApiConfig } from './config.js';
+import type { DiscordApi } from './discord/api.js';
+import type { Metrics } from './http/metrics.js';
+import type { AppLogger } from './logger.js';
+
+/** Health of the API's dependencies, as `GET /api/health` reports it. */
+export interface HealthReport {
+  status: 'healthy' | 'degraded';
+  redis: 'connected' | 'disconnected' | 'embedded';
+  database: 'connected' | 'disconnected';
+  websocket: 'active';
+  connectedUsers: number;
+}
+
+/** Everything the routers use, built once by `startPanelApi`. */
+export interface AppContext {
+  readonly config: PanelApiConfig;
+  readonly pool: pg.Pool;
+  readonly sync: SyncClient;
+  /** The outbox relay to wake when the fast path leaves a row (embedded mode needs it). */
+  readonly relay: Wakeable | undefined;
+  readonly cache: JsonCache;
+  readonly discord: DiscordApi;
+  readonly gateway: SyncGateway;
+  readonly metrics: Metrics;
+  readonly logger: AppLogger;
+  /** Base URL the OAuth2 redirect comes back to (`PANEL_ORIGIN`, else this server's URL). */
+  publicUrl(): string;
+  health(): Promise<HealthReport>;
+}

@@ -1,0 +1,249 @@
+import { type Logger, type SyncClient, VersionConflictError } from '@wolaro/sync';
+import {
+  enqueue,
+  publishAfterCommit,
+  RowNotFoundError,
+  type Wakeable,
+  withTransaction,
+} from '@wolaro/sync/pg';
+import type pg from 'pg';
+import {
+  DEFAULT_MODULES,
+  type GuildSettings,
+  isModuleName,
+  type ModuleState,
+  withDefaultSettings,
+} from './defaults.js';
+import { loadModules } from './guilds.js';
+import { getRevision, insertRevision } from './revisions.js';
+import { toVersion } from './types.js';
+
+/** Where committed events go: the bus, and the relay to wake when the fast path leaves a row to it. */
+export interface EventPublisher {
+  sync: SyncClient;
+  relay?: Wakeable | undefined;
+  logger?: Logger | undefined;
+}
+
+/** What every versioned write returns. */
+export interface ConfigWriteResult {
+  settings: GuildSettings;
+  modules: Record<string, ModuleState>;
+  version: number;
+  /** Whether the events went out right after COMMIT (else the outbox relay publishes them). */
+  published: boolean;
+}
+
+/**
+ * Bumps the guild's version (the row lock orders this guild's writers, hence its outbox rows) and
+ * optionally changes its settings. A stale `expectedVersion` → `VersionConflictError` with the
+ * current version; an unknown guild → `RowNotFoundError`. Either rolls the transaction back.
+ */
+async function bumpGuild(
+  client: pg.PoolClient,
+  guildId: string,
+  expectedVersion: number | undefined,
+  settings: { merge: Record<string, unknown> } | { replace: Record<string, unknown> } | undefined,
+): Promise<{ settings: GuildSettings; version: number }> {
+  const params: unknown[] = [guildId, expectedVersion ?? null];
+  let expression = 'settings';
+  if (settings !== undefined) {
+    params.push(JSON.stringify('merge' in settings ? settings.merge : settings.replace));
+    expression = 'merge' in settings ? 'settings || $3::jsonb' : '$3::jsonb';
+  }
+  const { rows } = await client.query<{ settings: unknown; version: string }>(
+    `UPDATE guilds SET settings = ${expression}, version = version + 1, updated_at = now()
+      WHERE guild_id = $1 AND ($2::bigint IS NULL OR version = $2::bigint)
+      RETURNING settings, version`,
+    params,
+  );
+  const row = rows[0];
+  if (row) return { settings: withDefaultSettings(row.settings), version: toVersion(row.version) };
+  const current = await client.query<{ version: string }>('SELECT version FROM guilds WHERE guild_id = $1', [
+    guildId,
+  ]);
+  const found = current.rows[0];
+  if (found && expectedVersion !== undefined) {
+    throw new VersionConflictError(guildId, expectedVersion, toVersion(found.version));
+  }
+  throw new RowNotFoundError('guilds', guildId);
+}
+
+/** Publishes committed outbox rows right away (the fast path); the relay gets whatever fails. */
+async function publishCommitted(pool: pg.Pool, publisher: EventPublisher, outboxIds: readonly string[]) {
+  let published = true;
+  for (const id of outboxIds) {
+    const ok = await publishAfterCommit(pool, publisher.sync, id, {
+      relay: publisher.relay,
+      ...(publisher.logger ? { logger: publisher.logger } : {}),
+    });
+    published &&= ok;
+  }
+  return published;
+}
+
+/**
+ * Merges `patch` into a guild's settings in one transaction: `UPDATE guilds` (version + 1), a
+ * `config_revisions` row and a `config:update` outbox row with the full merged settings and the
+ * new version; published right after COMMIT.
+ *
+ * @throws VersionConflictError when `expectedVersion` is given and stale (nothing written)
+ * @throws RowNotFoundError when the guild is unknown
+ */
+export async function updateGuildSettings(
+  pool: pg.Pool,
+  publisher: EventPublisher,
+  input: {
+    guildId: string;
+    patch: Readonly<Record<string, unknown>>;
+    expectedVersion?: number | undefined;
+    changedBy: string | null;
+  },
+): Promise<ConfigWriteResult> {
+  const { guildId } = input;
+  const { result, outboxIds } = await withTransaction(pool, async (client) => {
+    const { settings, version } = await bumpGuild(client, guildId, input.expectedVersion, {
+      merge: input.patch,
+    });
+    const modules = await loadModules(client, guildId);
+    await insertRevision(client, {
+      guildId,
+      version,
+      settings,
+      modules,
+      changedBy: input.changedBy,
+      change: 'settings',
+    });
+    const id = await enqueue(client, 'config:update', { guildId, settings, version });
+    return { result: { settings, modules, version }, outboxIds: [id] };
+  });
+  return { ...result, published: await publishCommitted(pool, publisher, outboxIds) };
+}
+
+/**
+ * Changes one module of a guild (`enabled` and/or a `config` patch merged into the stored config).
+ * The module rides on the guild's version: `guilds.version` is bumped and the module row takes
+ * the new version, so every event of a guild is ordered by one number. Publishes `module:toggle`.
+ *
+ * @throws VersionConflictError / RowNotFoundError (also for an unknown module name)
+ */
+export async function updateGuildModule(
+  pool: pg.Pool,
+  publisher: EventPublisher,
+  input: {
+    guildId: string;
+    module: string;
+    enabled?: boolean | undefined;
+    config?: Record<string, unknown> | undefined;
+    expectedVersion?: number | undefined;
+    changedBy: string | null;
+  },
+): Promise<ConfigWriteResult & { module: ModuleState }> {
+  const { guildId, module } = input;
+  if (!isModuleName(module)) throw new RowNotFoundError('guild_modules', `${guildId}/${module}`);
+  const { result, outboxIds } = await withTransaction(pool, async (client) => {
+    const { settings, version } = await bumpGuild(client, guildId, input.expectedVersion, undefined);
+    const { rows } = await client.query<{ enabled: boolean; config: Record<string, unknown> }>(
+      `INSERT INTO guild_modules (guild_id, name, enabled, config, version)
+       VALUES ($1, $2, COALESCE($3::boolean, $4::boolean), COALESCE($5::jsonb, '{}'::jsonb), $6)
+       ON CONFLICT (guild_id, name) DO UPDATE
+         SET enabled = COALESCE($3::boolean, guild_modules.enabled),
+             config = guild_modules.config || COALESCE($5::jsonb, '{}'::jsonb),
+             version = EXCLUDED.version
+       RETURNING enabled, config`,
+      [
+        guildId,
+        module,
+        input.enabled ?? null,
+        DEFAULT_MODULES[module].enabled,
+        input.config === undefined ? null : JSON.stringify(input.config),
+        version,
+      ],
+    );
+    const state: ModuleState = { enabled: rows[0]!.enabled, config: rows[0]!.config ?? {} };
+    const modules = await loadModules(client, guildId);
+    await insertRevision(client, {
+      guildId,
+      version,
+      settings,
+      modules,
+      changedBy: input.changedBy,
+      change: `module:${module}`,
+    });
+    const id = await enqueue(client, 'module:toggle', {
+      guildId,
+      module,
+      enabled: state.enabled,
+      config: state.config,
+      version,
+    });
+    return { result: { settings, modules, version, module: state }, outboxIds: [id] };
+  });
+  return { ...result, published: await publishCommitted(pool, publisher, outboxIds) };
+}
+
+/**
+ * Restores a revision as a new versioned write: settings and modules are set to the revision's,
+ * the guild gets a new version and revision (`restore:<version>`), and `config:update` plus
+ * `guild:reload` go out (modules changed too, so consumers reload everything).
+ *
+ * @throws VersionConflictError / RowNotFoundError (unknown guild or revision)
+ */
+export async function restoreRevision(
+  pool: pg.Pool,
+  publisher: EventPublisher,
+  input: {
+    guildId: string;
+    revision: number;
+    expectedVersion?: number | undefined;
+    changedBy: string | null;
+  },
+): Promise<ConfigWriteResult & { restored: number }> {
+  const { guildId, revision } = input;
+  const { result, outboxIds } = await withTransaction(pool, async (client) => {
+    const saved = await getRevision(client, guildId, revision);
+    if (!saved) throw new RowNotFoundError('config_revisions', `${guildId}@${revision}`);
+    const { settings, version } = await bumpGuild(client, guildId, input.expectedVersion, {
+      replace: saved.settings,
+    });
+    for (const [name, state] of Object.entries(saved.modules)) {
+      if (!isModuleName(name)) continue;
+      await client.query(
+        `INSERT INTO guild_modules (guild_id, name, enabled, config, version) VALUES ($1, $2, $3, $4::jsonb, $5)
+         ON CONFLICT (guild_id, name) DO UPDATE
+           SET enabled = EXCLUDED.enabled, config = EXCLUDED.config, version = EXCLUDED.version`,
+        [guildId, name, state.enabled === true, JSON.stringify(state.config ?? {}), version],
+      );
+    }
+    const modules = await loadModules(client, guildId);
+    await insertRevision(client, {
+      guildId,
+      version,
+      settings,
+      modules,
+      changedBy: input.changedBy,
+      change: `restore:${revision}`,
+    });
+    const ids = [
+      await enqueue(client, 'config:update', { guildId, settings, version }),
+      await enqueue(client, 'guild:reload', { guildId, reason: `Revision ${revision} restored` }),
+    ];
+    return { result: { settings, modules, version, restored: revision }, outboxIds: ids };
+  });
+  return { ...result, published: await publishCommitted(pool, publisher, outboxIds) };
+}
+
+/**
+ * The note's force reload (`POST /api/panel/guilds/:id/sync`): a `guild:reload` through the outbox,
+ * so it is not lost if the bus is down.
+ */
+export async function requestGuildReload(
+  pool: pg.Pool,
+  publisher: EventPublisher,
+  input: { guildId: string; reason: string },
+): Promise<{ published: boolean }> {
+  const id = await withTransaction(pool, (client) =>
+    enqueue(client, 'guild:reload', { guildId: input.guildId, reason: input.reason }),
+  );
+  return { published: await publishCommitted(pool, publisher, [id]) };
+}

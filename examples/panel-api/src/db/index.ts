@@ -1,0 +1,68 @@
+/**
+ * `@wolaro/panel-api/db`: the panel's schema and queries, shared with the bot. Self-contained:
+ * `createDatabase()` opens a real Postgres or embedded PGlite and migrates it; every query
+ * function takes the pool (or a transaction's client) first and uses parameters only.
+ *
+ * @packageDocumentation
+ */
+export { type AuditEntry, listAuditLog, recordCommand } from './audit.js';
+export {
+  type ConfigWriteResult,
+  type EventPublisher,
+  requestGuildReload,
+  restoreRevision,
+  updateGuildModule,
+  updateGuildSettings,
+} from './config_writes.js';
+export { createDatabase, type Database, type DatabaseOptions } from './database.js';
+export {
+  DEFAULT_MODULES,
+  DEFAULT_SETTINGS,
+  type GuildSettings,
+  isModuleName,
+  LANGUAGES,
+  MODULE_NAMES,
+  type ModuleName,
+  type ModuleState,
+  withDefaultModules,
+  withDefaultSettings,
+} from './defaults.js';
+export { runningEmbeddedUrl } from './embedded.js';
+export {
+  botGuildIds,
+  type GuildConfigRecord,
+  type GuildRecord,
+  type GuildUpsert,
+  getGuild,
+  guildConfigLoaders,
+  loadGuildConfig,
+  loadModules,
+  loadVersions,
+  markGuildLeft,
+  upsertGuild,
+} from './guilds.js';
+export {
+  ADMINISTRATOR,
+  type GuildAccess,
+  guildAccess,
+  hasAdministrator,
+  listManagedGuilds,
+  type ManagedGuild,
+  type MemberUpsert,
+  removeMember,
+  replaceUserMemberships,
+  setMemberPermissions,
+  upsertMembers,
+} from './members.js';
+export { type MigrationResult, runMigrations } from './migrations.js';
+export { countPendingOutbox } from './outbox.js';
+export { type ConfigRevision, getRevision, listRevisions } from './revisions.js';
+export {
+  createSession,
+  getActiveSession,
+  isSessionId,
+  type PanelSession,
+  pruneSessions,
+  revokeSession,
+} from './sessions.js';
+export type { Queryable } from './types.js';

@@ -1,0 +1,93 @@
+import type { GuildSettings, ModuleState } from './defaults.js';
+import { withDefaultSettings } from './defaults.js';
+import { type Queryable, toVersion } from './types.js';
+
+/** A saved configuration of a guild (`config_revisions`): one per version. */
+export interface ConfigRevision {
+  id: string;
+  version: number;
+  settings: GuildSettings;
+  modules: Record<string, ModuleState>;
+  changedBy: string | null;
+  /** The Discord username of `changedBy` when the member is known, for history lists. */
+  changedByName?: string | null;
+  /** What changed: `created`, `settings`, `module:<name>`, `restore:<version>`. */
+  change: string;
+  createdAt: Date;
+}
+
+interface RevisionRow {
+  id: string;
+  version: string;
+  settings: unknown;
+  modules: unknown;
+  changed_by: string | null;
+  change: string;
+  created_at: Date;
+}
+
+const COLUMNS = 'id::text AS id, version, settings, modules, changed_by, change, created_at';
+
+const toRevision = (r: RevisionRow): ConfigRevision => ({
+  id: r.id,
+  version: toVersion(r.version),
+  settings: withDefaultSettings(r.settings),
+  modules: (r.modules ?? {}) as Record<string, ModuleState>,
+  changedBy: r.changed_by,
+  change: r.change,
+  createdAt: r.created_at,
+});
+
+/** Inserts the revision of a new version (inside the write's transaction). */
+export async function insertRevision(
+  db: Queryable,
+  input: {
+    guildId: string;
+    version: number;
+    settings: GuildSettings;
+    modules: Record<string, ModuleState>;
+    changedBy: string | null;
+    change: string;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO config_revisions (guild_id, version, settings, modules, changed_by, change)
+     VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6)`,
+    [
+      input.guildId,
+      input.version,
+      JSON.stringify(input.settings),
+      JSON.stringify(input.modules),
+      input.changedBy,
+      input.change,
+    ],
+  );
+}
+
+/** A guild's revisions, newest first, with the author's username when the member is known. */
+export async function listRevisions(db: Queryable, guildId: string, limit = 50): Promise<ConfigRevision[]> {
+  const { rows } = await db.query<RevisionRow & { changed_by_name: string | null }>(
+    `SELECT r.id::text AS id, r.version, r.settings, r.modules, r.changed_by, r.change, r.created_at,
+            m.username AS changed_by_name
+       FROM config_revisions r
+       LEFT JOIN guild_members m ON m.guild_id = r.guild_id AND m.user_id = r.changed_by
+      WHERE r.guild_id = $1
+      ORDER BY r.version DESC
+      LIMIT $2`,
+    [guildId, limit],
+  );
+  return rows.map((r) => ({ ...toRevision(r), changedByName: r.changed_by_name }));
+}
+
+/** The revision of `version`, `null` when there is none. */
+export async function getRevision(
+  db: Queryable,
+  guildId: string,
+  version: number,
+): Promise<ConfigRevision | null> {
+  const { rows } = await db.query<RevisionRow>(
+    `SELECT ${COLUMNS} FROM config_revisions WHERE guild_id = $1 AND version = $2`,
+    [guildId, version],
+  );
+  return rows[0] ? toRevision(rows[0]) : null;
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from './types.js';
+
+/** A panel login (`panel_sessions`). */
+export interface PanelSession {
+  sessionId: string;
+  userId: string;
+  username: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `value` has the shape of a session id (checked before it reaches a `uuid` column). */
+export function isSessionId(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+interface SessionRow {
+  session_id: string;
+  user_id: string;
+  username: string | null;
+  created_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
+const toSession = (r: SessionRow): PanelSession => ({
+  sessionId: r.session_id,
+  userId: r.user_id,
+  username: r.username,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  revokedAt: r.revoked_at,
+});
+
+/** Creates a session that expires in `ttlSeconds`. */
+export async function createSession(
+  db: Queryable,
+  input: { userId: string; username?: string | null | undefined; ttlSeconds: number },
+): Promise<PanelSession> {
+  const { rows } = await db.query<SessionRow>(
+    `INSERT INTO panel_sessions (session_id, user_id, username, expires_at)
+     VALUES ($1, $2, $3, now() + $4::double precision * interval '1 second')
+     RETURNING session_id, user_id, username, created_at, expires_at, revoked_at`,
+    [randomUUID(), input.userId, input.username ?? null, input.ttlSeconds],
+  );
+  return toSession(rows[0]!);
+}
+
+/** A session that exists, is not revoked and has not expired; `null` otherwise. */
+export async function getActiveSession(db: Queryable, sessionId: string): Promise<PanelSession | null> {
+  if (!isSessionId(sessionId)) return null;
+  const { rows } = await db.query<SessionRow>(
+    `SELECT session_id, user_id, username, created_at, expires_at, revoked_at FROM panel_sessions
+      WHERE session_id = $1 AND revoked_at IS NULL AND expires_at > now()`,
+    [sessionId],
+  );
+  return rows[0] ? toSession(rows[0]) : null;
+}
+
+/** Revokes a session (logout); returns whether it was active. */
+export async function revokeSession(db: Queryable, sessionId: string): Promise<boolean> {
+  if (!isSessionId(sessionId)) return false;
+  const { rowCount } = await db.query(
+    'UPDATE panel_sessions SET revoked_at = now() WHERE session_id = $1 AND revoked_at IS NULL',
+    [sessionId],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Deletes sessions that expired or were revoked more than `olderThanSeconds` ago. */
+export async function pruneSessions(db: Queryable, olderThanSeconds = 7 * 86_400): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM panel_sessions
+      WHERE COALESCE(revoked_at, expires_at) < now() - $1::double precision * interval '1 second'`,
+    [olderThanSeconds],
+  );
+  return rowCount ?? 0;
+}

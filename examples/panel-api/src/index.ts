@@ -1,0 +1,14 @@
+/**
+ * `@wolaro/panel-api`: the reference panel API, startable in-process (tests, the one-process
+ * launcher). The database layer is its own entry, `@wolaro/panel-api/db`.
+ *
+ * @packageDocumentation
+ */
+
+export { signSessionToken, TOKEN_ISSUER, verifySessionToken } from './auth/tokens.js';
+export { type JsonCache, MemoryJsonCache } from './cache/json_cache.js';
+export { ConfigError, createConfig, loadConfig, type PanelApiConfig } from './config.js';
+export type { HealthReport } from './context.js';
+export { withDevJwtSecret } from './dev_secret.js';
+export { type AppLogger, createLogger } from './logger.js';
+export { type PanelApi, type PanelApiDeps, PortInUseError, startPanelApi } from './server.js';

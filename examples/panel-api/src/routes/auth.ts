@@ -1,0 +1,143 @@
+import { Router } from 'express';
+import { authOf, requireSession } from '../auth/middleware.js';
+import {
+  checkOAuthState,
+  createOAuthState,
+  readCookie,
+  STATE_COOKIE,
+  STATE_TTL_SECONDS,
+} from '../auth/oauth_state.js';
+import { signSessionToken } from '../auth/tokens.js';
+import type { AppContext } from '../context.js';
+import { botGuildIds, createSession, replaceUserMemberships, revokeSession } from '../db/index.js';
+import { DiscordApiError } from '../discord/api.js';
+import { ApiError } from '../http/errors.js';
+import { parse } from '../http/validate.js';
+import { callbackQuery } from './auth.schemas.js';
+
+const CALLBACK_PATH = '/api/auth/discord/callback';
+const COOKIE_PATH = '/api/auth/discord';
+
+/**
+ * `/api/auth`: Discord OAuth2 login (state in a signed, httpOnly, short-lived cookie), logout and
+ * the current user. A login syncs the user's memberships of the bot's guilds, creates a
+ * `panel_sessions` row and hands the JWT to the panel in the URL fragment (never the query
+ * string, so it stays out of server logs and `Referer`).
+ */
+export function authRouter(ctx: AppContext): Router {
+  const router = Router();
+  const redirectUri = () => `${ctx.publicUrl()}${CALLBACK_PATH}`;
+  const secureCookie = () => redirectUri().startsWith('https:');
+
+  router.get('/discord', (_req, res) => {
+    if (!ctx.discord.oauthConfigured) {
+      throw new ApiError(
+        503,
+        'discord_unavailable',
+        'DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET are not configured',
+      );
+    }
+    const { state, cookie } = createOAuthState(ctx.config.jwtSecret);
+    res.cookie(STATE_COOKIE, cookie, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: secureCookie(),
+      maxAge: STATE_TTL_SECONDS * 1000,
+      path: COOKIE_PATH,
+    });
+    res.setHeader('cache-control', 'no-store');
+    res.redirect(302, ctx.discord.authorizeUrl({ redirectUri: redirectUri(), state }));
+  });
+
+  router.get('/discord/callback', async (req, res) => {
+    res.setHeader('cache-control', 'no-store');
+    const query = parse(callbackQuery, req.query, 'query');
+    const cookie = readCookie(req.headers.cookie, STATE_COOKIE);
+    res.clearCookie(STATE_COOKIE, {
+      path: COOKIE_PATH,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: secureCookie(),
+    });
+    if (query.state === undefined)
+      throw new ApiError(400, 'invalid_state', 'query.state: missing OAuth2 state');
+    if (!checkOAuthState(ctx.config.jwtSecret, cookie, query.state)) {
+      throw new ApiError(
+        401,
+        'invalid_state',
+        'OAuth2 state does not match this browser: start the login again',
+      );
+    }
+    if (query.error !== undefined)
+      throw new ApiError(401, 'oauth_denied', `Discord login refused: ${query.error}`);
+    if (query.code === undefined)
+      throw new ApiError(400, 'bad_request', 'query.code: missing authorization code');
+
+    let user: Awaited<ReturnType<typeof ctx.discord.currentUser>>;
+    let guilds: Awaited<ReturnType<typeof ctx.discord.currentUserGuilds>>;
+    try {
+      const accessToken = await ctx.discord.exchangeCode(query.code, redirectUri());
+      [user, guilds] = await Promise.all([
+        ctx.discord.currentUser(accessToken),
+        ctx.discord.currentUserGuilds(accessToken),
+      ]);
+    } catch (err) {
+      if (err instanceof DiscordApiError && err.status >= 400 && err.status < 500) {
+        throw new ApiError(
+          401,
+          'oauth_denied',
+          'Discord refused the login code: start the login again',
+          {},
+          { cause: err },
+        );
+      }
+      throw new ApiError(502, 'discord_error', 'Discord did not answer as expected', {}, { cause: err });
+    }
+    const present = await botGuildIds(
+      ctx.pool,
+      guilds.map((g) => g.id),
+    );
+    await replaceUserMemberships(
+      ctx.pool,
+      user.id,
+      user.username,
+      guilds
+        .filter((g) => present.has(g.id))
+        .map((g) => ({ guildId: g.id, permissions: g.permissions, isOwner: g.owner === true })),
+    );
+    const session = await createSession(ctx.pool, {
+      userId: user.id,
+      username: user.username,
+      ttlSeconds: ctx.config.jwtTtlSeconds,
+    });
+    const token = await signSessionToken(ctx.config.jwtSecret, {
+      userId: user.id,
+      sessionId: session.sessionId,
+      expiresAt: session.expiresAt,
+    });
+    ctx.logger.info(
+      { userId: user.id, sessionId: session.sessionId, guilds: present.size },
+      `Panel login of ${user.username}`,
+    );
+    res.redirect(302, `${ctx.config.panelOrigin ?? ''}/panel/#token=${encodeURIComponent(token)}`);
+  });
+
+  router.post('/logout', requireSession(ctx), async (_req, res) => {
+    const { sessionId, userId } = authOf(res);
+    await revokeSession(ctx.pool, sessionId);
+    ctx.gateway.revokeSession(sessionId);
+    ctx.logger.info({ userId, sessionId }, 'Panel logout');
+    res.json({ ok: true });
+  });
+
+  router.get('/me', requireSession(ctx), (_req, res) => {
+    const auth = authOf(res);
+    res.json({
+      user: { id: auth.userId, username: auth.username },
+      session: { id: auth.sessionId, expiresAt: auth.expiresAt.toISOString() },
+      admin: ctx.config.adminUserIds.includes(auth.userId),
+    });
+  });
+
+  return router;
+}

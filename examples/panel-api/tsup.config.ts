@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'db/index': 'src/db/index.ts',
+    main: 'src/main.ts',
+    'cli/token': 'src/cli/token.ts',
+  },
+  format: ['esm'],
+  dts: { entry: { index: 'src/index.ts', 'db/index': 'src/db/index.ts' } },
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+});

@@ -1,0 +1,126 @@
+import type { ReactNode } from 'react';
+import { paths } from '../router.js';
+import { ConnectionStatus } from './ConnectionStatus.js';
+import { Icon } from './Icon.js';
+import { Link } from './Link.js';
+
+export interface Crumb {
+  label: string;
+  to?: string | undefined;
+}
+
+export interface ShellSection {
+  id: string;
+  label: string;
+  icon: 'settings' | 'modules' | 'log' | 'history';
+}
+
+/**
+ * The signed-in layout: a sidebar (brand, navigation, sections of the open guild) on wide screens,
+ * a top bar with the connection status, the user and "Log out" everywhere.
+ */
+export function AppShell({
+  username,
+  connected,
+  onLogout,
+  current,
+  guildName,
+  sections,
+  crumbs,
+  children,
+}: {
+  username: string | null;
+  connected: boolean;
+  onLogout: () => void;
+  current: 'home' | 'guild' | 'other';
+  guildName?: string | undefined;
+  sections?: readonly ShellSection[] | undefined;
+  /** Where the page is ("Servers › Wolaro Demo"); the last one is the current page. */
+  crumbs: readonly Crumb[];
+  children: ReactNode;
+}) {
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <div className="sidebar-inner">
+          <Link to={paths.home} className="brand">
+            <span className="brand-mark">
+              <Icon name="logo" size={22} />
+            </span>
+            <span className="brand-name">Wolaro</span>
+          </Link>
+          <nav className="side-nav" aria-label="Main">
+            <Link
+              to={paths.home}
+              className="side-link"
+              aria-current={current === 'home' ? 'page' : undefined}
+            >
+              <Icon name="servers" />
+              Servers
+            </Link>
+            {guildName && sections && (
+              <div className="side-group">
+                <p className="side-group-title" title={guildName}>
+                  {guildName}
+                </p>
+                {sections.map((s) => (
+                  <a key={s.id} className="side-link side-link-sub" href={`#${s.id}`}>
+                    <Icon name={s.icon} />
+                    {s.label}
+                  </a>
+                ))}
+              </div>
+            )}
+          </nav>
+          <p className="side-foot">Wolaro Sync · reference panel</p>
+        </div>
+      </aside>
+      <div className="main-col">
+        <header className="topbar">
+          <Link to={paths.home} className="brand brand-compact">
+            <span className="brand-mark">
+              <Icon name="logo" size={20} />
+            </span>
+            <span className="brand-name">Wolaro</span>
+          </Link>
+          <nav className="crumbs" aria-label="Breadcrumb">
+            <ol>
+              {crumbs.map((c, i) => {
+                const last = i === crumbs.length - 1;
+                return (
+                  <li key={c.label}>
+                    {c.to && !last ? (
+                      <Link to={c.to}>{c.label}</Link>
+                    ) : (
+                      <span aria-current={last ? 'page' : undefined}>{c.label}</span>
+                    )}
+                    {!last && <Icon name="chevron" size={14} />}
+                  </li>
+                );
+              })}
+            </ol>
+          </nav>
+          <ConnectionStatus connected={connected} />
+          {username && (
+            <span className="user-chip" title={`Signed in as ${username}`}>
+              <span className="user-avatar" aria-hidden="true">
+                {username.slice(0, 1).toUpperCase()}
+              </span>
+              <span className="user-name">{username}</span>
+            </span>
+          )}
+          <button type="button" className="btn btn-ghost btn-logout" onClick={onLogout} aria-label="Log out">
+            <Icon name="logout" />
+            <span className="btn-logout-text">Log out</span>
+          </button>
+        </header>
+        <main id="main" className="content" tabIndex={-1}>
+          {children}
+        </main>
+      </div>
+    </div>
+  );
+}

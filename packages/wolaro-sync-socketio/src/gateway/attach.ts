@@ -1,0 +1,338 @@
+import type { ChannelMap, DeliveryInfo, Logger } from '@wolaro/sync';
+import { silentLogger } from '@wolaro/sync';
+import type { DefaultEventsMap, Namespace, Server, Socket } from 'socket.io';
+import { authenticate } from '../auth/handshake.js';
+import { originCheck } from '../auth/origin.js';
+import { HandshakeError } from '../errors.js';
+import type { ClientToServerEvents, GuildAck, ServerToClientEvents, SocketData } from '../events.js';
+import { isSessionId, isSnowflake } from '../ids.js';
+import { GuildAuthorizer } from './authorizer.js';
+import { forClient, forwardChannels, type LocalEmitter, type RevokedEvent } from './forwarder.js';
+import { type AttachSyncOptions, DefaultAttachSyncOptions, validateAttachOptions } from './options.js';
+import { TokenBucket } from './rate_limit.js';
+import { RevocationLog } from './revocations.js';
+import { GUILD_ROOM_PREFIX, rooms } from './rooms.js';
+import type { GatewayStats, SyncGateway } from './types.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: accepts a Socket.io server or namespace whatever its event maps
+type AnyServer = Server<any, any, any, any>;
+// biome-ignore lint/suspicious/noExplicitAny: see AnyServer
+type AnyNamespace = Namespace<any, any, any, any>;
+
+type GatewayNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, DefaultEventsMap, SocketData>;
+type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, DefaultEventsMap, SocketData>;
+
+interface SocketState {
+  readonly userId: string;
+  readonly sessionId: string | undefined;
+  readonly expiresAt: number | undefined;
+  /** Revocation sequence taken before the handshake's authorization checks. */
+  readonly seq: number;
+  /** Guilds authorized during the handshake, joined on connection. */
+  guilds: readonly string[];
+  readonly bucket: TokenBucket | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** setTimeout's ceiling (~24.8 days); longer expiries re-arm. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+const ACK_OK: GuildAck = Object.freeze({ ok: true });
+const ACK_FORBIDDEN: GuildAck = Object.freeze({ ok: false, error: 'forbidden' });
+const ACK_INVALID: GuildAck = Object.freeze({ ok: false, error: 'invalid' });
+const ACK_RATE_LIMITED: GuildAck = Object.freeze({ ok: false, error: 'rate_limited' });
+
+class Gateway implements SyncGateway {
+  readonly #nsp: GatewayNamespace;
+  readonly #options: AttachSyncOptions<ChannelMap>;
+  readonly #logger: Logger;
+  readonly #timeoutMs: number;
+  readonly #revocations: RevocationLog;
+  readonly #authorizer: GuildAuthorizer;
+  readonly #states = new WeakMap<GatewaySocket, SocketState>();
+  readonly #sockets = new Set<GatewaySocket>();
+  readonly #users = new Map<string, number>();
+  readonly #unsubscribe: () => void;
+  #closed = false;
+
+  constructor(nsp: GatewayNamespace, options: AttachSyncOptions<ChannelMap>) {
+    this.#nsp = nsp;
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger;
+    this.#timeoutMs = options.callbackTimeoutMs ?? DefaultAttachSyncOptions.callbackTimeoutMs;
+    // A check runs at most listGuilds + authorize timeouts; keep revocations a bit longer than that.
+    this.#revocations = new RevocationLog(2 * this.#timeoutMs + 1000);
+    this.#authorizer = new GuildAuthorizer({
+      authorize: options.authorize,
+      listGuilds: options.listGuilds,
+      timeoutMs: this.#timeoutMs,
+      logger: this.#logger,
+    });
+    if (!options.allowedOrigins) {
+      this.#logger.warn(
+        {},
+        'attachSync: no allowedOrigins, Socket.io handshakes from any origin are accepted',
+      );
+    }
+    const checkOrigin = originCheck({
+      allowedOrigins: options.allowedOrigins,
+      requireOrigin: options.requireOrigin,
+    });
+
+    nsp.use((socket, next) => {
+      this.#handshake(socket, checkOrigin).then(
+        () => next(),
+        (err: unknown) => {
+          if (!(err instanceof HandshakeError))
+            this.#logger.error({ err }, 'Socket handshake failed unexpectedly');
+          // Only the code reaches the client: a fresh error without cause or stack details.
+          next(new HandshakeError(err instanceof HandshakeError ? err.code : 'unauthorized'));
+        },
+      );
+    });
+    nsp.on('connection', this.#onConnection);
+
+    const sync = options.sync;
+    const subscribe = sync.subscribe as unknown as (
+      channel: string,
+      handler: (payload: unknown, info: DeliveryInfo) => void,
+    ) => () => void;
+    const stopForwarding = forwardChannels({
+      channels: sync.channels,
+      subscribe: (channel, handler) => subscribe.call(sync, channel, handler),
+      local: () => nsp.local as unknown as LocalEmitter,
+      onRevoked: (event) => this.#onRevoked(event),
+      logger: this.#logger,
+    });
+    const onResync = () => this.#reloadAll();
+    if (options.reloadOnResync ?? DefaultAttachSyncOptions.reloadOnResync) sync.on('resync', onResync);
+    this.#unsubscribe = () => {
+      stopForwarding();
+      sync.off('resync', onResync);
+    };
+  }
+
+  /** Events may have been missed during a bus outage: every panel on this node reloads its guilds. */
+  #reloadAll(): void {
+    const timestamp = Date.now();
+    let count = 0;
+    for (const [room, members] of this.#nsp.adapter.rooms) {
+      if (members.size === 0 || !room.startsWith(GUILD_ROOM_PREFIX)) continue;
+      const guildId = room.slice(GUILD_ROOM_PREFIX.length);
+      this.#nsp.local.to(room).emit('guild:reload', { guildId, reason: 'resync', timestamp });
+      count++;
+    }
+    this.#logger.info(
+      { rooms: count },
+      `Sync bus back after an outage: guild:reload sent to ${count} guild rooms`,
+    );
+  }
+
+  async #handshake(socket: GatewaySocket, checkOrigin: ReturnType<typeof originCheck>): Promise<void> {
+    if (this.#closed) throw new HandshakeError('unavailable');
+    const identity = await authenticate(socket.handshake, {
+      checkOrigin,
+      verifyToken: this.#options.verifyToken,
+      timeoutMs: this.#timeoutMs,
+      logger: this.#logger,
+    });
+    const seq = this.#revocations.seq;
+    const guilds = await this.#authorizer.autoJoinGuilds(identity.userId);
+    const rateLimit = this.#options.rateLimit ?? DefaultAttachSyncOptions.rateLimit;
+    this.#states.set(socket, {
+      userId: identity.userId,
+      sessionId: identity.sessionId,
+      expiresAt: identity.expiresAt,
+      seq,
+      guilds,
+      bucket: rateLimit === false ? undefined : new TokenBucket(rateLimit),
+      timer: undefined,
+    });
+    socket.data.userId = identity.userId;
+    if (identity.sessionId !== undefined) socket.data.sessionId = identity.sessionId;
+    if (identity.expiresAt !== undefined) socket.data.expiresAt = identity.expiresAt;
+  }
+
+  readonly #onConnection = (socket: GatewaySocket): void => {
+    const state = this.#states.get(socket);
+    if (!state) return; // authenticated by nobody we know (connected before attachSync)
+    if (this.#closed) {
+      socket.disconnect(true);
+      return;
+    }
+    const { userId, sessionId } = state;
+    // A revocation handled while the handshake was checking a guild wins over that check.
+    const guilds = state.guilds.filter((g) => !this.#revocations.revokedSince(userId, g, state.seq));
+    state.guilds = [];
+    void socket.join([
+      rooms.user(userId),
+      ...(sessionId !== undefined ? [rooms.session(sessionId)] : []),
+      ...guilds.map(rooms.guild),
+    ]);
+    this.#sockets.add(socket);
+    this.#users.set(userId, (this.#users.get(userId) ?? 0) + 1);
+    this.#armExpiry(socket, state);
+
+    socket.on('join:guild', (...args: unknown[]) => this.#onGuildEvent('join', socket, state, args));
+    socket.on('leave:guild', (...args: unknown[]) => this.#onGuildEvent('leave', socket, state, args));
+    socket.on('disconnect', () => this.#onDisconnect(socket, state));
+    this.#logger.debug({ userId, guilds: guilds.length }, `Socket connected for user ${userId}`);
+  };
+
+  #onGuildEvent(kind: 'join' | 'leave', socket: GatewaySocket, state: SocketState, args: unknown[]): void {
+    const last = args.length > 1 ? args[args.length - 1] : undefined;
+    const ack = (result: GuildAck): void => {
+      if (typeof last !== 'function') return;
+      try {
+        last(result);
+      } catch (err) {
+        this.#logger.debug({ err }, 'ack failed');
+      }
+    };
+    const guildId = args[0];
+    if (state.bucket && !state.bucket.take()) {
+      ack(ACK_RATE_LIMITED);
+    } else if (!isSnowflake(guildId)) {
+      ack(ACK_INVALID);
+    } else if (kind === 'leave') {
+      void socket.leave(rooms.guild(guildId));
+      ack(ACK_OK);
+    } else {
+      const seq = this.#revocations.seq;
+      this.#authorizer.authorize(state.userId, guildId).then(
+        (allowed) => {
+          if (!socket.connected || this.#closed) return;
+          if (allowed && !this.#revocations.revokedSince(state.userId, guildId, seq)) {
+            void socket.join(rooms.guild(guildId));
+            ack(ACK_OK);
+          } else {
+            ack(ACK_FORBIDDEN);
+          }
+        },
+        (err: unknown) => this.#logger.error({ err }, 'join:guild failed'),
+      );
+    }
+  }
+
+  #armExpiry(socket: GatewaySocket, state: SocketState): void {
+    const { expiresAt } = state;
+    if (expiresAt === undefined) return;
+    const delay = expiresAt - Date.now();
+    if (delay <= 0) {
+      this.#logger.debug(
+        { userId: state.userId },
+        `Token of user ${state.userId} expired, socket disconnected`,
+      );
+      socket.emit('session:expired', { expiresAt });
+      socket.disconnect(true);
+      return;
+    }
+    state.timer = setTimeout(() => this.#armExpiry(socket, state), Math.min(delay, MAX_TIMER_MS));
+    state.timer.unref();
+  }
+
+  #onDisconnect(socket: GatewaySocket, state: SocketState): void {
+    clearTimeout(state.timer);
+    state.timer = undefined;
+    if (!this.#sockets.delete(socket)) return;
+    const count = (this.#users.get(state.userId) ?? 1) - 1;
+    if (count > 0) this.#users.set(state.userId, count);
+    else this.#users.delete(state.userId);
+  }
+
+  #onRevoked(event: RevokedEvent): void {
+    const { userId, guildId } = event;
+    // Recorded even without local sockets: a handshake of this user may be checking the guild now.
+    this.#revocations.record(userId, guildId);
+    if (!this.#users.has(userId)) return;
+    const userRoom = rooms.user(userId);
+    // Every node gets this event from the bus and handles its own sockets only, so each client
+    // gets exactly one permission:revoked, after it left the room and before anything else.
+    this.#nsp.local.in(userRoom).socketsLeave(rooms.guild(guildId));
+    (this.#nsp.local as unknown as LocalEmitter).to(userRoom).emit('permission:revoked', forClient(event));
+    if (this.#options.disconnectOnRevoke ?? DefaultAttachSyncOptions.disconnectOnRevoke) {
+      this.#nsp.local.in(userRoom).disconnectSockets(true);
+    }
+    this.#logger.info({ userId, guildId }, `Permission revoked for user ${userId} on guild ${guildId}`);
+  }
+
+  stats(): GatewayStats {
+    let guildRooms = 0;
+    for (const [room, members] of this.#nsp.adapter.rooms) {
+      if (members.size > 0 && room.startsWith(GUILD_ROOM_PREFIX)) guildRooms++;
+    }
+    return { connectedUsers: this.#users.size, totalConnections: this.#sockets.size, rooms: guildRooms };
+  }
+
+  revokeSession(sessionId: string): void {
+    if (!isSessionId(sessionId)) {
+      throw new TypeError(`revokeSession: "${String(sessionId)}" is not a session id`);
+    }
+    this.#nsp.in(rooms.session(sessionId)).disconnectSockets(true);
+  }
+
+  disconnectUser(userId: string): void {
+    if (!isSnowflake(userId)) throw new TypeError(`disconnectUser: "${String(userId)}" is not a user id`);
+    this.#nsp.in(rooms.user(userId)).disconnectSockets(true);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    this.#nsp.off('connection', this.#onConnection);
+    for (const socket of [...this.#sockets]) {
+      const state = this.#states.get(socket);
+      if (state) clearTimeout(state.timer);
+      socket.disconnect(true);
+    }
+    this.#sockets.clear();
+    this.#users.clear();
+  }
+}
+
+/**
+ * Connects a Socket.io server to Wolaro Sync: authenticates every handshake (JWT from
+ * `handshake.auth.token`, optional origin allow-list), puts each socket in `user:{id}`,
+ * `session:{sid}` and the `guild:{id}` rooms it may see, forwards every channel of `sync` to its
+ * guild room under the Socket.io event names (`config:updated`, `module:toggled`, ...), handles
+ * `join:guild` / `leave:guild` (re-checked, rate-limited), applies `permission:revoked` at once, and
+ * disconnects a socket when its token expires.
+ *
+ * With `@socket.io/redis-adapter` on several nodes, each client receives each event once and
+ * revocations apply on every node (see docs/guides/scaling.md). Options are checked here: a
+ * mistake throws a `TypeError` now rather than failing on the first connection.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { Server } from 'socket.io';
+ * import { SyncClient } from '@wolaro/sync';
+ * import { attachSync, jwtVerifier } from '@wolaro/sync-socketio';
+ *
+ * const io = new Server(createServer(app), { cors: { origin: ['https://wolaro.fr'] } });
+ * const sync = new SyncClient({ redis: process.env.REDIS_URL });
+ * await sync.connect();
+ * const gateway = attachSync(io, {
+ *   sync,
+ *   verifyToken: jwtVerifier({ secret: process.env.JWT_SECRET! }),
+ *   authorize: (userId, guildId) => db.canManageGuild(userId, guildId),
+ *   listGuilds: (userId) => db.managedGuildIds(userId),
+ *   allowedOrigins: ['https://wolaro.fr'],
+ * });
+ * app.get('/api/admin/websocket/stats', (_req, res) => res.json(gateway.stats()));
+ * ```
+ */
+export function attachSync<M extends ChannelMap = Record<never, never>>(
+  io: AnyServer | AnyNamespace,
+  options: AttachSyncOptions<M>,
+): SyncGateway {
+  if (io === null || typeof io !== 'object' || typeof (io as { use?: unknown }).use !== 'function') {
+    throw new TypeError('attachSync: `io` must be a Socket.io Server or Namespace');
+  }
+  validateAttachOptions(options);
+  const nsp = (
+    typeof (io as AnyServer).of === 'function' ? (io as AnyServer).of('/') : io
+  ) as GatewayNamespace;
+  return new Gateway(nsp, options as unknown as AttachSyncOptions<ChannelMap>);
+}

@@ -1,0 +1,164 @@
+import type { ChannelMap, Logger, SyncClient } from '@wolaro/sync';
+import { z } from 'zod';
+import type { TokenVerifier } from '../auth/jwt_verifier.js';
+import { normalizeOrigin } from '../auth/origin.js';
+import { DefaultRateLimitOptions, type RateLimitOptions } from './rate_limit.js';
+
+/**
+ * Options of {@link attachSync}.
+ *
+ * @example
+ * ```ts
+ * const options: AttachSyncOptions = {
+ *   sync,
+ *   verifyToken: jwtVerifier({ secret: process.env.JWT_SECRET! }),
+ *   authorize: (userId, guildId) => db.canManageGuild(userId, guildId), // ADMINISTRATOR or owner
+ *   listGuilds: (userId) => db.managedGuildIds(userId),
+ *   allowedOrigins: ['https://wolaro.fr'],
+ * };
+ * ```
+ */
+export interface AttachSyncOptions<M extends ChannelMap = Record<never, never>> {
+  /** A `SyncClient` (yours: connect and close it yourself). Every channel it knows is forwarded. */
+  sync: SyncClient<M>;
+  /** Checks `socket.handshake.auth.token`; see `jwtVerifier`. */
+  verifyToken: TokenVerifier;
+  /**
+   * May this user see this guild's events? Called for each auto-joined guild and on every
+   * `join:guild`. A throw, a rejection or a timeout counts as "no" (and is logged).
+   */
+  authorize: (userId: string, guildId: string) => boolean | Promise<boolean>;
+  /**
+   * Guilds to auto-join on connect (each still passes `authorize`). Runs during the handshake, so
+   * the rooms are joined before the client sees `connect`. On failure the socket connects with no
+   * guild rooms (logged) and can still `join:guild`.
+   * @defaultValue none: no auto-join
+   */
+  listGuilds?: (userId: string) => readonly string[] | Promise<readonly string[]>;
+  /**
+   * Accepted `Origin` headers, e.g. `['https://wolaro.fr']`. Checked in the namespace middleware
+   * (on `socket.handshake.headers.origin`), so a refused client gets `origin_not_allowed`.
+   * @defaultValue every origin (a warning is logged)
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * Refuse handshakes without an `Origin` header (non-browser clients).
+   * @defaultValue false
+   */
+  requireOrigin?: boolean;
+  /**
+   * On `permission:revoked`, also disconnect every socket of the user (the note's "force
+   * disconnect"), after they received the event.
+   * @defaultValue false
+   */
+  disconnectOnRevoke?: boolean;
+  /**
+   * After a bus outage (`sync` emits `'resync'`), send `guild:reload` (`reason: 'resync'`) to every
+   * guild room on this node, since its panels may have missed events meanwhile.
+   * @defaultValue true
+   */
+  reloadOnResync?: boolean;
+  /**
+   * Per-socket token bucket on `join:guild` / `leave:guild`; `false` turns it off.
+   * @defaultValue `{ perSecond: 20, burst: 40 }`
+   */
+  rateLimit?: RateLimitOptions | false;
+  /**
+   * Longest wait for `verifyToken`, `listGuilds` or one `authorize` call; past it the call counts
+   * as failed, so a hung database never hangs a handshake.
+   * @defaultValue 5000
+   */
+  callbackTimeoutMs?: number;
+  /**
+   * A pino-compatible logger.
+   * @defaultValue silent
+   */
+  logger?: Logger;
+}
+
+/**
+ * Defaults of {@link AttachSyncOptions}.
+ *
+ * @example
+ * ```ts
+ * attachSync(io, { ...options, callbackTimeoutMs: DefaultAttachSyncOptions.callbackTimeoutMs * 2 });
+ * ```
+ */
+export const DefaultAttachSyncOptions = {
+  requireOrigin: false,
+  disconnectOnRevoke: false,
+  reloadOnResync: true,
+  rateLimit: DefaultRateLimitOptions,
+  callbackTimeoutMs: 5000,
+} as const satisfies Partial<AttachSyncOptions>;
+
+const fn = (what: string) =>
+  z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `${what} must be a function`);
+
+const optionsSchema = z.object({
+  sync: z.custom<object>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as { subscribe?: unknown }).subscribe === 'function' &&
+      typeof (v as { on?: unknown }).on === 'function' &&
+      typeof (v as { channels?: unknown }).channels === 'object',
+    'must be a SyncClient',
+  ),
+  verifyToken: fn('verifyToken'),
+  authorize: fn('authorize'),
+  listGuilds: fn('listGuilds').optional(),
+  allowedOrigins: z
+    .array(z.string())
+    .superRefine((list, ctx) => {
+      for (const origin of list) {
+        try {
+          normalizeOrigin(origin);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }
+    })
+    .optional(),
+  requireOrigin: z.boolean().optional(),
+  disconnectOnRevoke: z.boolean().optional(),
+  reloadOnResync: z.boolean().optional(),
+  rateLimit: z
+    .union([
+      z.literal(false),
+      z.object({ perSecond: z.number().positive().finite(), burst: z.number().int().min(1) }),
+    ])
+    .optional(),
+  callbackTimeoutMs: z.number().int().positive().max(2_147_483_647).optional(),
+  logger: z
+    .custom<object>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        ['debug', 'info', 'warn', 'error'].every(
+          (m) => typeof (v as Record<string, unknown>)[m] === 'function',
+        ),
+      'must have debug/info/warn/error methods',
+    )
+    .optional(),
+});
+
+/**
+ * Checks {@link AttachSyncOptions} at attach time and throws one `TypeError` listing every
+ * problem (`attachSync: invalid options: authorize: authorize must be a function; ...`).
+ *
+ * @example
+ * ```ts
+ * validateAttachOptions({ sync, verifyToken }); // throws: authorize must be a function
+ * ```
+ */
+export function validateAttachOptions(options: unknown): void {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('attachSync: options must be an object');
+  }
+  const result = optionsSchema.safeParse(options);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new TypeError(`attachSync: invalid options: ${issues.join('; ')}`);
+  }
+}

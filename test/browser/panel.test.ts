@@ -1,0 +1,286 @@
+/**
+ * The whole system in real browsers: `npm start` (embedded PGlite, in-process bus, Discord
+ * emulator, bot, panel API + panel) as a child process, Chromium driven by playwright-core.
+ * The tests build on each other in order: log in → live prefix update → the bot uses it → live
+ * command log (+ screenshots) → conflicting saves → revoking an admin.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEMO } from '@wolaro/discord-emulator';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CHROMIUM,
+  channelMessages,
+  freshDataDir,
+  json,
+  loginInBrowser,
+  ROOT,
+  type Stack,
+  startStack,
+} from './stack.js';
+
+const GUILD = DEMO.guildId;
+const GENERAL = DEMO.channels.general;
+const IMG_DIR = join(ROOT, 'docs/img');
+
+interface Session {
+  context: BrowserContext;
+  page: Page;
+  /** `window.alert` messages seen by this page */
+  dialogs: string[];
+}
+
+interface GuildBody {
+  settings: { prefix?: string };
+  version: number;
+}
+
+let data: ReturnType<typeof freshDataDir> | undefined;
+let stack: Stack | undefined;
+let browser: Browser | undefined;
+let owner: Session; // theo7791l, owner of Wolaro Demo
+let admin: Session; // alice_admin (100000000000000002), Admin role
+
+const prefixBox = (page: Page) => page.getByRole('textbox', { name: 'Prefix' });
+const commandLog = (page: Page) => page.getByRole('list', { name: 'Live command log' });
+const liveStatus = (page: Page) => page.getByRole('status', { name: 'Live' });
+
+function sys(): Stack {
+  if (!stack) throw new Error('npm start did not come up');
+  return stack;
+}
+
+async function login(username: string): Promise<Session> {
+  const { context, page } = await loginInBrowser(browser!, sys().panelUrl, username);
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.accept();
+  });
+  return { context, page, dialogs };
+}
+
+/** The guild as the API has it now (read with the owner's session). */
+async function apiGuild(): Promise<GuildBody> {
+  const token = await owner.page.evaluate(() => sessionStorage.getItem('wolaro.panel.token'));
+  const { status, body } = await json<GuildBody>(`${sys().origin}/api/panel/guilds/${GUILD}`, {
+    token: token ?? '',
+  });
+  expect(status).toBe(200);
+  return body;
+}
+
+async function emulator(method: string, path: string, body?: unknown) {
+  const res = await json<{ id?: string }>(`${sys().emulatorUrl}/_emulator${path}`, { method, body });
+  expect(res.status, `${method} /_emulator${path}`).toBeLessThan(300);
+  return res.body;
+}
+
+async function slashCommand(userId: string, command: string, options: Record<string, string> = {}) {
+  return emulator('POST', '/interactions', { guildId: GUILD, channelId: GENERAL, userId, command, options });
+}
+
+async function screenshot(page: Page, name: string) {
+  mkdirSync(IMG_DIR, { recursive: true });
+  await page.screenshot({ path: join(IMG_DIR, name), animations: 'disabled', caret: 'hide' });
+}
+
+beforeAll(async () => {
+  data = freshDataDir();
+  stack = await startStack(data.dataDir);
+  browser = await chromium.launch(CHROMIUM);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  const exit = await stack?.stop();
+  data?.remove();
+  if (stack) {
+    expect(exit, stack.output()).toEqual({ code: 0, signal: null });
+    expect(stack.output()).toMatch(/Stopped\.\s*$/);
+    expect(stack.stderr()).toBe('');
+  }
+}, 60_000);
+
+describe('panel in real browsers against npm start', () => {
+  it('two admins log in through the Discord OAuth page and open the same guild', async () => {
+    [owner, admin] = await Promise.all([login('theo7791l'), login('alice_admin')]);
+    for (const { page } of [owner, admin]) {
+      await page.getByRole('link', { name: 'Wolaro Demo' }).click();
+      await page.waitForURL((url) => url.pathname === `/panel/guilds/${GUILD}`);
+      await liveStatus(page).waitFor();
+      await expect.poll(() => prefixBox(page).inputValue()).toBe('!');
+    }
+  });
+
+  it('a prefix saved in one browser shows in the other within 1 s, without a reload', async () => {
+    // Anything that reloads the admin's page would drop this marker.
+    await admin.page.evaluate(() => {
+      (window as unknown as { __noReload: boolean }).__noReload = true;
+    });
+    await prefixBox(owner.page).fill('?');
+
+    const shownInOther = admin.page
+      .waitForFunction(
+        () => (document.getElementById('setting-prefix') as HTMLInputElement)?.value === '?',
+        null,
+        {
+          polling: 'raf',
+          timeout: 5000,
+        },
+      )
+      .then(() => performance.now());
+    const saved = owner.page
+      .waitForResponse(
+        (r) => r.request().method() === 'PATCH' && r.url().endsWith(`/api/panel/guilds/${GUILD}`),
+      )
+      .then((response) => ({ response, at: performance.now() }));
+    const clickedAt = performance.now();
+    await owner.page.getByRole('button', { name: 'Save' }).click();
+    const [{ response, at: savedAt }, seenAt] = await Promise.all([saved, shownInOther]);
+
+    expect(response.status()).toBe(200);
+    const fromClick = Math.round(seenAt - clickedAt);
+    const fromResponse = Math.round(seenAt - savedAt);
+    console.log(
+      `[e2e] cross-browser prefix update: seen in the other browser ${fromClick} ms after the Save click, ` +
+        `${fromResponse} ms after the 200 reached the saving browser (negative: the live update came first)`,
+    );
+    expect(fromClick).toBeLessThan(1000);
+
+    expect(await admin.page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(
+      true,
+    );
+    await liveStatus(admin.page).waitFor();
+    expect((await apiGuild()).settings.prefix).toBe('?');
+  });
+
+  it('the demo bot answers ?ping after the prefix change to ?, and no longer !ping', async () => {
+    const before = (await channelMessages(sys().emulatorUrl, GENERAL)).length;
+    await emulator('POST', `/channels/${GENERAL}/messages`, { authorId: DEMO.users.owner, content: '!ping' });
+    await emulator('POST', `/channels/${GENERAL}/messages`, { authorId: DEMO.users.owner, content: '?ping' });
+    await expect
+      .poll(
+        async () =>
+          (await channelMessages(sys().emulatorUrl, GENERAL))
+            .slice(before)
+            .find((m) => m.author.id === DEMO.users.bot && m.content.startsWith('Pong!')),
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBeDefined();
+    // One answer: `!ping` (handled first, at once: no command) got none.
+    const answers = (await channelMessages(sys().emulatorUrl, GENERAL))
+      .slice(before)
+      .filter((m) => m.author.id === DEMO.users.bot);
+    expect(answers).toHaveLength(1);
+    // Message commands are logged too.
+    await commandLog(owner.page).getByRole('listitem').filter({ hasText: '/ping' }).first().waitFor();
+  });
+
+  it('a slash command run in Discord appears in the live command log of every open panel', async () => {
+    const items = commandLog(owner.page).getByRole('listitem');
+    const before = await items.count();
+    const { id } = await slashCommand(DEMO.users.owner, 'ping');
+
+    for (const page of [owner.page, admin.page]) {
+      const first = commandLog(page).getByRole('listitem').first();
+      await expect.poll(() => first.textContent(), { timeout: 5000 }).toMatch(/\/ping.*theo7791l.*success/);
+    }
+    expect(await items.count()).toBe(before + 1);
+    await expect
+      .poll(
+        async () =>
+          (
+            await json<{ response: { data?: { content?: string } } | null }>(
+              `${sys().emulatorUrl}/_emulator/interactions/${id}`,
+            )
+          ).body.response?.data?.content,
+      )
+      .toMatch(/^Pong!/);
+
+    // A few more, for a log that looks like a real server's (and a denied one).
+    await slashCommand(DEMO.users.moderator, 'warn', { user: DEMO.users.member, reason: 'spam in #général' });
+    await slashCommand(DEMO.users.member, 'ban', { user: DEMO.users.moderator });
+    await slashCommand(DEMO.users.admin, 'config');
+    for (const page of [owner.page, admin.page]) {
+      for (const text of [
+        /\/warn.*marc_mod.*success/,
+        /\/ban.*nina_member.*denied/,
+        /\/config.*alice_admin.*success/,
+      ]) {
+        await commandLog(page).getByRole('listitem').filter({ hasText: text }).waitFor();
+      }
+      await page.getByRole('list', { name: 'Revision history' }).getByRole('listitem').nth(1).waitFor();
+    }
+
+    // Screenshots for the README and the quickstart (1280×800): the owner's settings page, and the
+    // other admin's panel (in the OS dark theme) with the command log that filled up live.
+    await screenshot(owner.page, 'panel-settings.png');
+    await admin.page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(admin.page, 'panel-live-log.png');
+    await admin.page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('conflicting saves: the second one gets the conflict alert and overwrites nothing', async () => {
+    // Both pages on the same version.
+    const version = (await apiGuild()).version;
+    for (const { page } of [owner, admin]) {
+      await page.getByText(`Version ${version}`, { exact: true }).first().waitFor();
+    }
+
+    // The admin starts editing; then the owner saves "!".
+    await prefixBox(admin.page).fill('$');
+    await prefixBox(owner.page).fill('!');
+    await owner.page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await apiGuild()).settings.prefix).toBe('!');
+
+    // The admin's edit is kept (not overwritten by the live update) and marked.
+    await admin.page.getByText(/Updated elsewhere: now “!”/).waitFor();
+    expect(await prefixBox(admin.page).inputValue()).toBe('$');
+
+    // Saving it is refused with a visible conflict; nothing is overwritten.
+    const refused = admin.page.waitForResponse(
+      (r) => r.request().method() === 'PATCH' && r.url().endsWith(`/api/panel/guilds/${GUILD}`),
+    );
+    await admin.page.getByRole('button', { name: 'Save' }).click();
+    expect((await refused).status()).toBe(409);
+    const alert = admin.page
+      .getByRole('alert')
+      .filter({ hasText: 'This guild was changed by someone else.' });
+    await alert.waitFor();
+    await alert.getByRole('button', { name: 'Reload' }).waitFor();
+    expect((await apiGuild()).settings.prefix).toBe('!');
+    expect(await prefixBox(owner.page).inputValue()).toBe('!');
+    expect(await prefixBox(admin.page).inputValue()).toBe('$');
+
+    // Only an explicit "Overwrite" replaces it, and the other panel follows live.
+    await alert.getByRole('button', { name: 'Overwrite' }).click();
+    await alert.waitFor({ state: 'detached' });
+    await expect.poll(async () => (await apiGuild()).settings.prefix).toBe('$');
+    await expect.poll(() => prefixBox(owner.page).inputValue()).toBe('$');
+  });
+
+  it('an admin whose role is removed in Discord is alerted, sent home and refused the guild', async () => {
+    const token = await admin.page.evaluate(() => sessionStorage.getItem('wolaro.panel.token'));
+    await emulator('PATCH', `/guilds/${GUILD}/members/${DEMO.users.admin}`, { roles: [] });
+
+    await expect.poll(() => admin.dialogs, { timeout: 5000 }).toEqual(['Administrator role removed']);
+    await admin.page.waitForURL((url) => url.pathname === '/panel/home');
+    await admin.page.getByRole('heading', { name: 'No servers to manage' }).waitFor();
+
+    // The API refuses the guild, and so does the page when opened directly.
+    const { status } = await json(`${sys().origin}/api/panel/guilds/${GUILD}`, { token: token ?? '' });
+    expect(status).toBe(403);
+    await admin.page.goto(`${sys().origin}/panel/guilds/${GUILD}`);
+    await admin.page.getByRole('heading', { name: 'You cannot manage this server' }).waitFor();
+    expect(await admin.page.getByRole('alert').textContent()).toContain('You cannot manage this guild');
+    await admin.page.getByRole('link', { name: 'Back to your servers' }).waitFor();
+    expect(await prefixBox(admin.page).count()).toBe(0);
+
+    // The owner is not affected.
+    expect(owner.dialogs).toEqual([]);
+    expect(owner.page.url()).toContain(`/panel/guilds/${GUILD}`);
+    await liveStatus(owner.page).waitFor();
+  });
+});
