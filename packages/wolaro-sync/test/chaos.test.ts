@@ -120,4 +120,34 @@ describe('Redis outage', () => {
     expect([...got].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(got.length).toBe(30);
   }, 40_000);
+
+  it('FailoverTransport stops waiting on a hung Redis after the first timed-out publish', async () => {
+    const server = await privateRedis();
+    const keyPrefix = uniquePrefix();
+    const make = () =>
+      new FailoverTransport([
+        // A long heartbeat, so only the publish timeout can notice the hang.
+        new RedisTransport({ redis: server.url, heartbeatIntervalMs: 60_000, commandTimeoutMs: 300 }),
+        new PgNotifyTransport({ connectionString: databaseUrl() }),
+      ]);
+    const sub = client({ transport: make(), keyPrefix });
+    const pub = client({ transport: make(), keyPrefix });
+    await Promise.all([sub.connect(), pub.connect()]);
+    const got: number[] = [];
+    sub.subscribe('config:update', (e) => {
+      got.push(e.version ?? -1);
+    });
+    await server.pause();
+    const timings: number[] = [];
+    for (let v = 1; v <= 6; v++) {
+      const t0 = Date.now();
+      await pub.publishConfigUpdate('1', { v }, v);
+      timings.push(Date.now() - t0);
+    }
+    await waitFor(() => got.length >= 6, { timeoutMs: 10_000 });
+    expect([...got].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+    // The first publish waits out the 300 ms timeout; the others go straight to Postgres.
+    expect(Math.max(...timings.slice(1))).toBeLessThan(250);
+    await server.resume();
+  }, 30_000);
 });

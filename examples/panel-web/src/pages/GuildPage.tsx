@@ -180,6 +180,12 @@ export function GuildPage({
 
   useSocketEvent(live.socket, 'config:updated', (e) => {
     if (e.guildId !== guildId) return;
+    // An unversioned event (e.g. a hand-made `redis-cli PUBLISH`) is not known to match the
+    // database: treat it as "something changed" and load the truth instead of applying it.
+    if (e.version === undefined) {
+      void loadGuild(true);
+      return;
+    }
     setGuild((prev) => {
       if (!prev || (e.version !== undefined && e.version <= prev.version)) return prev;
       return {

@@ -80,7 +80,9 @@ export class GuildConfigCache extends EventEmitter<GuildConfigCacheEvents> {
 
   /**
    * Subscribes to `config:update`, `module:toggle`, `guild:reload` and the client's `'resync'`.
-   * Idempotent. Call it before `sync.connect()` so no event is missed.
+   * Idempotent. Call it before `sync.connect()` so no event is missed. L2 entries written before
+   * `start()` are checked against `loadVersions` before use, since this process could not see the
+   * events that may have outdated them (e.g. a bot restarted after a config change).
    *
    * @example
    * ```ts
@@ -89,6 +91,9 @@ export class GuildConfigCache extends EventEmitter<GuildConfigCacheEvents> {
    */
   async start(): Promise<void> {
     if (this.#offs.length > 0) return;
+    // A process that starts (or restarts) missed every event before now: L2 entries written before
+    // it are confirmed against the database versions (one cheap query) before they are served.
+    this.#store.distrustL2();
     const versioned = (e: { guildId: string; version?: number | undefined }): void => {
       if (e.version === undefined) this.#onUnversioned(e.guildId);
       else this.#onVersion(e.guildId, e.version);

@@ -209,7 +209,18 @@ export class RedisTransport extends BaseTransport {
 
   async publish(channel: string, message: string): Promise<void> {
     if (this.#closed) throw new ClosedError('transport');
-    await this.#pub.publish(channel, message);
+    try {
+      await this.#pub.publish(channel, message);
+    } catch (err) {
+      // A timed-out publish means Redis hangs: mark the transport down at once (a FailoverTransport
+      // then stops waiting out the timeout on every publish) and reconnect; 'up' follows when Redis
+      // answers again, as after a heartbeat failure.
+      if (!this.isDown && !this.#closed && /timed? ?out/i.test(toError(err).message)) {
+        this.markDown(toError(err));
+        this.#sub.disconnect(true);
+      }
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -96,15 +96,29 @@ describe('GuildConfigCache reads', () => {
     expect(configs.stats()).toMatchObject({ size: 1, hits: 100, misses: 1, loads: 1 });
   });
 
-  it('a second process finds the config in L2 without loading', async () => {
+  it('a second process finds the config in L2 and confirms its version instead of loading', async () => {
     const a = await setup();
     a.db.rows.set(G, config(4));
     await a.configs.get(G);
     await waitFor(async () => (await a.cache.getEntry(cacheKeys.guildConfig(G)))?.version === 4);
     const b = await setup({ keyPrefix: a.keyPrefix });
+    b.db.rows.set(G, config(4));
     expect(await b.configs.get(G)).toEqual(config(4));
     expect(b.db.loads).toEqual([]);
+    expect(b.db.versionQueries).toEqual([[G]]);
     expect(b.configs.stats().l2Hits).toBe(1);
+  });
+
+  it('a process started after a change it missed does not serve the older L2 entry', async () => {
+    const a = await setup();
+    a.db.rows.set(G, config(4));
+    await a.configs.get(G);
+    await waitFor(async () => (await a.cache.getEntry(cacheKeys.guildConfig(G)))?.version === 4);
+    // The change to version 5 happened while no process listened: its event is gone.
+    const b = await setup({ keyPrefix: a.keyPrefix });
+    b.db.rows.set(G, config(5));
+    expect(await b.configs.get(G)).toEqual(config(5));
+    expect(b.db.loads).toEqual([G]);
   });
 
   it('peek never loads; get of an unknown guild is null and not cached', async () => {
