@@ -158,7 +158,7 @@ export interface PermissionSubject {
 }
 
 /**
- * Guild-level permissions of a member, as Discord computes them: owner → all; otherwise @everyone | roles, and
+ * Guild-level permissions of a member, as Discord computes them: owner → all; otherwise `@everyone` | roles, and
  * ADMINISTRATOR → all.
  *
  * @example

@@ -91,7 +91,7 @@ export interface ChannelRecord {
 }
 
 /**
- * A stored role. The @everyone role has the guild's id.
+ * A stored role. The `@everyone` role has the guild's id.
  *
  * @example
  * ```ts
