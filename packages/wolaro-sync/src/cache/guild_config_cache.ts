@@ -93,7 +93,8 @@ export class GuildConfigCache extends EventEmitter<GuildConfigCacheEvents> {
     if (this.#offs.length > 0) return;
     // A process that starts (or restarts) missed every event before now: L2 entries written before
     // it are confirmed against the database versions (one cheap query) before they are served.
-    this.#store.distrustL2();
+    // No clock-skew margin here: anything written after this point is followed by the events we see.
+    this.#store.distrustL2(0);
     const versioned = (e: { guildId: string; version?: number | undefined }): void => {
       if (e.version === undefined) this.#onUnversioned(e.guildId);
       else this.#onVersion(e.guildId, e.version);

@@ -53,6 +53,8 @@ export class GuildConfigStore {
   readonly #maxStaleLoads: number;
   #suspectBefore = 0;
   #suspectUntil = 0;
+  /** Versions confirmed against the database since the last distrust: not asked again. */
+  readonly #confirmed = new Map<string, number>();
 
   constructor(options: GuildConfigStoreOptions) {
     this.l1 = new LRUCache<string, Config>({ max: options.l1Max, ttl: options.l1TtlMs });
@@ -106,10 +108,11 @@ export class GuildConfigStore {
    * After a resync: L2 entries written before now are checked against the database before use
    * (until they have all expired), and fills in progress reload.
    */
-  distrustL2(): void {
+  distrustL2(skewMs: number = CLOCK_SKEW_MS): void {
     const now = Date.now();
-    this.#suspectBefore = now + CLOCK_SKEW_MS;
+    this.#suspectBefore = now + skewMs;
     this.#suspectUntil = now + this.#l2TtlSeconds * 1000;
+    this.#confirmed.clear();
     for (const flight of this.#flights.values()) flight.stale = true;
   }
 
@@ -208,8 +211,15 @@ export class GuildConfigStore {
 
   async #confirm(guildId: string, version: number): Promise<boolean> {
     if (!this.#loadVersions) return false;
+    if (this.#confirmed.get(guildId) === version) return true;
     try {
-      return (await this.#loadVersions([guildId])).get(guildId) === version;
+      const ok = (await this.#loadVersions([guildId])).get(guildId) === version;
+      if (ok) {
+        // Bounded: the suspect window ends after one L2 TTL and every distrust starts afresh.
+        if (this.#confirmed.size >= 100_000) this.#confirmed.clear();
+        this.#confirmed.set(guildId, version);
+      }
+      return ok;
     } catch {
       return false;
     }
