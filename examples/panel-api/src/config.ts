@@ -62,6 +62,8 @@ export interface PanelApiConfig {
   adminUserIds: readonly string[];
   /** `RATE_LIMIT_WINDOW_MS` (60000) and `RATE_LIMIT_MAX` (600 requests per window and IP). */
   rateLimit: { windowMs: number; max: number };
+  /** `DATABASE_POOL_MAX` (20): connections in the Postgres pool (a PATCH uses several in turn). */
+  databasePoolMax: number;
   /** `BODY_LIMIT_BYTES` (65536): larger JSON bodies get 413. */
   bodyLimitBytes: number;
   /** `CHANNEL_CACHE_TTL_SECONDS` (60): how long channel names from Discord are cached. */
@@ -169,6 +171,7 @@ const envSchema = z.object({
   RATE_LIMIT_WINDOW_MS: intIn(1000, 86_400_000, 60_000),
   RATE_LIMIT_MAX: intIn(1, 1_000_000, 600),
   BODY_LIMIT_BYTES: intIn(1024, 10 * 1024 * 1024, 64 * 1024),
+  DATABASE_POOL_MAX: intIn(2, 500, 20),
   CHANNEL_CACHE_TTL_SECONDS: intIn(1, 86_400, 60),
   TRUST_PROXY: optional.transform((v, ctx) => {
     if (v === undefined || v === 'false' || v === '0') return false;
@@ -219,6 +222,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     adminUserIds: e.ADMIN_USER_IDS,
     rateLimit: { windowMs: e.RATE_LIMIT_WINDOW_MS, max: e.RATE_LIMIT_MAX },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     channelCacheTtlSeconds: e.CHANNEL_CACHE_TTL_SECONDS,
     trustProxy: e.TRUST_PROXY,
   };

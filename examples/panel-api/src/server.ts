@@ -118,6 +118,7 @@ export async function startPanelApi(
       db = await createDatabase({
         databaseUrl: config.databaseUrl,
         dataDir: config.dataDir,
+        max: config.databasePoolMax,
         logger: logger.child({ component: 'db' }),
       });
       cleanup.push(() => db.close());

@@ -24,6 +24,7 @@ describe('configuration', () => {
       logLevel: 'info',
       adminUserIds: [],
       bodyLimitBytes: 65_536,
+      databasePoolMax: 20,
     });
     expect(Buffer.byteLength(config.jwtSecret)).toBeGreaterThanOrEqual(32);
   });

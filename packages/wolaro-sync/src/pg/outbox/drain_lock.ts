@@ -3,6 +3,19 @@ import { TRY_DRAIN_LOCK_SQL, UNLOCK_DRAIN_SQL } from './sql.js';
 
 /** Keys of drain locks held in this process. */
 const heldHere = new Set<string>();
+/** Called whenever this process releases a drain lock, so a relay waiting on it goes at once. */
+const releaseListeners = new Set<() => void>();
+
+/**
+ * Runs `listener` each time a drain lock held in this process is released (the after-commit fast
+ * path usually holds it). Returns a function that stops it.
+ */
+export function onDrainLockReleased(listener: () => void): () => void {
+  releaseListeners.add(listener);
+  return () => {
+    releaseListeners.delete(listener);
+  };
+}
 
 /** A held drain lock; see {@link tryDrainLock}. */
 export interface DrainLock {
@@ -39,7 +52,11 @@ export async function tryDrainLock(client: pg.ClientBase): Promise<DrainLock | u
       if (released) return;
       released = true;
       heldHere.delete(key);
-      await client.query(UNLOCK_DRAIN_SQL, [key]);
+      try {
+        await client.query(UNLOCK_DRAIN_SQL, [key]);
+      } finally {
+        for (const listener of releaseListeners) listener();
+      }
     },
   };
 }

@@ -67,25 +67,37 @@ export async function publishPending<M extends ChannelMap>(
   const published: string[] = [];
   let dead = 0;
   let error: Error | undefined;
-  for (const row of rows) {
-    try {
-      await publish(row.channel, row.payload);
+  // Pipelined: every publish is handed to the transport at once, in id order (the transports keep
+  // one publisher's order), then the outcomes are read in that order. Awaiting each publish held
+  // the drain lock for one bus round trip per row.
+  const outcomes = rows.map((row) =>
+    publish(row.channel, row.payload).then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    ),
+  );
+  for (const [i, row] of rows.entries()) {
+    const outcome = await outcomes[i];
+    if (outcome === undefined) {
       published.push(row.id);
-    } catch (err) {
-      const e = toError(err);
-      if (isPermanent(err)) {
-        dead++;
-        await client.query(MARK_DEAD_SQL, [row.id, e.message]);
-        options.logger.error(
-          { err: e, outboxId: row.id, channel: row.channel },
-          `Outbox row ${row.id} on ${row.channel} can never be published, set aside: ${e.message}`,
-        );
-        continue;
-      }
-      error = e;
-      await client.query(MARK_ATTEMPT_FAILED_SQL, [row.id, e.message.slice(0, 1000)]);
-      break;
+      continue;
     }
+    const e = toError(outcome.err);
+    if (isPermanent(outcome.err)) {
+      dead++;
+      await client.query(MARK_DEAD_SQL, [row.id, e.message]);
+      options.logger.error(
+        { err: e, outboxId: row.id, channel: row.channel },
+        `Outbox row ${row.id} on ${row.channel} can never be published, set aside: ${e.message}`,
+      );
+      continue;
+    }
+    // Later rows may have gone out too; they stay pending and are sent again (at-least-once:
+    // consumers ignore versions they already hold), so no row overtakes this one for good.
+    error = e;
+    await client.query(MARK_ATTEMPT_FAILED_SQL, [row.id, e.message.slice(0, 1000)]);
+    await Promise.allSettled(outcomes.slice(i + 1));
+    break;
   }
   if (published.length > 0) await client.query(MARK_PUBLISHED_SQL, [published]);
   return { published, dead, error, full: rows.length >= options.limit };

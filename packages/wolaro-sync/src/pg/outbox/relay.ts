@@ -3,7 +3,7 @@ import type { ChannelMap } from '../../channels/define.js';
 import type { SyncClient } from '../../client/sync_client.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import { toError } from '../../transports/transport.js';
-import { tryDrainLock } from './drain_lock.js';
+import { onDrainLockReleased, tryDrainLock } from './drain_lock.js';
 import { OutboxListener } from './listener.js';
 import { publishPending } from './publish_rows.js';
 import {
@@ -55,6 +55,8 @@ export class OutboxRelay<M extends ChannelMap = Record<never, never>> {
   #pollTimer: NodeJS.Timeout | undefined;
   #pruneTimer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
+  #busyWait = false;
+  #offLockReleased: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #dirty = false;
   readonly #stats = {
@@ -114,6 +116,7 @@ export class OutboxRelay<M extends ChannelMap = Record<never, never>> {
       );
     }
     this.#running = true;
+    this.#offLockReleased = onDrainLockReleased(this.#onLockReleased);
     if (this.#o.notify) {
       const listener = new OutboxListener({
         pool: this.#pool,
@@ -161,6 +164,9 @@ export class OutboxRelay<M extends ChannelMap = Record<never, never>> {
     if (this.#starting) await this.#starting.catch(() => {});
     if (this.#running) {
       this.#running = false;
+      this.#offLockReleased?.();
+      this.#offLockReleased = undefined;
+      this.#busyWait = false;
       clearInterval(this.#pollTimer);
       clearInterval(this.#pruneTimer);
       clearTimeout(this.#retryTimer);
@@ -261,7 +267,11 @@ export class OutboxRelay<M extends ChannelMap = Record<never, never>> {
     do {
       this.#dirty = false;
       const pass = await this.#recordedPass(true);
-      if (pass.kind === 'busy') return this.#retryIn(this.#o.busyRetryMs);
+      if (pass.kind === 'busy') {
+        // Retried when this process releases the lock, or after busyRetryMs (another process).
+        this.#busyWait = true;
+        return this.#retryIn(this.#o.busyRetryMs);
+      }
       if (pass.kind === 'failed') {
         const delay = Math.min(
           this.#o.retryDelayMs * 2 ** (this.#stats.consecutiveFailures - 1),
@@ -280,10 +290,21 @@ export class OutboxRelay<M extends ChannelMap = Record<never, never>> {
     if (!this.#running) return;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
+      this.#busyWait = false;
       this.#kick();
     }, ms);
     this.#retryTimer.unref();
   }
+
+  /** The drain lock was released in this process: a relay waiting only for it goes now. */
+  readonly #onLockReleased = (): void => {
+    if (!this.#busyWait || !this.#retryTimer) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#busyWait = false;
+    // Let the releasing caller finish its turn first.
+    setImmediate(() => this.#kick());
+  };
 
   /** One pass with its bookkeeping; never throws. */
   async #recordedPass(background: boolean): Promise<Pass> {

@@ -1,0 +1,185 @@
+/**
+ * Numbers and reports shared by the system benchmarks: percentiles, the machine line, the load
+ * average, and `writeReport` (the pattern of packages/wolaro-sync/bench/report.ts: JSON under
+ * bench/results/ and this bench's `<!-- bench:NAME:start -->…<!-- bench:NAME:end -->` section of
+ * docs/benchmarks.md, replaced in place).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** bench/ */
+export const BENCH_DIR = join(here, '..');
+/** The repository root. */
+export const ROOT = join(BENCH_DIR, '..');
+
+/** Percentile of sorted numbers (nearest rank). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+/** Median of numbers (any order). */
+export function median(values: readonly number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
+/** p50/p95/p99/max (and the count) of a sample, in the sample's unit. */
+export interface Summary {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** Summarizes a sample (any order). */
+export function summarize(values: readonly number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : Number.NaN,
+    mean: sorted.length > 0 ? sum / sorted.length : Number.NaN,
+  };
+}
+
+/** The median, field by field, of several summaries (one per round). */
+export function medianSummary(rounds: readonly Summary[]): Summary {
+  const pick = (k: keyof Summary) => median(rounds.map((r) => r[k]));
+  return {
+    n: pick('n'),
+    p50: pick('p50'),
+    p95: pick('p95'),
+    p99: pick('p99'),
+    max: pick('max'),
+    mean: pick('mean'),
+  };
+}
+
+/**
+ * Counts per latency bucket as `[lower bound in ms, count]` pairs in ascending order (0.25 ms wide
+ * below 10 ms, 1 ms wide to 100 ms, then 10 ms wide to 1 s, then one bucket), to spot clusters (e.g.
+ * the 40 ms of Nagle + delayed ACK, or a retry timer) in the JSON results.
+ */
+export function histogram(values: readonly number[]): [number, number][] {
+  const counts = new Map<number, number>();
+  for (const v of values) {
+    const lower =
+      v < 10 ? Math.floor(v * 4) / 4 : v < 100 ? Math.floor(v) : v < 1000 ? Math.floor(v / 10) * 10 : 1000;
+    counts.set(lower, (counts.get(lower) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+/** What the numbers were measured on. */
+export interface MachineInfo {
+  cpus: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+  platform: string;
+  date: string;
+}
+
+export function machine(): MachineInfo {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    date: new Date().toISOString(),
+  };
+}
+
+/** One line describing the machine, for the markdown. */
+export function machineLine(m: MachineInfo): string {
+  return `${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}, ${m.date.slice(0, 10)}`;
+}
+
+/** The 1/5/15-minute load averages, rounded. */
+export function loadAverage(): [number, number, number] {
+  const [a = 0, b = 0, c = 0] = loadavg();
+  return [round(a, 2), round(b, 2), round(c, 2)];
+}
+
+export function round(value: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** `1.234 ms` style cell. */
+export function ms(value: number, digits = 2): string {
+  if (!Number.isFinite(value)) return '—';
+  return `${value.toFixed(digits)} ms`;
+}
+
+/** The previous bench/results/NAME.json, if any (to keep a short history of runs). */
+export function readPrevious(name: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readFileSync(join(BENCH_DIR, 'results', `${name}.json`), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The last runs of a bench with the same configuration: the previous file's `history` (or the
+ * previous file itself, as `fromPrevious` turns it into an entry), then this run; at most `max`.
+ */
+export function history<E extends { config: string }>(
+  name: string,
+  current: E,
+  fromPrevious: (previous: Record<string, unknown>) => E | undefined,
+  max = 5,
+): E[] {
+  const previous = readPrevious(name);
+  let past: E[] = [];
+  if (previous && Array.isArray(previous['history'])) past = previous['history'] as E[];
+  else if (previous) {
+    const entry = fromPrevious(previous);
+    if (entry) past = [entry];
+  }
+  return [...past.filter((e) => e.config === current.config), current].slice(-max);
+}
+
+/** Writes bench/results/NAME.json and replaces this bench's section of docs/benchmarks.md. */
+export function writeReport(name: string, results: unknown, markdown: string): void {
+  mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
+  writeFileSync(join(BENCH_DIR, 'results', `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  const doc = join(ROOT, 'docs', 'benchmarks.md');
+  let text: string;
+  try {
+    text = readFileSync(doc, 'utf8');
+  } catch {
+    text = '# Benchmarks\n';
+  }
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const section = `${start}\n${markdown.trim()}\n${end}`;
+  const re = new RegExp(`${start}[\\s\\S]*?${end}`);
+  // A function replacement: the markdown may contain `$` sequences.
+  text = re.test(text) ? text.replace(re, () => section) : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(doc, text);
+}
+
+/** Writes a file under the repository (e.g. docs/img/…svg), creating its directory. */
+export function writeRepoFile(relativePath: string, content: string): void {
+  const path = join(ROOT, relativePath);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+}
