@@ -15,10 +15,11 @@
  * `bench:e2e` section of docs/benchmarks.md and docs/img/bench-e2e-latency.svg.
  */
 import { performance } from 'node:perf_hooks';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { Client } from 'undici';
 import { Arrivals } from './arrivals.js';
 import { type FloorSample, RawFloor } from './floor.js';
+import { connectPanel } from './panel_socket.js';
 import {
   histogram,
   history,
@@ -171,24 +172,6 @@ class E2E {
     }
     return { http: tHttp - t0, socket: socket - t0, botReceived: received - t0, bot: bot - t0 };
   }
-}
-
-async function connectPanel(url: string, token: string, guildId: string): Promise<Socket> {
-  const socket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('panel socket: no connect within 10 s')), 10_000);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    socket.once('connect_error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-  const ack = await socket.timeout(5000).emitWithAck('join:guild', guildId);
-  if ((ack as { ok?: boolean }).ok !== true) throw new Error(`join:guild refused: ${JSON.stringify(ack)}`);
-  return socket;
 }
 
 function parseBotLine(text: string): { guildId: string; version: number } | undefined {

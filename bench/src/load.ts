@@ -18,8 +18,9 @@
 
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { Pool, errors as undiciErrors } from 'undici';
+import { connectPanel } from './panel_socket.js';
 import {
   histogram,
   history,
@@ -168,24 +169,6 @@ interface RoundResult {
   /** Outbox rows of the round: transaction start → marked published (database clock). */
   outbox: { rows: number; p50Ms: number; p99Ms: number; maxMs: number; unpublished: number };
   latencies: number[];
-}
-
-async function connectPanel(url: string, token: string, guildId: string): Promise<Socket> {
-  const socket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('panel socket: no connect within 15 s')), 15_000);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    socket.once('connect_error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-  const ack = await socket.timeout(10_000).emitWithAck('join:guild', guildId);
-  if ((ack as { ok?: boolean }).ok !== true) throw new Error(`join:guild refused: ${JSON.stringify(ack)}`);
-  return socket;
 }
 
 class LoadRun {

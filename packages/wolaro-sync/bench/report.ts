@@ -41,6 +41,7 @@ export function writeReport(name: string, results: unknown, markdown: string): v
   const end = `<!-- bench:${name}:end -->`;
   const section = `${start}\n${markdown.trim()}\n${end}`;
   const re = new RegExp(`${start}[\\s\\S]*?${end}`);
-  text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`;
+  // A function replacement: the markdown may contain `$` sequences.
+  text = re.test(text) ? text.replace(re, () => section) : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(doc, text);
 }
