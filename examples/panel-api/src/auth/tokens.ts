@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { ApiError } from '../http/errors.js';
 
 /** `iss` of every panel token; the Socket.io verifier requires it too. */
@@ -39,6 +40,18 @@ export function signSessionToken(
  * `ApiError` (`token_expired` for an expired one).
  */
 export async function verifySessionToken(secret: string, token: string): Promise<TokenClaims> {
+  // A token whose signature was already verified is not verified again until it expires (the
+  // session row is still checked on every request): it saves a WebCrypto round trip per request.
+  const cached = verified.get(token);
+  if (cached && cached.secret === secret && cached.claims.expiresAt > Date.now()) return cached.claims;
+  const claims = await verifyUncached(secret, token);
+  verified.set(token, { secret, claims }, { ttl: Math.max(1, claims.expiresAt - Date.now()) });
+  return claims;
+}
+
+const verified = new LRUCache<string, { secret: string; claims: TokenClaims }>({ max: 10_000, ttl: 3_600_000 });
+
+async function verifyUncached(secret: string, token: string): Promise<TokenClaims> {
   try {
     const { payload } = await jwtVerify(token, key(secret), {
       algorithms: ['HS256'],
