@@ -49,7 +49,10 @@ export async function verifySessionToken(secret: string, token: string): Promise
   return claims;
 }
 
-const verified = new LRUCache<string, { secret: string; claims: TokenClaims }>({ max: 10_000, ttl: 3_600_000 });
+const verified = new LRUCache<string, { secret: string; claims: TokenClaims }>({
+  max: 10_000,
+  ttl: 3_600_000,
+});
 
 async function verifyUncached(secret: string, token: string): Promise<TokenClaims> {
   try {
