@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeDocSection } from '../../packages/wolaro-sync/bench/report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** bench/ */
@@ -161,20 +162,7 @@ export function history<E extends { config: string }>(
 export function writeReport(name: string, results: unknown, markdown: string): void {
   mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
   writeFileSync(join(BENCH_DIR, 'results', `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
-  const doc = join(ROOT, 'docs', 'benchmarks.md');
-  let text: string;
-  try {
-    text = readFileSync(doc, 'utf8');
-  } catch {
-    text = '# Benchmarks\n';
-  }
-  const start = `<!-- bench:${name}:start -->`;
-  const end = `<!-- bench:${name}:end -->`;
-  const section = `${start}\n${markdown.trim()}\n${end}`;
-  const re = new RegExp(`${start}[\\s\\S]*?${end}`);
-  // A function replacement: the markdown may contain `$` sequences.
-  text = re.test(text) ? text.replace(re, () => section) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(doc, text);
+  writeDocSection(name, markdown);
 }
 
 /** Writes a file under the repository (e.g. docs/img/…svg), creating its directory. */

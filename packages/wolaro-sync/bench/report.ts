@@ -26,10 +26,8 @@ export function machine(): string {
   return `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 }
 
-/** Writes JSON results next to the bench and replaces this bench's section of docs/benchmarks.md. */
-export function writeReport(name: string, results: unknown, markdown: string): void {
-  mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+/** Replaces the `<!-- bench:NAME:start/end -->` section of docs/benchmarks.md (appends it the first time). */
+export function writeDocSection(name: string, markdown: string): void {
   const doc = join(repoRoot, 'docs', 'benchmarks.md');
   let text: string;
   try {
@@ -44,4 +42,11 @@ export function writeReport(name: string, results: unknown, markdown: string): v
   // A function replacement: the markdown may contain `$` sequences.
   text = re.test(text) ? text.replace(re, () => section) : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(doc, text);
+}
+
+/** Writes JSON results next to the bench and replaces this bench's section of docs/benchmarks.md. */
+export function writeReport(name: string, results: unknown, markdown: string): void {
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(join(here, 'results', `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeDocSection(name, markdown);
 }
