@@ -332,7 +332,7 @@ describe('system: panel API + bot + emulator as separate processes', () => {
     expect(await stopChild(fixture.child, 'SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
     expect(fixture.logs.has(/^published/)).toBe(false);
 
-    // The committer never published; the API's relay (woken by the outbox NOTIFY) did.
+    // The committer never published; the API's relay did, on its first poll after the claim lapsed.
     const event = await socket.waitForEvent('config:updated', (p) => p['version'] === version + 1);
     expect(event.payload).toMatchObject({ guildId: GUILD, settings: { prefix: '+' } });
     await sys.bot.logs.waitFor(`Config of guild ${GUILD} reloaded (version ${version + 1})`, {

@@ -14,6 +14,7 @@ describe('crash between COMMIT and publish', () => {
       REDIS_URL: redisUrl(),
       KEY_PREFIX: w.keyPrefix,
       GUILD_ID: '900',
+      CLAIM_MS: '1500',
     });
     await child.line(/^committed /);
     child.child.kill('SIGKILL');
@@ -33,12 +34,21 @@ describe('crash between COMMIT and publish', () => {
     });
     expect(w.seen).toEqual([]);
 
-    // A relay started afterwards (the restarted process, or any other) sweeps it.
-    const relay = new OutboxRelay({ pool: w.pool, sync: w.sync, pollIntervalMs: 10_000 });
+    // The dead writer had claimed it: a relay (the restarted process, or any other) leaves it
+    // alone while the claim holds, then publishes it on its next poll after the claim lapses.
+    const { rows: claim } = await w.pool.query<{ lapses_at: number }>(
+      `SELECT extract(epoch FROM claimed_until) * 1000 AS lapses_at FROM sync_outbox`,
+    );
+    const lapsesAt = Number(claim[0]?.lapses_at);
+    expect(lapsesAt).toBeGreaterThan(Date.now());
+    const relay = new OutboxRelay({ pool: w.pool, sync: w.sync, pollIntervalMs: 100 });
     defer(() => relay.stop());
     await relay.start();
-    await waitFor(() => w.seen.length === 1);
+    expect(w.seen).toEqual([]);
+    await waitFor(() => w.seen.length === 1, { timeoutMs: 10_000 });
+    expect(Date.now()).toBeGreaterThanOrEqual(lapsesAt - 50);
     expect(w.seen[0]).toMatchObject({ guildId: '900', version: 1, eventId: pending?.event_id });
+    await waitFor(async () => (await w.outbox())[0]?.published === true);
     expect((await w.outbox())[0]).toMatchObject({ published: true, attempts: 1 });
   });
 });

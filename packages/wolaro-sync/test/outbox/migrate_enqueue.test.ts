@@ -28,6 +28,7 @@ describe('migrate()', () => {
       [
         'attempts',
         'channel',
+        'claimed_until',
         'created_at',
         'event_id',
         'failed_at',

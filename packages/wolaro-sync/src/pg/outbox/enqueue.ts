@@ -118,6 +118,107 @@ export async function enqueue<
   payload: PublishInput<C, BuiltinChannels & M>,
   options: EnqueueOptions<M> = {},
 ): Promise<string> {
+  return (await insertEvent(client, channel, payload, options, null)).id;
+}
+
+/**
+ * Options of {@link enqueueClaimed}.
+ *
+ * @example
+ * ```ts
+ * const options: EnqueueClaimedOptions = { claimMs: 5000 };
+ * ```
+ */
+export interface EnqueueClaimedOptions<M extends ChannelMap = Record<never, never>>
+  extends EnqueueOptions<M> {
+  /**
+   * How long relays leave the row to its writer (counted from the insert). If the writer has not
+   * published it by then (it died after COMMIT, or it never called `publishAfterCommit`), a relay
+   * publishes it on its next poll.
+   * @defaultValue 10000
+   */
+  claimMs?: number;
+}
+
+/**
+ * Defaults of {@link EnqueueClaimedOptions}.
+ *
+ * @example
+ * ```ts
+ * DefaultEnqueueClaimedOptions.claimMs; // 10000
+ * ```
+ */
+export const DefaultEnqueueClaimedOptions = {
+  claimMs: 10_000,
+} as const satisfies Pick<Required<EnqueueClaimedOptions>, 'claimMs'>;
+
+/**
+ * An outbox row its writer publishes itself right after COMMIT: what {@link enqueueClaimed}
+ * returns and `publishAfterCommit` takes.
+ *
+ * @example
+ * ```ts
+ * const event: ClaimedOutboxEvent = await enqueueClaimed(client, 'guild:reload', { guildId });
+ * event.payload.eventId; // the id consumers deduplicate on
+ * ```
+ */
+export interface ClaimedOutboxEvent {
+  /** The outbox row id (a bigint, as text). */
+  readonly id: string;
+  readonly channel: string;
+  /** The validated payload, with its `eventId`, exactly as the row holds it. */
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Like {@link enqueue}, but the row is claimed by its writer: no relay is woken for it and relays
+ * leave it alone for `claimMs`, because the writer publishes the event it already holds right
+ * after COMMIT with `publishAfterCommit(pool, sync, event)`, then marks the row published. That
+ * fast path costs one publish and one `UPDATE`, where an unclaimed row costs the relay protocol
+ * (drain lock, read back, mark, unlock) and a relay wake-up in every process.
+ *
+ * Nothing is lost: if the writer dies after COMMIT, or its publish fails (the claim is then
+ * dropped at once), a relay publishes the row. Order: rows of a guild published by their writers
+ * go out in commit order in practice, but a row left to a relay goes out after later ones, so
+ * consumers must ignore versions they already hold (DESIGN §2: every built-in consumer does).
+ *
+ * @example
+ * ```ts
+ * import { enqueueClaimed, publishAfterCommit, withTransaction } from '@wolaro/sync/pg';
+ *
+ * const event = await withTransaction(pool, async (client) => {
+ *   const { rows } = await client.query(
+ *     'UPDATE guilds SET settings = $2, version = version + 1 WHERE guild_id = $1 RETURNING version',
+ *     [guildId, settings],
+ *   );
+ *   return enqueueClaimed(client, 'config:update', { guildId, settings, version: rows[0].version });
+ * });
+ * await publishAfterCommit(pool, sync, event, { relay });
+ * ```
+ */
+export async function enqueueClaimed<
+  C extends ChannelName<BuiltinChannels & M>,
+  M extends ChannelMap = Record<never, never>,
+>(
+  client: pg.ClientBase,
+  channel: C,
+  payload: PublishInput<C, BuiltinChannels & M>,
+  options: EnqueueClaimedOptions<M> = {},
+): Promise<ClaimedOutboxEvent> {
+  const claimMs = options.claimMs ?? DefaultEnqueueClaimedOptions.claimMs;
+  if (!(claimMs > 0) || !Number.isFinite(claimMs)) {
+    throw new TypeError(`enqueueClaimed: claimMs must be a positive number of milliseconds, got ${claimMs}`);
+  }
+  return insertEvent(client, channel, payload, options, claimMs);
+}
+
+async function insertEvent(
+  client: pg.ClientBase,
+  channel: string,
+  payload: unknown,
+  options: EnqueueOptions<ChannelMap>,
+  claimMs: number | null,
+): Promise<ClaimedOutboxEvent> {
   const maxBytes = options.maxPayloadBytes ?? DefaultEnqueueOptions.maxPayloadBytes;
   const event = prepareEvent(channel, payload, options.channels);
   const json = JSON.stringify(event);
@@ -132,6 +233,7 @@ export async function enqueue<
     event['eventId'],
     guildId,
     version,
+    claimMs,
   ]);
-  return rows[0]!.id;
+  return { id: rows[0]!.id, channel, payload: event };
 }

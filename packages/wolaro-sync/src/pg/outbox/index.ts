@@ -1,4 +1,13 @@
-export { DefaultEnqueueOptions, type EnqueueOptions, enqueue, type OutboxEvent } from './enqueue.js';
+export {
+  type ClaimedOutboxEvent,
+  DefaultEnqueueClaimedOptions,
+  DefaultEnqueueOptions,
+  type EnqueueClaimedOptions,
+  type EnqueueOptions,
+  enqueue,
+  enqueueClaimed,
+  type OutboxEvent,
+} from './enqueue.js';
 export { RowNotFoundError } from './errors.js';
 export { DefaultMigrateOptions, type MigrateOptions, type MigrateResult, migrate } from './migrate.js';
 export {

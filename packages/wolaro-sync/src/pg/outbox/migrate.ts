@@ -69,24 +69,34 @@ const STATEMENTS: readonly string[] = [
     published_at timestamptz,
     attempts     integer     NOT NULL DEFAULT 0,
     last_error   text,
-    failed_at    timestamptz
+    failed_at    timestamptz,
+    claimed_until timestamptz
   )`,
+  // Tables created by 0.1 lack the fast-path claim.
+  `ALTER TABLE ${T} ADD COLUMN IF NOT EXISTS claimed_until timestamptz`,
   `CREATE INDEX IF NOT EXISTS ${T}_pending_idx ON ${T} (id) WHERE published_at IS NULL AND failed_at IS NULL`,
   `CREATE INDEX IF NOT EXISTS ${T}_pending_guild_idx ON ${T} (guild_id, id)
     WHERE published_at IS NULL AND failed_at IS NULL`,
   `CREATE INDEX IF NOT EXISTS ${T}_published_at_idx ON ${T} (published_at) WHERE published_at IS NOT NULL`,
-  // The payload names the schema so relays of other schemas (same database) can ignore it.
+  // The payload names the schema so relays of other schemas (same database) can ignore it. Rows
+  // claimed by their writer's fast path wake nobody: the writer publishes them itself.
   `CREATE OR REPLACE FUNCTION ${T}_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
   BEGIN
-    PERFORM pg_notify('${OUTBOX_NOTIFY_CHANNEL}', TG_TABLE_SCHEMA);
+    IF EXISTS (SELECT 1 FROM inserted WHERE claimed_until IS NULL) THEN
+      PERFORM pg_notify('${OUTBOX_NOTIFY_CHANNEL}', TG_TABLE_SCHEMA);
+    END IF;
     RETURN NULL;
   END
   $fn$`,
-  // Statement-level: one NOTIFY per INSERT statement, and Postgres folds identical ones per transaction.
+  // Statement-level: one NOTIFY per INSERT statement, and Postgres folds identical ones per
+  // transaction. Recreated when it predates the transition table the function reads.
   `DO $do$
   BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = '${T}'::regclass AND tgname = '${T}_notify') THEN
-      CREATE TRIGGER ${T}_notify AFTER INSERT ON ${T} FOR EACH STATEMENT EXECUTE FUNCTION ${T}_notify();
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = '${T}'::regclass AND tgname = '${T}_notify'
+                   AND tgnewtable = 'inserted') THEN
+      DROP TRIGGER IF EXISTS ${T}_notify ON ${T};
+      CREATE TRIGGER ${T}_notify AFTER INSERT ON ${T} REFERENCING NEW TABLE AS inserted
+        FOR EACH STATEMENT EXECUTE FUNCTION ${T}_notify();
     END IF;
   END
   $do$`,

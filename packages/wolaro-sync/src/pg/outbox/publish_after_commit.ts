@@ -4,8 +4,9 @@ import type { SyncClient } from '../../client/sync_client.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import { toError } from '../../transports/transport.js';
 import { tryDrainLock } from './drain_lock.js';
+import type { ClaimedOutboxEvent } from './enqueue.js';
 import { publishPending } from './publish_rows.js';
-import { ROW_DONE_SQL } from './sql.js';
+import { MARK_CLAIMED_PUBLISHED_SQL, RELEASE_CLAIM_SQL, ROW_DONE_SQL } from './sql.js';
 
 /**
  * The part of an `OutboxRelay` the fast path uses: a nudge when it leaves rows to the relay.
@@ -58,29 +59,40 @@ export const DefaultPublishAfterCommitOptions = {
 } as const satisfies Omit<Required<PublishAfterCommitOptions>, 'relay' | 'logger'>;
 
 /**
- * The fast path: publishes a committed outbox row right away and marks it published, so the
- * event goes out within a round trip of the COMMIT. Earlier pending rows of the same guild go out
- * first, in order. It never throws (the write is committed whatever happens here) and never holds
- * a transaction: when the drain lock is busy or the publish fails, the row stays for the relay
- * (`options.relay` is woken) and this resolves `false`.
+ * The fast path: publishes a committed outbox event right away, so it goes out within a round
+ * trip of the COMMIT. It never throws (the write is committed whatever happens here) and never
+ * holds a transaction. Call it after COMMIT, with the pool or with a client that is not in a
+ * transaction; `versionedUpdate()` calls it for you.
  *
- * Call it after COMMIT, with the pool (a connection is borrowed) or with a client that is not in
- * a transaction. `versionedUpdate()` calls it for you.
+ * - Given the {@link ClaimedOutboxEvent} from `enqueueClaimed()` (the quick way): publishes the
+ *   event it holds, then marks the row published (one `UPDATE`). If the publish fails, the claim
+ *   is dropped and the relays are woken, and this resolves `false`.
+ * - Given a row id from `enqueue()`: takes the drain lock, publishes the pending rows of that
+ *   guild up to this one in order, and marks them. When the lock is busy or the publish fails, the
+ *   row stays for the relay and this resolves `false`.
  *
- * @returns whether the row is published now (by this call or earlier)
+ * In both cases `options.relay` is woken when the row is left to it.
+ *
+ * @returns whether the event is published now (by this call or earlier)
  *
  * @example
  * ```ts
+ * const event = await withTransaction(pool, (client) => enqueueClaimed(client, 'guild:reload', { guildId }));
+ * const published = await publishAfterCommit(pool, sync, event, { relay });
+ *
+ * // or, with a row from enqueue():
  * const outboxId = await withTransaction(pool, (client) => enqueue(client, 'guild:reload', { guildId }));
- * const published = await publishAfterCommit(pool, sync, outboxId, { relay });
+ * await publishAfterCommit(pool, sync, outboxId, { relay });
  * ```
  */
 export async function publishAfterCommit<M extends ChannelMap>(
   db: pg.Pool | pg.ClientBase,
   sync: SyncClient<M>,
-  outboxId: string,
+  outbox: string | ClaimedOutboxEvent,
   options: PublishAfterCommitOptions = {},
 ): Promise<boolean> {
+  if (typeof outbox !== 'string') return publishClaimed(db, sync, outbox, options);
+  const outboxId = outbox;
   const logger = options.logger ?? silentLogger;
   const limit = options.batchSize ?? DefaultPublishAfterCommitOptions.batchSize;
   let client: pg.ClientBase | undefined;
@@ -131,4 +143,58 @@ export async function publishAfterCommit<M extends ChannelMap>(
   }
   if (!published) options.relay?.wake();
   return published;
+}
+
+/** The fast path of a claimed row: publish what the writer holds, then mark the row. */
+async function publishClaimed<M extends ChannelMap>(
+  db: pg.Pool | pg.ClientBase,
+  sync: SyncClient<M>,
+  event: ClaimedOutboxEvent,
+  options: PublishAfterCommitOptions,
+): Promise<boolean> {
+  const logger = options.logger ?? silentLogger;
+  const outboxId = event.id;
+  const publish = sync.publish.bind(sync) as unknown as (channel: string, data: unknown) => Promise<unknown>;
+  try {
+    await publish(event.channel, event.payload);
+  } catch (err) {
+    const e = toError(err);
+    logger.warn(
+      { err: e, outboxId },
+      `Publish after commit failed, outbox row ${outboxId} left to the relay: ${e.message}`,
+    );
+    await releaseClaims(db, [outboxId], e.message, { relay: options.relay, logger });
+    return false;
+  }
+  try {
+    await db.query(MARK_CLAIMED_PUBLISHED_SQL, [outboxId]);
+  } catch (err) {
+    // Published: at worst a relay publishes it again once the claim lapses (consumers ignore it).
+    logger.warn(
+      { err: toError(err), outboxId },
+      `Outbox row ${outboxId} published but not marked: ${toError(err).message}`,
+    );
+  }
+  return true;
+}
+
+/**
+ * Hands claimed rows to the relays at once (their writer will not publish them): drops the claim,
+ * records `reason`, NOTIFYs the relays and wakes `relay`. Never throws: if the database cannot be
+ * reached the claims simply lapse.
+ */
+export async function releaseClaims(
+  db: pg.Pool | pg.ClientBase,
+  outboxIds: readonly string[],
+  reason: string,
+  options: { relay?: Wakeable | undefined; logger?: Logger | undefined },
+): Promise<void> {
+  if (outboxIds.length === 0) return;
+  await db.query(RELEASE_CLAIM_SQL, [outboxIds, reason.slice(0, 1000)]).catch((err: unknown) => {
+    (options.logger ?? silentLogger).warn(
+      { err: toError(err), outboxIds },
+      `Outbox rows ${outboxIds.join(', ')} stay claimed until their claim lapses: ${toError(err).message}`,
+    );
+  });
+  options.relay?.wake();
 }

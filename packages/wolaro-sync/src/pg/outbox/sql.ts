@@ -43,7 +43,12 @@ export const UNLOCK_DRAIN_SQL = 'SELECT pg_advisory_unlock($1::bigint) AS unlock
 
 /** Columns the relay reads from a pending row. (ORDER BY must name `${OUTBOX_TABLE}.id`: `id` alone is the text alias.) */
 const ROW_COLUMNS = 'id::text AS id, channel, payload, guild_id, attempts';
-const PENDING = 'published_at IS NULL AND failed_at IS NULL';
+/**
+ * A row the relay may publish: not published, not given up, and not claimed by a live fast path
+ * (a claim lapses at `claimed_until`, so a process that dies after COMMIT loses nothing).
+ */
+const PENDING =
+  'published_at IS NULL AND failed_at IS NULL AND (claimed_until IS NULL OR claimed_until < clock_timestamp())';
 
 /** Pending rows in commit order of each guild (`$1` = limit). */
 export const SELECT_PENDING_SQL = `SELECT ${ROW_COLUMNS} FROM ${OUTBOX_TABLE}
@@ -71,9 +76,25 @@ export const MARK_ATTEMPT_FAILED_SQL = `UPDATE ${OUTBOX_TABLE}
 export const MARK_DEAD_SQL = `UPDATE ${OUTBOX_TABLE}
   SET attempts = attempts + 1, last_error = $2, failed_at = now() WHERE id = $1::bigint`;
 
-/** Inserts one event; returns its id as text (bigint). */
-export const INSERT_SQL = `INSERT INTO ${OUTBOX_TABLE} (channel, payload, event_id, guild_id, version)
-  VALUES ($1, $2::jsonb, $3, $4, $5) RETURNING id::text AS id`;
+/** Inserts one event, claimed by its writer for `$6` ms when `$6` is not null; returns its id as text (bigint). */
+export const INSERT_SQL = `INSERT INTO ${OUTBOX_TABLE} (channel, payload, event_id, guild_id, version, claimed_until)
+  VALUES ($1, $2::jsonb, $3, $4, $5,
+    clock_timestamp() + $6::double precision * interval '1 millisecond') RETURNING id::text AS id`;
+
+/** Marks claimed row `$1` published by its writer's fast path. */
+export const MARK_CLAIMED_PUBLISHED_SQL = `UPDATE ${OUTBOX_TABLE}
+  SET published_at = now(), attempts = attempts + 1, claimed_until = NULL
+  WHERE id = $1::bigint AND published_at IS NULL`;
+
+/**
+ * Hands claimed rows `$1` (bigint[]) to the relays after their fast path failed with error `$2`: the claim is
+ * dropped and the relays of the schema are woken (NOTIFY, delivered when this statement commits).
+ */
+export const RELEASE_CLAIM_SQL = `WITH released AS (
+    UPDATE ${OUTBOX_TABLE} SET claimed_until = NULL, attempts = attempts + 1, last_error = $2
+    WHERE id = ANY($1::bigint[]) AND published_at IS NULL RETURNING id)
+  SELECT pg_notify('${OUTBOX_NOTIFY_CHANNEL}', n.nspname) FROM (SELECT 1 FROM released LIMIT 1) AS any_released
+    JOIN pg_class c ON c.oid = '${OUTBOX_TABLE}'::regclass JOIN pg_namespace n ON n.oid = c.relnamespace`;
 
 /** Deletes up to `$2` rows published more than `$1` ms ago; called until it deletes fewer. */
 export const PRUNE_SQL = `DELETE FROM ${OUTBOX_TABLE} WHERE id IN (

@@ -4,9 +4,9 @@ import type { ChannelMap } from '../../channels/define.js';
 import type { SyncClient } from '../../client/sync_client.js';
 import { VersionConflictError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { enqueue, type OutboxEvent } from './enqueue.js';
+import { type ClaimedOutboxEvent, enqueue, enqueueClaimed, type OutboxEvent } from './enqueue.js';
 import { RowNotFoundError } from './errors.js';
-import { publishAfterCommit, type Wakeable } from './publish_after_commit.js';
+import { publishAfterCommit, releaseClaims, type Wakeable } from './publish_after_commit.js';
 import { quoteIdentifier } from './sql.js';
 import { withTransaction } from './transaction.js';
 
@@ -57,14 +57,21 @@ export interface VersionedUpdateOptions<Row, M extends ChannelMap = BuiltinChann
   beforeCommit?: ((client: pg.PoolClient, row: Row) => Promise<void>) | undefined;
   /**
    * Runs after COMMIT and before the publish: the change and its event are durable here. If it
-   * throws, the call rejects and the relay publishes the event.
+   * throws, the call rejects and the relay publishes the event (the claim is dropped at once).
    */
   afterCommit?: ((row: Row) => void | Promise<void>) | undefined;
   /**
-   * Publish right after COMMIT (the fast path). With `false` the relay publishes the event.
+   * Publish right after COMMIT (the fast path): the rows are claimed (`enqueueClaimed`) and this
+   * call publishes the events it holds. With `false` they are left to the relay (`enqueue`).
    * @defaultValue true
    */
   publish?: boolean;
+  /**
+   * With the fast path, how long relays leave the rows to this call; a process that dies after
+   * COMMIT has its events published by a relay once the claim lapses.
+   * @defaultValue 10000 (`DefaultEnqueueClaimedOptions.claimMs`)
+   */
+  claimMs?: number | undefined;
   /** A relay in this process, woken when the event is left to it (embedded mode needs this). */
   relay?: Wakeable | undefined;
   /**
@@ -179,7 +186,8 @@ export async function versionedUpdate<
   }
   const update = `UPDATE ${table} SET ${sets.join(', ')} WHERE ${where} RETURNING *`;
 
-  const { row, version, outboxIds } = await withTransaction(pool, async (client) => {
+  const fastPath = options.publish ?? DefaultVersionedUpdateOptions.publish;
+  const { row, version, claimed, outboxIds } = await withTransaction(pool, async (client) => {
     const { rows } = await client.query<Record<string, unknown>>(update, params);
     const updated = rows[0];
     if (!updated) {
@@ -197,27 +205,41 @@ export async function versionedUpdate<
     const built: unknown = options.event(typed);
     const events = (Array.isArray(built) ? built : [built]) as { channel: string; payload: unknown }[];
     const ids: string[] = [];
+    const held: ClaimedOutboxEvent[] = [];
     for (const event of events) {
       const payload = withVersion(sync, event.channel, event.payload, newVersion);
-      ids.push(
-        await enqueue(client, event.channel as never, payload as never, { channels: sync.channels as never }),
-      );
+      const enqueueOptions = { channels: sync.channels as never };
+      if (fastPath) {
+        const claimedEvent = await enqueueClaimed(
+          client,
+          event.channel as never,
+          payload as never,
+          options.claimMs === undefined ? enqueueOptions : { ...enqueueOptions, claimMs: options.claimMs },
+        );
+        held.push(claimedEvent);
+        ids.push(claimedEvent.id);
+      } else {
+        ids.push(await enqueue(client, event.channel as never, payload as never, enqueueOptions));
+      }
     }
     await options.beforeCommit?.(client, typed);
-    return { row: typed, version: newVersion, outboxIds: ids };
+    return { row: typed, version: newVersion, claimed: held, outboxIds: ids };
   });
 
   try {
     await options.afterCommit?.(row);
   } catch (err) {
-    options.relay?.wake();
+    const reason = `afterCommit threw: ${err instanceof Error ? err.message : String(err)}`;
+    if (fastPath)
+      await releaseClaims(pool, outboxIds, reason, { relay: options.relay, logger: options.logger });
+    else options.relay?.wake();
     throw err;
   }
   let published = false;
-  if (options.publish ?? DefaultVersionedUpdateOptions.publish) {
-    published = outboxIds.length > 0;
-    for (const outboxId of outboxIds) {
-      const ok = await publishAfterCommit(pool, sync, outboxId, {
+  if (fastPath) {
+    published = claimed.length > 0;
+    for (const event of claimed) {
+      const ok = await publishAfterCommit(pool, sync, event, {
         relay: options.relay,
         ...(options.logger ? { logger: options.logger } : {}),
       });

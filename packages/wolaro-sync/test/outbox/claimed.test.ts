@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { createTestSchema, redisUrl, sleep, waitFor } from '../../../../test/support/index.js';
+import { SyncClient } from '../../src/index.js';
+import {
+  enqueue,
+  enqueueClaimed,
+  migrate,
+  OutboxRelay,
+  publishAfterCommit,
+  versionedUpdate,
+  withTransaction,
+} from '../../src/pg/index.js';
+import { defer, type OutboxWorld, outboxWorld, useCleanup } from './helpers.js';
+
+useCleanup();
+
+type GuildRow = { guild_id: string; settings: Record<string, unknown>; version: number };
+
+function relayFor(w: OutboxWorld, pollIntervalMs: number) {
+  const relay = new OutboxRelay({ pool: w.pool, sync: w.sync, pollIntervalMs });
+  defer(() => relay.stop());
+  return relay;
+}
+
+const claimedRow = async (w: OutboxWorld) =>
+  (
+    await w.pool.query<{ claimed: boolean }>(
+      'SELECT claimed_until IS NOT NULL AS claimed FROM sync_outbox ORDER BY id DESC LIMIT 1',
+    )
+  ).rows[0]?.claimed;
+
+describe('claimed rows (enqueueClaimed + publishAfterCommit(event))', () => {
+  it('are published once, by their writer: relays are not woken and leave them alone', async () => {
+    const w = await outboxWorld('claimed_once');
+    const relay = relayFor(w, 50);
+    await relay.start();
+    const event = await withTransaction(w.pool, (client) =>
+      enqueueClaimed(client, 'config:update', { guildId: '1', settings: { prefix: '?' }, version: 1 }),
+    );
+    expect(event).toMatchObject({ channel: 'config:update', payload: { guildId: '1', version: 1 } });
+    expect(event.payload['eventId']).toEqual(expect.any(String));
+    // Several polls go by: the claimed row is neither published nor announced.
+    await sleep(300);
+    expect(w.seen).toEqual([]);
+    expect(relay.stats()).toMatchObject({ published: 0, notifications: 0 });
+    expect(relay.stats().polls).toBeGreaterThan(2);
+    expect(await claimedRow(w)).toBe(true);
+
+    expect(await publishAfterCommit(w.pool, w.sync, event)).toBe(true);
+    await waitFor(() => w.seen.length === 1);
+    expect(w.seen[0]).toMatchObject({ guildId: '1', version: 1, eventId: event.payload['eventId'] });
+    expect(await w.outbox()).toMatchObject([{ published: true, attempts: 1 }]);
+    expect(await claimedRow(w)).toBe(false);
+    await sleep(200);
+    expect(w.seen).toHaveLength(1);
+    expect(relay.stats().published).toBe(0);
+
+    // An unclaimed row in the same table still wakes the relay.
+    await withTransaction(w.pool, (client) => enqueue(client, 'guild:reload', { guildId: '1' }));
+    await waitFor(() => relay.stats().notifications === 1);
+  });
+
+  it('a failed publish drops the claim and wakes the relays, which publish it at once', async () => {
+    const w = await outboxWorld('claimed_fail');
+    const relay = relayFor(w, 10_000);
+    await relay.start();
+    const notConnected = new SyncClient({ redis: redisUrl(), keyPrefix: w.keyPrefix, listen: false });
+    defer(() => notConnected.close());
+    const event = await withTransaction(w.pool, (client) =>
+      enqueueClaimed(client, 'config:update', { guildId: '2', settings: {}, version: 7 }),
+    );
+    const started = performance.now();
+    expect(await publishAfterCommit(w.pool, notConnected, event)).toBe(false);
+    await waitFor(() => w.seen.length === 1, { timeoutMs: 2000 });
+    // Woken by the NOTIFY of the release, not by its 10 s poll.
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(relay.stats()).toMatchObject({ polls: 0, published: 1 });
+    expect(w.seen[0]).toMatchObject({ guildId: '2', version: 7, eventId: event.payload['eventId'] });
+    const [row] = await w.outbox();
+    expect(row).toMatchObject({ published: true, attempts: 2 });
+    expect(row?.last_error).toMatch(/connect/i);
+  });
+
+  it('versionedUpdate claims its rows; when afterCommit throws the relay publishes them without waiting for the claim', async () => {
+    const w = await outboxWorld('claimed_after_commit');
+    await w.addGuilds('3');
+    const relay = relayFor(w, 10_000);
+    await relay.start();
+    const update = (afterCommit?: () => void) =>
+      versionedUpdate<GuildRow>(w.pool, w.sync, {
+        table: 'guilds',
+        idColumn: 'guild_id',
+        id: '3',
+        set: { settings: { n: 1 } },
+        event: (row) => ({
+          channel: 'config:update',
+          payload: { guildId: row.guild_id, settings: row.settings },
+        }),
+        afterCommit,
+      });
+    expect(await update()).toMatchObject({ version: 1, published: true });
+    await waitFor(() => w.seen.length === 1);
+    await expect(
+      update(() => {
+        throw new Error('cache flush failed');
+      }),
+    ).rejects.toThrow('cache flush failed');
+    await waitFor(() => w.seen.length === 2, { timeoutMs: 2000 });
+    expect(w.seen.map((s) => s.version)).toEqual([1, 2]);
+    expect(relay.stats()).toMatchObject({ published: 1, polls: 0 });
+    expect((await w.outbox())[1]?.last_error).toMatch(/afterCommit threw: cache flush failed/);
+  });
+
+  it('enqueueClaimed refuses a claim that is not a positive duration before writing', async () => {
+    const w = await outboxWorld('claimed_bad');
+    for (const claimMs of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(
+        withTransaction(w.pool, (client) =>
+          enqueueClaimed(client, 'guild:reload', { guildId: '4' }, { claimMs }),
+        ),
+      ).rejects.toThrow(TypeError);
+    }
+    expect(await w.outbox()).toEqual([]);
+  });
+});
+
+describe('migrate() over a table from 0.1', () => {
+  it('adds the claim column and the claim-aware trigger; rows already pending still go out', async () => {
+    const db = await createTestSchema('claimed_upgrade', { max: 4 });
+    defer(() => db.drop());
+    // The 0.1 table and trigger, with a row that was pending at upgrade time.
+    await db.pool.query(`CREATE TABLE sync_outbox (
+      id bigserial PRIMARY KEY, channel text NOT NULL, payload jsonb NOT NULL, event_id text NOT NULL,
+      guild_id text, version bigint, created_at timestamptz NOT NULL DEFAULT now(),
+      published_at timestamptz, attempts integer NOT NULL DEFAULT 0, last_error text, failed_at timestamptz)`);
+    await db.pool.query(`CREATE FUNCTION sync_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN PERFORM pg_notify('sync_outbox', TG_TABLE_SCHEMA); RETURN NULL; END $fn$`);
+    await db.pool.query(
+      'CREATE TRIGGER sync_outbox_notify AFTER INSERT ON sync_outbox FOR EACH STATEMENT EXECUTE FUNCTION sync_outbox_notify()',
+    );
+    await db.pool.query(
+      `INSERT INTO sync_outbox (channel, payload, event_id, guild_id)
+       VALUES ('guild:reload', '{"guildId":"5","eventId":"e-old"}', 'e-old', '5')`,
+    );
+
+    expect(await migrate(db.pool)).toEqual({ schema: db.schema, created: false });
+    expect(await migrate(db.pool)).toEqual({ schema: db.schema, created: false });
+    const { rows: triggers } = await db.pool.query<{ tgnewtable: string | null }>(
+      `SELECT tgnewtable FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = 'sync_outbox_notify'`,
+      [`${db.schema}.sync_outbox`],
+    );
+    expect(triggers).toEqual([{ tgnewtable: 'inserted' }]);
+
+    const sync = new SyncClient({ redis: redisUrl(), keyPrefix: `upgrade:${db.schema}`, listen: false });
+    defer(() => sync.close());
+    await sync.connect();
+    const relay = new OutboxRelay({ pool: db.pool, sync, pollIntervalMs: 10_000 });
+    defer(() => relay.stop());
+    await relay.start();
+    expect(relay.stats().published).toBe(1);
+    // Claimed inserts stay silent, unclaimed ones still NOTIFY.
+    const claimed = await withTransaction(db.pool, (client) =>
+      enqueueClaimed(client, 'guild:reload', { guildId: '5' }),
+    );
+    await sleep(150);
+    expect(relay.stats().notifications).toBe(0);
+    expect(await publishAfterCommit(db.pool, sync, claimed)).toBe(true);
+    await withTransaction(db.pool, (client) => enqueue(client, 'guild:reload', { guildId: '5' }));
+    await waitFor(() => relay.stats().published === 2);
+    expect(relay.stats().notifications).toBe(1);
+  });
+});
