@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import type { AppContext } from '../context.js';
-import { getActiveSession, guildAccess } from '../db/index.js';
+import { type GuildAccess, getActiveSession, getActiveSessionWithAccess, guildAccess } from '../db/index.js';
 import { ApiError, forbidden, notFound, unauthorized } from '../http/errors.js';
 import { verifySessionToken } from './tokens.js';
 
@@ -40,7 +40,17 @@ export function requireSession(ctx: AppContext): RequestHandler {
     const token = bearer(req.headers.authorization);
     if (!token) throw unauthorized('Authentication required: send Authorization: Bearer <token>');
     const claims = await verifySessionToken(ctx.config.jwtSecret, token);
-    const session = await getActiveSession(ctx.pool, claims.sessionId);
+    // On a `/guilds/:id` route, the caller's access to that guild comes with the session row (one
+    // query instead of two); requireGuildManager uses it.
+    const guildId = req.params['id'];
+    let session: Awaited<ReturnType<typeof getActiveSession>>;
+    if (typeof guildId === 'string') {
+      const found = await getActiveSessionWithAccess(ctx.pool, claims.sessionId, guildId);
+      session = found?.session ?? null;
+      if (found) res.locals['access'] = { guildId, ...found.access } satisfies PrefetchedAccess;
+    } else {
+      session = await getActiveSession(ctx.pool, claims.sessionId);
+    }
     if (!session || session.userId !== claims.userId) {
       throw unauthorized('Session expired or revoked: log in again', 'session_revoked');
     }
@@ -56,6 +66,11 @@ export function requireSession(ctx: AppContext): RequestHandler {
 
 const SNOWFLAKE = /^\d{1,20}$/;
 
+/** The session user's access to the route's guild, read by requireSession with the session. */
+interface PrefetchedAccess extends GuildAccess {
+  guildId: string;
+}
+
 /**
  * For `/:id` guild routes, checked server-side from the database, in this order: the caller is
  * the owner or an ADMINISTRATOR of that guild (403 otherwise, also for any guild they are not in:
@@ -70,7 +85,9 @@ export function requireGuildManager(ctx: AppContext): RequestHandler {
         fields: ['params.id'],
       });
     }
-    const access = await guildAccess(ctx.pool, userId, guildId);
+    const prefetched = res.locals['access'] as PrefetchedAccess | undefined;
+    const access =
+      prefetched?.guildId === guildId ? prefetched : await guildAccess(ctx.pool, userId, guildId);
     if (!access.canManage) throw forbidden();
     if (!access.exists || !access.botPresent)
       throw notFound('The bot is not in this guild', 'guild_not_found');

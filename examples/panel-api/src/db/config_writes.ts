@@ -1,6 +1,7 @@
 import { type Logger, type SyncClient, VersionConflictError } from '@wolaro/sync';
 import {
-  enqueue,
+  type ClaimedOutboxEvent,
+  enqueueClaimed,
   publishAfterCommit,
   RowNotFoundError,
   type Wakeable,
@@ -14,7 +15,6 @@ import {
   type ModuleState,
   withDefaultSettings,
 } from './defaults.js';
-import { loadModules } from './guilds.js';
 import { getRevision, insertRevision } from './revisions.js';
 import { toVersion } from './types.js';
 
@@ -69,11 +69,18 @@ async function bumpGuild(
   throw new RowNotFoundError('guilds', guildId);
 }
 
-/** Publishes committed outbox rows right away (the fast path); the relay gets whatever fails. */
-async function publishCommitted(pool: pg.Pool, publisher: EventPublisher, outboxIds: readonly string[]) {
+/**
+ * Publishes the committed events this process claimed (the fast path); a relay gets whatever
+ * fails, at once.
+ */
+async function publishCommitted(
+  pool: pg.Pool,
+  publisher: EventPublisher,
+  events: readonly ClaimedOutboxEvent[],
+): Promise<boolean> {
   let published = true;
-  for (const id of outboxIds) {
-    const ok = await publishAfterCommit(pool, publisher.sync, id, {
+  for (const event of events) {
+    const ok = await publishAfterCommit(pool, publisher.sync, event, {
       relay: publisher.relay,
       ...(publisher.logger ? { logger: publisher.logger } : {}),
     });
@@ -101,23 +108,21 @@ export async function updateGuildSettings(
   },
 ): Promise<ConfigWriteResult> {
   const { guildId } = input;
-  const { result, outboxIds } = await withTransaction(pool, async (client) => {
+  const { result, events } = await withTransaction(pool, async (client) => {
     const { settings, version } = await bumpGuild(client, guildId, input.expectedVersion, {
       merge: input.patch,
     });
-    const modules = await loadModules(client, guildId);
-    await insertRevision(client, {
+    const modules = await insertRevision(client, {
       guildId,
       version,
       settings,
-      modules,
       changedBy: input.changedBy,
       change: 'settings',
     });
-    const id = await enqueue(client, 'config:update', { guildId, settings, version });
-    return { result: { settings, modules, version }, outboxIds: [id] };
+    const event = await enqueueClaimed(client, 'config:update', { guildId, settings, version });
+    return { result: { settings, modules, version }, events: [event] };
   });
-  return { ...result, published: await publishCommitted(pool, publisher, outboxIds) };
+  return { ...result, published: await publishCommitted(pool, publisher, events) };
 }
 
 /**
@@ -141,7 +146,7 @@ export async function updateGuildModule(
 ): Promise<ConfigWriteResult & { module: ModuleState }> {
   const { guildId, module } = input;
   if (!isModuleName(module)) throw new RowNotFoundError('guild_modules', `${guildId}/${module}`);
-  const { result, outboxIds } = await withTransaction(pool, async (client) => {
+  const { result, events } = await withTransaction(pool, async (client) => {
     const { settings, version } = await bumpGuild(client, guildId, input.expectedVersion, undefined);
     const { rows } = await client.query<{ enabled: boolean; config: Record<string, unknown> }>(
       `INSERT INTO guild_modules (guild_id, name, enabled, config, version)
@@ -161,25 +166,23 @@ export async function updateGuildModule(
       ],
     );
     const state: ModuleState = { enabled: rows[0]!.enabled, config: rows[0]!.config ?? {} };
-    const modules = await loadModules(client, guildId);
-    await insertRevision(client, {
+    const modules = await insertRevision(client, {
       guildId,
       version,
       settings,
-      modules,
       changedBy: input.changedBy,
       change: `module:${module}`,
     });
-    const id = await enqueue(client, 'module:toggle', {
+    const event = await enqueueClaimed(client, 'module:toggle', {
       guildId,
       module,
       enabled: state.enabled,
       config: state.config,
       version,
     });
-    return { result: { settings, modules, version, module: state }, outboxIds: [id] };
+    return { result: { settings, modules, version, module: state }, events: [event] };
   });
-  return { ...result, published: await publishCommitted(pool, publisher, outboxIds) };
+  return { ...result, published: await publishCommitted(pool, publisher, events) };
 }
 
 /**
@@ -200,7 +203,7 @@ export async function restoreRevision(
   },
 ): Promise<ConfigWriteResult & { restored: number }> {
   const { guildId, revision } = input;
-  const { result, outboxIds } = await withTransaction(pool, async (client) => {
+  const { result, events } = await withTransaction(pool, async (client) => {
     const saved = await getRevision(client, guildId, revision);
     if (!saved) throw new RowNotFoundError('config_revisions', `${guildId}@${revision}`);
     const { settings, version } = await bumpGuild(client, guildId, input.expectedVersion, {
@@ -215,22 +218,20 @@ export async function restoreRevision(
         [guildId, name, state.enabled === true, JSON.stringify(state.config ?? {}), version],
       );
     }
-    const modules = await loadModules(client, guildId);
-    await insertRevision(client, {
+    const modules = await insertRevision(client, {
       guildId,
       version,
       settings,
-      modules,
       changedBy: input.changedBy,
       change: `restore:${revision}`,
     });
-    const ids = [
-      await enqueue(client, 'config:update', { guildId, settings, version }),
-      await enqueue(client, 'guild:reload', { guildId, reason: `Revision ${revision} restored` }),
+    const events = [
+      await enqueueClaimed(client, 'config:update', { guildId, settings, version }),
+      await enqueueClaimed(client, 'guild:reload', { guildId, reason: `Revision ${revision} restored` }),
     ];
-    return { result: { settings, modules, version, restored: revision }, outboxIds: ids };
+    return { result: { settings, modules, version, restored: revision }, events };
   });
-  return { ...result, published: await publishCommitted(pool, publisher, outboxIds) };
+  return { ...result, published: await publishCommitted(pool, publisher, events) };
 }
 
 /**
@@ -242,8 +243,8 @@ export async function requestGuildReload(
   publisher: EventPublisher,
   input: { guildId: string; reason: string },
 ): Promise<{ published: boolean }> {
-  const id = await withTransaction(pool, (client) =>
-    enqueue(client, 'guild:reload', { guildId: input.guildId, reason: input.reason }),
+  const event = await withTransaction(pool, (client) =>
+    enqueueClaimed(client, 'guild:reload', { guildId: input.guildId, reason: input.reason }),
   );
-  return { published: await publishCommitted(pool, publisher, [id]) };
+  return { published: await publishCommitted(pool, publisher, [event]) };
 }

@@ -60,6 +60,7 @@ export { type ConfigRevision, getRevision, listRevisions } from './revisions.js'
 export {
   createSession,
   getActiveSession,
+  getActiveSessionWithAccess,
   isSessionId,
   type PanelSession,
   pruneSessions,

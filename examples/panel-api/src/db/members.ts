@@ -126,20 +126,27 @@ export interface GuildAccess {
 export async function guildAccess(db: Queryable, userId: string, guildId: string): Promise<GuildAccess> {
   if (!SNOWFLAKE.test(guildId) || !SNOWFLAKE.test(userId))
     return { exists: false, botPresent: false, canManage: false };
-  const { rows } = await db.query<{
-    owner_id: string | null;
-    bot_present: boolean | null;
-    permissions: string | null;
-    is_owner: boolean | null;
-    exists: boolean;
-  }>(
+  const { rows } = await db.query<GuildAccessRow>(
     `SELECT g.owner_id, g.bot_present, m.permissions, m.is_owner, g.guild_id IS NOT NULL AS exists
        FROM (SELECT $1::text AS guild_id) q
        LEFT JOIN guilds g ON g.guild_id = q.guild_id
        LEFT JOIN guild_members m ON m.guild_id = q.guild_id AND m.user_id = $2`,
     [guildId, userId],
   );
-  const row = rows[0];
+  return accessOf(rows[0], userId);
+}
+
+/** The columns {@link accessOf} reads, from `guilds g` and `guild_members m`. */
+export interface GuildAccessRow {
+  owner_id: string | null;
+  bot_present: boolean | null;
+  permissions: string | null;
+  is_owner: boolean | null;
+  exists: boolean;
+}
+
+/** A user's standing in a guild from its `guilds` and `guild_members` columns. */
+export function accessOf(row: GuildAccessRow | undefined, userId: string): GuildAccess {
   if (!row?.exists) return { exists: false, botPresent: false, canManage: false };
   const canManage = row.owner_id === userId || row.is_owner === true || hasAdministrator(row.permissions);
   return { exists: true, botPresent: row.bot_present === true, canManage };

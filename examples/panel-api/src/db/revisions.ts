@@ -1,5 +1,5 @@
 import type { GuildSettings, ModuleState } from './defaults.js';
-import { withDefaultSettings } from './defaults.js';
+import { withDefaultModules, withDefaultSettings } from './defaults.js';
 import { type Queryable, toVersion } from './types.js';
 
 /** A saved configuration of a guild (`config_revisions`): one per version. */
@@ -38,31 +38,43 @@ const toRevision = (r: RevisionRow): ConfigRevision => ({
   createdAt: r.created_at,
 });
 
-/** Inserts the revision of a new version (inside the write's transaction). */
+/**
+ * Inserts the revision of a new version (inside the write's transaction, after the guild row is
+ * locked) with the guild's modules as they are now, defaults filled in, and returns those modules:
+ * one statement where reading the modules and inserting took two round trips.
+ */
 export async function insertRevision(
   db: Queryable,
   input: {
     guildId: string;
     version: number;
     settings: GuildSettings;
-    modules: Record<string, ModuleState>;
     changedBy: string | null;
     change: string;
   },
-): Promise<void> {
-  await db.query(
+): Promise<Record<string, ModuleState>> {
+  const { rows } = await db.query<{ modules: Record<string, ModuleState> }>(
     `INSERT INTO config_revisions (guild_id, version, settings, modules, changed_by, change)
-     VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6)`,
+     SELECT $1, $2, $3::jsonb, $4::jsonb || COALESCE(
+         (SELECT jsonb_object_agg(name, jsonb_build_object('enabled', enabled, 'config',
+                   CASE WHEN jsonb_typeof(config) = 'object' THEN config ELSE '{}'::jsonb END))
+            FROM guild_modules WHERE guild_id = $1), '{}'::jsonb),
+       $5, $6
+     RETURNING modules`,
     [
       input.guildId,
       input.version,
       JSON.stringify(input.settings),
-      JSON.stringify(input.modules),
+      DEFAULT_MODULES_JSON,
       input.changedBy,
       input.change,
     ],
   );
+  return rows[0]!.modules;
 }
+
+/** Every module at its default state, as the base the stored modules are merged onto. */
+const DEFAULT_MODULES_JSON = JSON.stringify(withDefaultModules([]));
 
 /** A guild's revisions, newest first, with the author's username when the member is known. */
 export async function listRevisions(db: Queryable, guildId: string, limit = 50): Promise<ConfigRevision[]> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from './types.js';
+import { accessOf, type GuildAccess, type GuildAccessRow } from './members.js';
+import { type Queryable, SNOWFLAKE } from './types.js';
 
 /** A panel login (`panel_sessions`). */
 export interface PanelSession {
@@ -59,6 +60,34 @@ export async function getActiveSession(db: Queryable, sessionId: string): Promis
     [sessionId],
   );
   return rows[0] ? toSession(rows[0]) : null;
+}
+
+/**
+ * {@link getActiveSession} and the session user's {@link GuildAccess} to `guildId` in one query
+ * (what every `/guilds/:id` request checks); `null` when the session is not active.
+ */
+export async function getActiveSessionWithAccess(
+  db: Queryable,
+  sessionId: string,
+  guildId: string,
+): Promise<{ session: PanelSession; access: GuildAccess } | null> {
+  if (!isSessionId(sessionId)) return null;
+  if (!SNOWFLAKE.test(guildId)) {
+    const session = await getActiveSession(db, sessionId);
+    return session && { session, access: { exists: false, botPresent: false, canManage: false } };
+  }
+  const { rows } = await db.query<SessionRow & GuildAccessRow>(
+    `SELECT s.session_id, s.user_id, s.username, s.created_at, s.expires_at, s.revoked_at,
+            g.owner_id, g.bot_present, m.permissions, m.is_owner, g.guild_id IS NOT NULL AS exists
+       FROM panel_sessions s
+       LEFT JOIN guilds g ON g.guild_id = $2
+       LEFT JOIN guild_members m ON m.guild_id = $2 AND m.user_id = s.user_id
+      WHERE s.session_id = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`,
+    [sessionId, guildId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return { session: toSession(row), access: accessOf(row, row.user_id) };
 }
 
 /** Revokes a session (logout); returns whether it was active. */
