@@ -21,6 +21,7 @@ import { Arrivals } from './arrivals.js';
 import { type FloorSample, RawFloor } from './floor.js';
 import { connectPanel } from './panel_socket.js';
 import {
+  codeVersion,
   histogram,
   history,
   loadAverage,
@@ -54,6 +55,8 @@ const CONFIG_KEY = `n=${N} warmup=${WARMUP} rounds=${ROUNDS} block=${BLOCK}`;
 /** One run in the `history` of bench/results/e2e.json. */
 interface E2EHistoryEntry {
   config: string;
+  /** `codeVersion()` of the run. */
+  code?: string;
   date: string;
   apps: string;
   load1: number;
@@ -336,6 +339,7 @@ function report(
   // judged on the median of the recent runs).
   const entry: E2EHistoryEntry = {
     config: CONFIG_KEY,
+    code: codeVersion(),
     date: m.date,
     apps: sys.runtime,
     load1: round(median(loads), 2),
@@ -413,7 +417,7 @@ function report(
     ),
     row('raw floor → subscriber `message` (`UPDATE`; `PUBLISH`)', med.floorMessage),
     '',
-    `Recent runs with these settings (this one last); the targets are judged on their median:`,
+    `Recent runs of this code (\`${entry.code}\`) with these settings (this one last); the targets are judged on their median:`,
     '',
     '| run | load (1 min) | socket p50 / p99 | bot p50 / p99 | floor → socket p50 | p50 vs floor |',
     '|---|---:|---:|---:|---:|---:|',

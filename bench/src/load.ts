@@ -22,6 +22,7 @@ import type { Socket } from 'socket.io-client';
 import { Pool, errors as undiciErrors } from 'undici';
 import { connectPanel } from './panel_socket.js';
 import {
+  codeVersion,
   histogram,
   history,
   loadAverage,
@@ -64,6 +65,8 @@ const CONFIG_KEY = `rate=${RATE} duration=${DURATION_S}s guilds=${GUILDS} socket
 /** One run in the `history` of bench/results/load.json. */
 interface LoadHistoryEntry {
   config: string;
+  /** `codeVersion()` of the run. */
+  code?: string;
   date: string;
   apps: string;
   load1: number;
@@ -527,6 +530,7 @@ function report(
   const outboxP99 = median(rounds.map((r) => r.outbox.p99Ms));
   const entry: LoadHistoryEntry = {
     config: CONFIG_KEY,
+    code: codeVersion(),
     date: m.date,
     apps: sys.runtime,
     load1: round(median(loads), 2),
@@ -579,7 +583,7 @@ function report(
     `| CPU per update (ms): panel API + its Postgres backends / bot + its Postgres backends | ${cpu.perUpdateMs.api.toFixed(2)} + ${cpu.perUpdateMs.pgApi.toFixed(2)} / ${cpu.perUpdateMs.bot.toFixed(2)} + ${cpu.perUpdateMs.pgBot.toFixed(2)} = **${systemCpu.toFixed(2)} ms**, i.e. ${((systemCpu * RATE) / 1000).toFixed(2)} cores at ${RATE}/s | Redis (whole shared server) ${cpu.perUpdateMs.redis.toFixed(2)} ms, bench client ${cpu.perUpdateMs.bench.toFixed(2)} ms |`,
     `| cores busy during a round: API / its PG / bot / its PG / Redis / bench client | ${parts.map((k) => cpu.cores[k].toFixed(2)).join(' / ')} | |`,
     '',
-    `Recent runs with these settings (this one last); the targets are judged on them (p99: median; errors, lost and stale: sum):`,
+    `Recent runs of this code (\`${entry.code}\`) with these settings (this one last); the targets are judged on them (p99: median; errors, lost and stale: sum):`,
     '',
     '| run | load (1 min) | 2xx rate | p50 / p99 / max to the sockets | errors | missing deliveries | lost or stale final states | outbox commit → published p50 / p99 |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',

@@ -4,6 +4,7 @@
  * bench/results/ and this bench's `<!-- bench:NAME:start -->…<!-- bench:NAME:end -->` section of
  * docs/benchmarks.md, replaced in place).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -139,10 +140,29 @@ export function readPrevious(name: string): Record<string, unknown> | undefined 
 }
 
 /**
- * The last runs of a bench with the same configuration: the previous file's `history` (or the
- * previous file itself, as `fromPrevious` turns it into an entry), then this run; at most `max`.
+ * Which code a run measured: the git tree ids of packages/, examples/ and bench/src/ at HEAD
+ * (so committing results does not change it), with `+dirty` when those directories have
+ * uncommitted changes; `unknown` outside a git checkout.
  */
-export function history<E extends { config: string }>(
+export function codeVersion(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    const trees = ['packages', 'examples', 'bench/src'].map((dir) =>
+      git('rev-parse', `HEAD:${dir}`).slice(0, 7),
+    );
+    const dirty = git('status', '--porcelain', '--', 'packages', 'examples', 'bench/src') !== '';
+    return `${trees.join('.')}${dirty ? '+dirty' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The last runs of a bench with the same configuration and the same code: the previous file's
+ * `history` (or the previous file itself, as `fromPrevious` turns it into an entry), then this
+ * run; at most `max`. Runs of other code are dropped: targets are judged on the code measured.
+ */
+export function history<E extends { config: string; code?: string }>(
   name: string,
   current: E,
   fromPrevious: (previous: Record<string, unknown>) => E | undefined,
@@ -155,7 +175,7 @@ export function history<E extends { config: string }>(
     const entry = fromPrevious(previous);
     if (entry) past = [entry];
   }
-  return [...past.filter((e) => e.config === current.config), current].slice(-max);
+  return [...past.filter((e) => e.config === current.config && e.code === current.code), current].slice(-max);
 }
 
 /** Writes bench/results/NAME.json and replaces this bench's section of docs/benchmarks.md. */
