@@ -111,6 +111,34 @@ describe('claimed rows (enqueueClaimed + publishAfterCommit(event))', () => {
     expect((await w.outbox())[1]?.last_error).toMatch(/afterCommit threw: cache flush failed/);
   });
 
+  it('marks of concurrent fast paths share statements, and leave the session durable', async () => {
+    const w = await outboxWorld('claimed_batch', { max: 12 });
+    const events = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        withTransaction(w.pool, (client) =>
+          enqueueClaimed(client, 'config:update', { guildId: String(100 + i), settings: {}, version: 1 }),
+        ),
+      ),
+    );
+    const query = w.pool.query.bind(w.pool);
+    let markStatements = 0;
+    w.pool.query = ((...args: Parameters<typeof query>) => {
+      if (typeof args[0] === 'string' && args[0].includes('claimed_until = NULL')) markStatements++;
+      return query(...args);
+    }) as typeof w.pool.query;
+    const results = await Promise.all(events.map((event) => publishAfterCommit(w.pool, w.sync, event)));
+    expect(results).toEqual(Array(40).fill(true));
+    expect((await w.outbox()).every((r) => r.published && r.attempts === 1)).toBe(true);
+    expect(markStatements).toBeGreaterThan(0);
+    expect(markStatements).toBeLessThan(40);
+    await waitFor(() => w.seen.length === 40);
+    // The asynchronous commit was local to the marks' own transactions.
+    const settings = await Promise.all(
+      Array.from({ length: 12 }, () => query<{ synchronous_commit: string }>('SHOW synchronous_commit')),
+    );
+    expect(settings.map((r) => r.rows[0]?.synchronous_commit)).toEqual(Array(12).fill('on'));
+  });
+
   it('enqueueClaimed refuses a claim that is not a positive duration before writing', async () => {
     const w = await outboxWorld('claimed_bad');
     for (const claimMs of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {

@@ -5,8 +5,9 @@ import { type Logger, silentLogger } from '../../logger.js';
 import { toError } from '../../transports/transport.js';
 import { tryDrainLock } from './drain_lock.js';
 import type { ClaimedOutboxEvent } from './enqueue.js';
+import { markClaimedPublished } from './mark_batcher.js';
 import { publishPending } from './publish_rows.js';
-import { MARK_CLAIMED_PUBLISHED_SQL, RELEASE_CLAIM_SQL, ROW_DONE_SQL } from './sql.js';
+import { RELEASE_CLAIM_SQL, ROW_DONE_SQL } from './sql.js';
 
 /**
  * The part of an `OutboxRelay` the fast path uses: a nudge when it leaves rows to the relay.
@@ -65,8 +66,10 @@ export const DefaultPublishAfterCommitOptions = {
  * transaction; `versionedUpdate()` calls it for you.
  *
  * - Given the {@link ClaimedOutboxEvent} from `enqueueClaimed()` (the quick way): publishes the
- *   event it holds, then marks the row published (one `UPDATE`). If the publish fails, the claim
- *   is dropped and the relays are woken, and this resolves `false`.
+ *   event it holds, then marks the row published (one `UPDATE`, shared with the marks of
+ *   concurrent calls on the same pool, committed without waiting for the WAL flush: a lost mark
+ *   only means a harmless second publish). If the publish fails, the claim is dropped and the
+ *   relays are woken, and this resolves `false`.
  * - Given a row id from `enqueue()`: takes the drain lock, publishes the pending rows of that
  *   guild up to this one in order, and marks them. When the lock is busy or the publish fails, the
  *   row stays for the relay and this resolves `false`.
@@ -167,7 +170,7 @@ async function publishClaimed<M extends ChannelMap>(
     return false;
   }
   try {
-    await db.query(MARK_CLAIMED_PUBLISHED_SQL, [outboxId]);
+    await markClaimedPublished(db, outboxId);
   } catch (err) {
     // Published: at worst a relay publishes it again once the claim lapses (consumers ignore it).
     logger.warn(
