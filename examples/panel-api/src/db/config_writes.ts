@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { type Logger, type SyncClient, VersionConflictError } from '@wolaro/sync';
 import {
   type ClaimedOutboxEvent,
+  DefaultEnqueueClaimedOptions,
   enqueueClaimed,
+  OUTBOX_TABLE,
   publishAfterCommit,
   RowNotFoundError,
   type Wakeable,
@@ -10,9 +13,11 @@ import {
 import type pg from 'pg';
 import {
   DEFAULT_MODULES,
+  DEFAULT_SETTINGS,
   type GuildSettings,
   isModuleName,
   type ModuleState,
+  withDefaultModules,
   withDefaultSettings,
 } from './defaults.js';
 import { getRevision, insertRevision } from './revisions.js';
@@ -107,6 +112,13 @@ export async function updateGuildSettings(
     changedBy: string | null;
   },
 ): Promise<ConfigWriteResult> {
+  const quick = await updateSettingsInOneStatement(pool, input);
+  if (quick) {
+    const { event, ...result } = quick;
+    return { ...result, published: await publishCommitted(pool, publisher, [event]) };
+  }
+  // The guild changed since the statement's snapshot, or it is unknown, or the version is stale:
+  // the transaction below takes the row lock first and tells those apart.
   const { guildId } = input;
   const { result, events } = await withTransaction(pool, async (client) => {
     const { settings, version } = await bumpGuild(client, guildId, input.expectedVersion, {
@@ -123,6 +135,85 @@ export async function updateGuildSettings(
     return { result: { settings, modules, version }, events: [event] };
   });
   return { ...result, published: await publishCommitted(pool, publisher, events) };
+}
+
+const DEFAULT_SETTINGS_JSON = JSON.stringify(DEFAULT_SETTINGS);
+const DEFAULT_MODULES_JSON = JSON.stringify(withDefaultModules([]));
+
+/**
+ * The common settings write as ONE autocommit statement: version + 1, the revision, and the
+ * claimed `config:update` outbox row (the row `enqueueClaimed` writes: validated payload with
+ * `eventId` and `timestamp`, `claimed_until`), all committed together. One round trip and one
+ * commit where the transaction takes five.
+ *
+ * The UPDATE only applies if the guild's version is still the one this statement's snapshot read,
+ * so the modules the revision copies from that snapshot are current. Otherwise (a concurrent
+ * writer committed first, the guild is unknown, `expectedVersion` is stale) nothing is written
+ * and this returns `undefined`. The payload needs no validation here: `guildId` is a checked
+ * snowflake, `settings` a JSON object (the only schema `config:update` has for it), `version` and
+ * `timestamp` integers.
+ */
+async function updateSettingsInOneStatement(
+  pool: pg.Pool,
+  input: {
+    guildId: string;
+    patch: Readonly<Record<string, unknown>>;
+    expectedVersion?: number | undefined;
+    changedBy: string | null;
+  },
+): Promise<(Omit<ConfigWriteResult, 'published'> & { event: ClaimedOutboxEvent }) | undefined> {
+  const eventId = randomUUID();
+  const { rows } = await pool.query<{
+    settings: unknown;
+    version: string;
+    modules: Record<string, ModuleState>;
+    outbox_id: string;
+    payload: Record<string, unknown>;
+  }>(
+    `WITH cur AS (SELECT version FROM guilds WHERE guild_id = $1),
+     upd AS (
+       UPDATE guilds SET settings = settings || $3::jsonb, version = version + 1, updated_at = now()
+        WHERE guild_id = $1 AND version = (SELECT version FROM cur)
+          AND ($2::bigint IS NULL OR version = $2::bigint)
+        RETURNING $8::jsonb || settings AS settings, version),
+     rev AS (
+       INSERT INTO config_revisions (guild_id, version, settings, modules, changed_by, change)
+       SELECT $1, upd.version, upd.settings, $4::jsonb || COALESCE(
+           (SELECT jsonb_object_agg(name, jsonb_build_object('enabled', enabled, 'config',
+                     CASE WHEN jsonb_typeof(config) = 'object' THEN config ELSE '{}'::jsonb END))
+              FROM guild_modules WHERE guild_id = $1), '{}'::jsonb),
+         $5, 'settings'
+       FROM upd RETURNING modules),
+     ob AS (
+       INSERT INTO ${OUTBOX_TABLE} (channel, payload, event_id, guild_id, version, claimed_until)
+       SELECT 'config:update',
+              jsonb_build_object('guildId', $1::text, 'settings', upd.settings, 'version', upd.version,
+                                 'timestamp', $7::bigint, 'eventId', $6::text),
+              $6, $1, upd.version,
+              clock_timestamp() + $9::double precision * interval '1 millisecond'
+         FROM upd RETURNING id::text AS id, payload)
+     SELECT upd.settings, upd.version::text AS version, rev.modules, ob.id AS outbox_id, ob.payload
+       FROM upd, rev, ob`,
+    [
+      input.guildId,
+      input.expectedVersion ?? null,
+      JSON.stringify(input.patch),
+      DEFAULT_MODULES_JSON,
+      input.changedBy,
+      eventId,
+      Date.now(),
+      DEFAULT_SETTINGS_JSON,
+      DefaultEnqueueClaimedOptions.claimMs,
+    ],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    settings: withDefaultSettings(row.settings),
+    modules: row.modules,
+    version: toVersion(row.version),
+    event: { id: row.outbox_id, channel: 'config:update', payload: row.payload },
+  };
 }
 
 /**
