@@ -17,10 +17,9 @@ import {
   type GuildSettings,
   isModuleName,
   type ModuleState,
-  withDefaultModules,
   withDefaultSettings,
 } from './defaults.js';
-import { getRevision, insertRevision } from './revisions.js';
+import { DEFAULT_MODULES_JSON, getRevision, insertRevision, modulesSql } from './revisions.js';
 import { toVersion } from './types.js';
 
 /** Where committed events go: the bus, and the relay to wake when the fast path leaves a row to it. */
@@ -138,7 +137,6 @@ export async function updateGuildSettings(
 }
 
 const DEFAULT_SETTINGS_JSON = JSON.stringify(DEFAULT_SETTINGS);
-const DEFAULT_MODULES_JSON = JSON.stringify(withDefaultModules([]));
 
 /**
  * The common settings write as ONE autocommit statement: version + 1, the revision, and the
@@ -178,11 +176,7 @@ async function updateSettingsInOneStatement(
         RETURNING $8::jsonb || settings AS settings, version),
      rev AS (
        INSERT INTO config_revisions (guild_id, version, settings, modules, changed_by, change)
-       SELECT $1, upd.version, upd.settings, $4::jsonb || COALESCE(
-           (SELECT jsonb_object_agg(name, jsonb_build_object('enabled', enabled, 'config',
-                     CASE WHEN jsonb_typeof(config) = 'object' THEN config ELSE '{}'::jsonb END))
-              FROM guild_modules WHERE guild_id = $1), '{}'::jsonb),
-         $5, 'settings'
+       SELECT $1, upd.version, upd.settings, ${modulesSql('$1', '$4')}, $5, 'settings'
        FROM upd RETURNING modules),
      ob AS (
        INSERT INTO ${OUTBOX_TABLE} (channel, payload, event_id, guild_id, version, claimed_until)

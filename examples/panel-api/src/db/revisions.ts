@@ -55,11 +55,7 @@ export async function insertRevision(
 ): Promise<Record<string, ModuleState>> {
   const { rows } = await db.query<{ modules: Record<string, ModuleState> }>(
     `INSERT INTO config_revisions (guild_id, version, settings, modules, changed_by, change)
-     SELECT $1, $2, $3::jsonb, $4::jsonb || COALESCE(
-         (SELECT jsonb_object_agg(name, jsonb_build_object('enabled', enabled, 'config',
-                   CASE WHEN jsonb_typeof(config) = 'object' THEN config ELSE '{}'::jsonb END))
-            FROM guild_modules WHERE guild_id = $1), '{}'::jsonb),
-       $5, $6
+     SELECT $1, $2, $3::jsonb, ${modulesSql('$1', '$4')}, $5, $6
      RETURNING modules`,
     [
       input.guildId,
@@ -73,8 +69,20 @@ export async function insertRevision(
   return rows[0]!.modules;
 }
 
-/** Every module at its default state, as the base the stored modules are merged onto. */
-const DEFAULT_MODULES_JSON = JSON.stringify(withDefaultModules([]));
+/** Every module at its default state (JSON), the base {@link modulesSql} merges stored modules onto. */
+export const DEFAULT_MODULES_JSON = JSON.stringify(withDefaultModules([]));
+
+/**
+ * SQL for a guild's modules as a jsonb object, defaults filled in (what `withDefaultModules`
+ * computes): `guild` is the parameter holding the guild id, `defaults` the one holding
+ * {@link DEFAULT_MODULES_JSON}.
+ */
+export function modulesSql(guild: string, defaults: string): string {
+  return `${defaults}::jsonb || COALESCE(
+    (SELECT jsonb_object_agg(name, jsonb_build_object('enabled', enabled, 'config',
+              CASE WHEN jsonb_typeof(config) = 'object' THEN config ELSE '{}'::jsonb END))
+       FROM guild_modules WHERE guild_id = ${guild}), '{}'::jsonb)`;
+}
 
 /** A guild's revisions, newest first, with the author's username when the member is known. */
 export async function listRevisions(db: Queryable, guildId: string, limit = 50): Promise<ConfigRevision[]> {
