@@ -12,7 +12,8 @@ export default defineConfig({
       { find: /^@wolaro\/sync$/, replacement: src('./packages/wolaro-sync/src/index.ts') },
       { find: /^@wolaro\/sync-socketio$/, replacement: src('./packages/wolaro-sync-socketio/src/index.ts') },
       { find: /^@wolaro\/discord-emulator$/, replacement: src('./packages/discord-emulator/src/index.ts') },
-      { find: /^@wolaro\/panel-api\/db$/, replacement: src('./examples/panel-api/src/db/index.ts') },
+      { find: /^@wolaro\/db\/defaults$/, replacement: src('./examples/db/src/defaults.ts') },
+      { find: /^@wolaro\/db$/, replacement: src('./examples/db/src/index.ts') },
     ],
   },
   test: {

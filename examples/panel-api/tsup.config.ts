@@ -3,12 +3,11 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
-    'db/index': 'src/db/index.ts',
     main: 'src/main.ts',
     'cli/token': 'src/cli/token.ts',
   },
   format: ['esm'],
-  dts: { entry: { index: 'src/index.ts', 'db/index': 'src/db/index.ts' } },
+  dts: { entry: { index: 'src/index.ts' } },
   clean: true,
   sourcemap: true,
   target: 'node20',

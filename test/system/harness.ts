@@ -11,8 +11,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { createSession } from '@wolaro/db';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
-import { createSession } from '@wolaro/panel-api/db';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import type pg from 'pg';

@@ -1,10 +1,4 @@
-import {
-  createDatabase,
-  type Database,
-  guildConfigLoaders,
-  removeMember,
-  upsertMembers,
-} from '@wolaro/panel-api/db';
+import { createDatabase, type Database, guildConfigLoaders, removeMember, upsertMembers } from '@wolaro/db';
 import {
   GuildConfigCache,
   type MemoryBus,
@@ -36,7 +30,7 @@ export interface BotDeps {
   bus?: MemoryBus;
   /** The L2 cache under the guild config cache. Without it: Redis (`REDIS_URL`) or none. */
   cache?: RedisFallbackManager;
-  /** An open, migrated database (`createDatabase` of `@wolaro/panel-api/db`). */
+  /** An open, migrated database (`createDatabase` of `@wolaro/db`). */
   db?: Database;
   /** A pino-compatible logger. */
   logger?: BotLogger;

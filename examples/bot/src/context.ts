@@ -1,4 +1,4 @@
-import type { Database } from '@wolaro/panel-api/db';
+import type { Database } from '@wolaro/db';
 import type { GuildConfigCache, SyncClient } from '@wolaro/sync';
 import type { Client } from 'discord.js';
 import type { InvocationSource } from './commands/invocation.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS, withDefaultModules } from '@wolaro/panel-api/db';
+import { DEFAULT_SETTINGS, withDefaultModules } from '@wolaro/db';
 import type { GuildConfig } from '@wolaro/sync';
 import type { BotContext } from './context.js';
 

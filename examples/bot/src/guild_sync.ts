@@ -1,8 +1,7 @@
-import { type MemberUpsert, markGuildLeft, upsertGuild, upsertMembers } from '@wolaro/panel-api/db';
+import { type MemberUpsert, markGuildLeft, pruneMembers, upsertGuild, upsertMembers } from '@wolaro/db';
 import type { Guild, GuildMember } from 'discord.js';
 import { slashCommandData } from './commands/registry.js';
 import type { BotContext } from './context.js';
-import { pruneMembers } from './db_extra.js';
 
 /**
  * A member as `guild_members` stores it: the permissions discord.js computes from the member's

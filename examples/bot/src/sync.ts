@@ -1,4 +1,4 @@
-import type { Database } from '@wolaro/panel-api/db';
+import type { Database } from '@wolaro/db';
 import {
   FailoverTransport,
   type MemoryBus,

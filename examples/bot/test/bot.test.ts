@@ -1,13 +1,7 @@
 import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import {
-  getGuild,
-  hasAdministrator,
-  listAuditLog,
-  updateGuildModule,
-  updateGuildSettings,
-} from '@wolaro/panel-api/db';
+import { getGuild, hasAdministrator, listAuditLog, updateGuildModule, updateGuildSettings } from '@wolaro/db';
 import type { PayloadOf } from '@wolaro/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisUrl, uniquePrefix, waitFor } from '../../../test/support/index.js';

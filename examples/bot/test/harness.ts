@@ -1,6 +1,6 @@
+import { createDatabase, type Database } from '@wolaro/db';
 import type { ApiMessage, InteractionView } from '@wolaro/discord-emulator';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
-import { createDatabase, type Database } from '@wolaro/panel-api/db';
 import { SyncClient } from '@wolaro/sync';
 import { Redis } from 'ioredis';
 import {

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { getGuild } from '@wolaro/db';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
-import { getGuild } from '@wolaro/panel-api/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestSchema,

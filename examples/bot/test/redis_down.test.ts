@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { updateGuildSettings } from '@wolaro/panel-api/db';
+import { updateGuildSettings } from '@wolaro/db';
 import { FailoverTransport, RedisTransport, SyncClient } from '@wolaro/sync';
 import { PgNotifyTransport } from '@wolaro/sync/pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * `@wolaro/panel-api`: the reference panel API, startable in-process (tests, the one-process
- * launcher). The database layer is its own entry, `@wolaro/panel-api/db`.
+ * launcher). Its database layer is the `@wolaro/db` workspace, shared with the bot.
  *
  * @packageDocumentation
  */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { countPendingOutbox, createDatabase, type Database, pruneSessions, runMigrations } from '@wolaro/db';
 import { CHANNELS, type MemoryBus, type SyncClient } from '@wolaro/sync';
 import { OutboxRelay } from '@wolaro/sync/pg';
 import type { SyncGateway } from '@wolaro/sync-socketio';
@@ -9,13 +10,6 @@ import { createApp } from './app.js';
 import type { JsonCache } from './cache/json_cache.js';
 import { createConfig, type PanelApiConfig } from './config.js';
 import type { AppContext, HealthReport } from './context.js';
-import {
-  countPendingOutbox,
-  createDatabase,
-  type Database,
-  pruneSessions,
-  runMigrations,
-} from './db/index.js';
 import { DiscordApi } from './discord/api.js';
 import { Metrics } from './http/metrics.js';
 import { type AppLogger, createLogger } from './logger.js';

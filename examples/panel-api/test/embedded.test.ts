@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSession, upsertGuild, upsertMembers } from '@wolaro/db';
 import { MemoryBus } from '@wolaro/sync';
 import { io } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureLogger } from '../../../test/support/index.js';
 import { signSessionToken } from '../src/auth/tokens.js';
-import { createSession, upsertGuild, upsertMembers } from '../src/db/index.js';
 import { startPanelApi } from '../src/server.js';
 import { run } from './process.js';
 

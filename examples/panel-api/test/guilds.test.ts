@@ -1,4 +1,4 @@
-import { guildConfigLoaders } from '@wolaro/panel-api/db';
+import { guildConfigLoaders } from '@wolaro/db';
 import { GuildConfigCache, SyncClient } from '@wolaro/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisUrl, waitFor } from '../../../test/support/index.js';
@@ -200,7 +200,7 @@ describe('panel guild configuration', () => {
     expect(res.body.guilds.map((g: { guildId: string }) => g.guildId)).toEqual([guild]);
   });
 
-  it('the bot side: GuildConfigCache over @wolaro/panel-api/db follows the writes', async () => {
+  it('the bot side: GuildConfigCache over @wolaro/db follows the writes', async () => {
     const sync = new SyncClient({ redis: redisUrl(), keyPrefix: w.api.config.redisKeyPrefix });
     const configs = new GuildConfigCache({ sync, ...guildConfigLoaders(w.schema.pool) });
     try {

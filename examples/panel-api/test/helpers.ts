@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createSession, runMigrations, upsertGuild, upsertMembers } from '@wolaro/db';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
 import { io, type Socket } from 'socket.io-client';
 import {
@@ -11,7 +12,6 @@ import {
 } from '../../../test/support/index.js';
 import { signSessionToken } from '../src/auth/tokens.js';
 import type { PanelApiConfig } from '../src/config.js';
-import { createSession, runMigrations, upsertGuild, upsertMembers } from '../src/db/index.js';
 import { type PanelApi, startPanelApi } from '../src/server.js';
 
 export { DEMO };

@@ -1,4 +1,4 @@
-import { recordCommand } from '@wolaro/panel-api/db';
+import { recordCommand } from '@wolaro/db';
 import { CommandDeniedError, withCommandEvents } from '@wolaro/sync/discord';
 import { PermissionsBitField } from 'discord.js';
 import type { BotContext } from '../context.js';

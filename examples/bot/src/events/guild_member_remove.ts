@@ -1,4 +1,4 @@
-import { removeMember } from '@wolaro/panel-api/db';
+import { removeMember } from '@wolaro/db';
 import { Events } from 'discord.js';
 import { defineEvent } from './types.js';
 

@@ -1,6 +1,6 @@
+import { type GuildAccess, getActiveSession, getActiveSessionWithAccess, guildAccess } from '@wolaro/db';
 import type { RequestHandler, Response } from 'express';
 import type { AppContext } from '../context.js';
-import { type GuildAccess, getActiveSession, getActiveSessionWithAccess, guildAccess } from '../db/index.js';
 import { ApiError, forbidden, notFound, unauthorized } from '../http/errors.js';
 import { verifySessionToken } from './tokens.js';
 

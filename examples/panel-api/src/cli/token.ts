@@ -4,9 +4,9 @@
  * (`io(url, { auth: { token } })`). Uses the same env as the API (`DATABASE_URL`, `JWT_SECRET`).
  */
 import { parseArgs } from 'node:util';
+import { createDatabase, createSession } from '@wolaro/db';
 import { signSessionToken } from '../auth/tokens.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { createDatabase, createSession } from '../db/index.js';
 import { withDevJwtSecret } from '../dev_secret.js';
 import { parseDuration } from '../duration.js';
 

@@ -1,9 +1,9 @@
+import { getActiveSession, guildAccess, listManagedGuilds } from '@wolaro/db';
 import type { SyncClient } from '@wolaro/sync';
 import { attachSync, HandshakeError, jwtVerifier, type SyncGateway } from '@wolaro/sync-socketio';
 import type pg from 'pg';
 import type { Server } from 'socket.io';
 import { TOKEN_ISSUER } from '../auth/tokens.js';
-import { getActiveSession, guildAccess, listManagedGuilds } from '../db/index.js';
 import type { AppLogger } from '../logger.js';
 
 /**

@@ -1,3 +1,4 @@
+import type { Database } from '@wolaro/db';
 import {
   FailoverTransport,
   type MemoryBus,
@@ -11,7 +12,6 @@ import { PgNotifyTransport } from '@wolaro/sync/pg';
 import type { JsonCache } from '../cache/json_cache.js';
 import { MemoryJsonCache } from '../cache/json_cache.js';
 import type { PanelApiConfig } from '../config.js';
-import type { Database } from '../db/index.js';
 import type { AppLogger } from '../logger.js';
 
 /** The bus the API publishes and listens on, and the Redis leg to report in `/api/health`. */

@@ -1,3 +1,4 @@
+import { botGuildIds, createSession, replaceUserMemberships, revokeSession } from '@wolaro/db';
 import { Router } from 'express';
 import { authOf, requireSession } from '../auth/middleware.js';
 import {
@@ -9,7 +10,6 @@ import {
 } from '../auth/oauth_state.js';
 import { signSessionToken } from '../auth/tokens.js';
 import type { AppContext } from '../context.js';
-import { botGuildIds, createSession, replaceUserMemberships, revokeSession } from '../db/index.js';
 import { DiscordApiError } from '../discord/api.js';
 import { ApiError } from '../http/errors.js';
 import { parse } from '../http/validate.js';

@@ -1,5 +1,5 @@
+import { LANGUAGES, type ModuleName } from '@wolaro/db';
 import { z } from 'zod';
-import { LANGUAGES, type ModuleName } from '../db/index.js';
 
 const snowflake = z.string().regex(/^\d{1,20}$/, 'must be a Discord id (1-20 digits)');
 /** The version the client last saw (optimistic concurrency: stale → 409). */

@@ -1,6 +1,3 @@
-import { Router } from 'express';
-import { authOf, guildIdOf, requireGuildManager, requireSession } from '../auth/middleware.js';
-import type { AppContext } from '../context.js';
 import {
   type EventPublisher,
   getGuild,
@@ -12,7 +9,10 @@ import {
   restoreRevision,
   updateGuildModule,
   updateGuildSettings,
-} from '../db/index.js';
+} from '@wolaro/db';
+import { Router } from 'express';
+import { authOf, guildIdOf, requireGuildManager, requireSession } from '../auth/middleware.js';
+import type { AppContext } from '../context.js';
 import { notFound } from '../http/errors.js';
 import { parse } from '../http/validate.js';
 import {

@@ -1,5 +1,6 @@
 /**
- * `@wolaro/panel-api/db`: the panel's schema and queries, shared with the bot. Self-contained:
+ * `@wolaro/db`: the reference apps' schema and queries, used by the bot and the panel API (which
+ * meet only through this database and the bus). Self-contained:
  * `createDatabase()` opens a real Postgres or embedded PGlite and migrates it; every query
  * function takes the pool (or a transaction's client) first and uses parameters only.
  *
@@ -49,6 +50,7 @@ export {
   listManagedGuilds,
   type ManagedGuild,
   type MemberUpsert,
+  pruneMembers,
   removeMember,
   replaceUserMemberships,
   setMemberPermissions,

@@ -190,3 +190,22 @@ export async function listManagedGuilds(db: Queryable, userId: string): Promise<
       version: Number(r.version),
     }));
 }
+
+/**
+ * Deletes the `guild_members` rows of a guild whose user is not in `keepUserIds`: after a full
+ * member fetch on GUILD_CREATE, members who left while the bot was offline (and so never produced
+ * a GUILD_MEMBER_REMOVE) must not keep their panel access.
+ *
+ * @returns how many rows were deleted
+ */
+export async function pruneMembers(
+  db: Queryable,
+  guildId: string,
+  keepUserIds: readonly string[],
+): Promise<number> {
+  const { rowCount } = await db.query(
+    'DELETE FROM guild_members WHERE guild_id = $1 AND NOT (user_id = ANY($2::text[]))',
+    [guildId, keepUserIds],
+  );
+  return rowCount ?? 0;
+}

@@ -46,7 +46,7 @@ export interface Database {
  *
  * @example
  * ```ts
- * import { createDatabase, loadGuildConfig } from '@wolaro/panel-api/db';
+ * import { createDatabase, loadGuildConfig } from '@wolaro/db';
  *
  * const db = await createDatabase({ databaseUrl: process.env.DATABASE_URL });
  * const config = await loadGuildConfig(db.pool, '123456789012345678');
