@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { type Logger, type SyncClient, VersionConflictError } from '@wolaro/sync';
+import type { Logger, SyncClient } from '@wolaro/sync';
 import {
-  type ClaimedOutboxEvent,
-  DefaultEnqueueClaimedOptions,
   enqueueClaimed,
-  OUTBOX_TABLE,
   publishAfterCommit,
   RowNotFoundError,
+  sql,
+  versionedUpdate,
+  versionedUpdateStatement,
   type Wakeable,
   withTransaction,
 } from '@wolaro/sync/pg';
@@ -19,8 +18,7 @@ import {
   type ModuleState,
   withDefaultSettings,
 } from './defaults.js';
-import { DEFAULT_MODULES_JSON, getRevision, insertRevision, modulesSql } from './revisions.js';
-import { toVersion } from './types.js';
+import { getRevision, insertRevision, modulesSql } from './revisions.js';
 
 /** Where committed events go: the bus, and the relay to wake when the fast path leaves a row to it. */
 export interface EventPublisher {
@@ -38,65 +36,33 @@ export interface ConfigWriteResult {
   published: boolean;
 }
 
-/**
- * Bumps the guild's version (the row lock orders this guild's writers, hence its outbox rows) and
- * optionally changes its settings. A stale `expectedVersion` → `VersionConflictError` with the
- * current version; an unknown guild → `RowNotFoundError`. Either rolls the transaction back.
- */
-async function bumpGuild(
-  client: pg.PoolClient,
-  guildId: string,
-  expectedVersion: number | undefined,
-  settings: { merge: Record<string, unknown> } | { replace: Record<string, unknown> } | undefined,
-): Promise<{ settings: GuildSettings; version: number }> {
-  const params: unknown[] = [guildId, expectedVersion ?? null];
-  let expression = 'settings';
-  if (settings !== undefined) {
-    params.push(JSON.stringify('merge' in settings ? settings.merge : settings.replace));
-    expression = 'merge' in settings ? 'settings || $3::jsonb' : '$3::jsonb';
-  }
-  const { rows } = await client.query<{ settings: unknown; version: string }>(
-    `UPDATE guilds SET settings = ${expression}, version = version + 1, updated_at = now()
-      WHERE guild_id = $1 AND ($2::bigint IS NULL OR version = $2::bigint)
-      RETURNING settings, version`,
-    params,
-  );
-  const row = rows[0];
-  if (row) return { settings: withDefaultSettings(row.settings), version: toVersion(row.version) };
-  const current = await client.query<{ version: string }>('SELECT version FROM guilds WHERE guild_id = $1', [
-    guildId,
-  ]);
-  const found = current.rows[0];
-  if (found && expectedVersion !== undefined) {
-    throw new VersionConflictError(guildId, expectedVersion, toVersion(found.version));
-  }
-  throw new RowNotFoundError('guilds', guildId);
+/** The `guilds` row as the versioned writes return it. */
+interface GuildRow {
+  guild_id: string;
+  settings: unknown;
+  version: number | string;
 }
 
-/**
- * Publishes the committed events this process claimed (the fast path); a relay gets whatever
- * fails, at once.
- */
-async function publishCommitted(
-  pool: pg.Pool,
-  publisher: EventPublisher,
-  events: readonly ClaimedOutboxEvent[],
-): Promise<boolean> {
-  let published = true;
-  for (const event of events) {
-    const ok = await publishAfterCommit(pool, publisher.sync, event, {
-      relay: publisher.relay,
-      ...(publisher.logger ? { logger: publisher.logger } : {}),
-    });
-    published &&= ok;
-  }
-  return published;
-}
+/** The guild's row of a versioned write: the version bump orders this guild's events. */
+const guildRow = (guildId: string, expectedVersion: number | undefined) => ({
+  table: 'guilds',
+  idColumn: 'guild_id',
+  id: guildId,
+  expectedVersion,
+});
+
+const fastPath = (publisher: EventPublisher) => ({
+  relay: publisher.relay,
+  ...(publisher.logger ? { logger: publisher.logger } : {}),
+});
+
+const DEFAULT_SETTINGS_JSON = JSON.stringify(DEFAULT_SETTINGS);
 
 /**
- * Merges `patch` into a guild's settings in one transaction: `UPDATE guilds` (version + 1), a
- * `config_revisions` row and a `config:update` outbox row with the full merged settings and the
- * new version; published right after COMMIT.
+ * Merges `patch` into a guild's settings: `UPDATE guilds` (version + 1), a `config_revisions` row
+ * with the guild's modules, and a `config:update` outbox row with the effective merged settings and
+ * the new version, all in ONE statement (`versionedUpdateStatement`), published right after
+ * COMMIT.
  *
  * @throws VersionConflictError when `expectedVersion` is given and stale (nothing written)
  * @throws RowNotFoundError when the guild is unknown
@@ -111,102 +77,28 @@ export async function updateGuildSettings(
     changedBy: string | null;
   },
 ): Promise<ConfigWriteResult> {
-  const quick = await updateSettingsInOneStatement(pool, input);
-  if (quick) {
-    const { event, ...result } = quick;
-    return { ...result, published: await publishCommitted(pool, publisher, [event]) };
-  }
-  // The guild changed since the statement's snapshot, or it is unknown, or the version is stale:
-  // the transaction below takes the row lock first and tells those apart.
-  const { guildId } = input;
-  const { result, events } = await withTransaction(pool, async (client) => {
-    const { settings, version } = await bumpGuild(client, guildId, input.expectedVersion, {
-      merge: input.patch,
-    });
-    const modules = await insertRevision(client, {
-      guildId,
-      version,
-      settings,
-      changedBy: input.changedBy,
-      change: 'settings',
-    });
-    const event = await enqueueClaimed(client, 'config:update', { guildId, settings, version });
-    return { result: { settings, modules, version }, events: [event] };
-  });
-  return { ...result, published: await publishCommitted(pool, publisher, events) };
-}
-
-const DEFAULT_SETTINGS_JSON = JSON.stringify(DEFAULT_SETTINGS);
-
-/**
- * The common settings write as ONE autocommit statement: version + 1, the revision, and the
- * claimed `config:update` outbox row (the row `enqueueClaimed` writes: validated payload with
- * `eventId` and `timestamp`, `claimed_until`), all committed together. One round trip and one
- * commit where the transaction takes five.
- *
- * The UPDATE only applies if the guild's version is still the one this statement's snapshot read,
- * so the modules the revision copies from that snapshot are current. Otherwise (a concurrent
- * writer committed first, the guild is unknown, `expectedVersion` is stale) nothing is written
- * and this returns `undefined`. The payload needs no validation here: `guildId` is a checked
- * snowflake, `settings` a JSON object (the only schema `config:update` has for it), `version` and
- * `timestamp` integers.
- */
-async function updateSettingsInOneStatement(
-  pool: pg.Pool,
-  input: {
-    guildId: string;
-    patch: Readonly<Record<string, unknown>>;
-    expectedVersion?: number | undefined;
-    changedBy: string | null;
-  },
-): Promise<(Omit<ConfigWriteResult, 'published'> & { event: ClaimedOutboxEvent }) | undefined> {
-  const eventId = randomUUID();
-  const { rows } = await pool.query<{
-    settings: unknown;
-    version: string;
-    modules: Record<string, ModuleState>;
-    outbox_id: string;
-    payload: Record<string, unknown>;
-  }>(
-    `WITH cur AS (SELECT version FROM guilds WHERE guild_id = $1),
-     upd AS (
-       UPDATE guilds SET settings = settings || $3::jsonb, version = version + 1, updated_at = now()
-        WHERE guild_id = $1 AND version = (SELECT version FROM cur)
-          AND ($2::bigint IS NULL OR version = $2::bigint)
-        RETURNING $8::jsonb || settings AS settings, version),
-     rev AS (
-       INSERT INTO config_revisions (guild_id, version, settings, modules, changed_by, change)
-       SELECT $1, upd.version, upd.settings, ${modulesSql('$1', '$4')}, $5, 'settings'
-       FROM upd RETURNING modules),
-     ob AS (
-       INSERT INTO ${OUTBOX_TABLE} (channel, payload, event_id, guild_id, version, claimed_until)
-       SELECT 'config:update',
-              jsonb_build_object('guildId', $1::text, 'settings', upd.settings, 'version', upd.version,
-                                 'timestamp', $7::bigint, 'eventId', $6::text),
-              $6, $1, upd.version,
-              clock_timestamp() + $9::double precision * interval '1 millisecond'
-         FROM upd RETURNING id::text AS id, payload)
-     SELECT upd.settings, upd.version::text AS version, rev.modules, ob.id AS outbox_id, ob.payload
-       FROM upd, rev, ob`,
-    [
-      input.guildId,
-      input.expectedVersion ?? null,
-      JSON.stringify(input.patch),
-      DEFAULT_MODULES_JSON,
-      input.changedBy,
-      eventId,
-      Date.now(),
-      DEFAULT_SETTINGS_JSON,
-      DefaultEnqueueClaimedOptions.claimMs,
-    ],
+  const { row, version, also, published } = await versionedUpdateStatement<GuildRow & { effective: unknown }>(
+    pool,
+    publisher.sync,
+    {
+      ...guildRow(input.guildId, input.expectedVersion),
+      set: { settings: sql`settings || ${JSON.stringify(input.patch)}::jsonb`, updated_at: sql`now()` },
+      returning: { effective: sql`${DEFAULT_SETTINGS_JSON}::jsonb || settings` },
+      also: {
+        revision: sql`INSERT INTO config_revisions (guild_id, version, settings, modules, changed_by, change)
+          SELECT guild_id, version, effective, ${modulesSql(sql`updated.guild_id`)}, ${input.changedBy}, 'settings'
+            FROM updated RETURNING modules`,
+      },
+      event: { channel: 'config:update', payload: { guildId: 'guild_id', settings: 'effective' } },
+      ...fastPath(publisher),
+    },
   );
-  const row = rows[0];
-  if (!row) return undefined;
+  const revision = also['revision']?.[0] as { modules: Record<string, ModuleState> } | undefined;
   return {
-    settings: withDefaultSettings(row.settings),
-    modules: row.modules,
-    version: toVersion(row.version),
-    event: { id: row.outbox_id, channel: 'config:update', payload: row.payload },
+    settings: withDefaultSettings(row.effective),
+    modules: revision?.modules ?? {},
+    version,
+    published,
   };
 }
 
@@ -231,43 +123,51 @@ export async function updateGuildModule(
 ): Promise<ConfigWriteResult & { module: ModuleState }> {
   const { guildId, module } = input;
   if (!isModuleName(module)) throw new RowNotFoundError('guild_modules', `${guildId}/${module}`);
-  const { result, events } = await withTransaction(pool, async (client) => {
-    const { settings, version } = await bumpGuild(client, guildId, input.expectedVersion, undefined);
-    const { rows } = await client.query<{ enabled: boolean; config: Record<string, unknown> }>(
-      `INSERT INTO guild_modules (guild_id, name, enabled, config, version)
-       VALUES ($1, $2, COALESCE($3::boolean, $4::boolean), COALESCE($5::jsonb, '{}'::jsonb), $6)
-       ON CONFLICT (guild_id, name) DO UPDATE
-         SET enabled = COALESCE($3::boolean, guild_modules.enabled),
-             config = guild_modules.config || COALESCE($5::jsonb, '{}'::jsonb),
-             version = EXCLUDED.version
-       RETURNING enabled, config`,
-      [
+  const { row, version, prepared, published } = await versionedUpdate(pool, publisher.sync, {
+    ...guildRow(guildId, input.expectedVersion),
+    set: { updated_at: sql`now()` },
+    prepare: async (client, row: GuildRow) => {
+      const version = Number(row.version);
+      const { rows } = await client.query<{ enabled: boolean; config: Record<string, unknown> }>(
+        `INSERT INTO guild_modules (guild_id, name, enabled, config, version)
+         VALUES ($1, $2, COALESCE($3::boolean, $4::boolean), COALESCE($5::jsonb, '{}'::jsonb), $6)
+         ON CONFLICT (guild_id, name) DO UPDATE
+           SET enabled = COALESCE($3::boolean, guild_modules.enabled),
+               config = guild_modules.config || COALESCE($5::jsonb, '{}'::jsonb),
+               version = EXCLUDED.version
+         RETURNING enabled, config`,
+        [
+          guildId,
+          module,
+          input.enabled ?? null,
+          DEFAULT_MODULES[module].enabled,
+          input.config === undefined ? null : JSON.stringify(input.config),
+          version,
+        ],
+      );
+      const state: ModuleState = { enabled: rows[0]!.enabled, config: rows[0]!.config ?? {} };
+      const modules = await insertRevision(client, {
         guildId,
-        module,
-        input.enabled ?? null,
-        DEFAULT_MODULES[module].enabled,
-        input.config === undefined ? null : JSON.stringify(input.config),
         version,
-      ],
-    );
-    const state: ModuleState = { enabled: rows[0]!.enabled, config: rows[0]!.config ?? {} };
-    const modules = await insertRevision(client, {
-      guildId,
-      version,
-      settings,
-      changedBy: input.changedBy,
-      change: `module:${module}`,
-    });
-    const event = await enqueueClaimed(client, 'module:toggle', {
-      guildId,
-      module,
-      enabled: state.enabled,
-      config: state.config,
-      version,
-    });
-    return { result: { settings, modules, version, module: state }, events: [event] };
+        settings: withDefaultSettings(row.settings),
+        changedBy: input.changedBy,
+        change: `module:${module}`,
+      });
+      return { state, modules };
+    },
+    event: (_row, { state }) => ({
+      channel: 'module:toggle',
+      payload: { guildId, module, enabled: state.enabled, config: state.config },
+    }),
+    ...fastPath(publisher),
   });
-  return { ...result, published: await publishCommitted(pool, publisher, events) };
+  return {
+    settings: withDefaultSettings(row.settings),
+    modules: prepared.modules,
+    version,
+    module: prepared.state,
+    published,
+  };
 }
 
 /**
@@ -288,40 +188,44 @@ export async function restoreRevision(
   },
 ): Promise<ConfigWriteResult & { restored: number }> {
   const { guildId, revision } = input;
-  const { result, events } = await withTransaction(pool, async (client) => {
-    const saved = await getRevision(client, guildId, revision);
-    if (!saved) throw new RowNotFoundError('config_revisions', `${guildId}@${revision}`);
-    const { settings, version } = await bumpGuild(client, guildId, input.expectedVersion, {
-      replace: saved.settings,
-    });
-    for (const [name, state] of Object.entries(saved.modules)) {
-      if (!isModuleName(name)) continue;
-      await client.query(
-        `INSERT INTO guild_modules (guild_id, name, enabled, config, version) VALUES ($1, $2, $3, $4::jsonb, $5)
-         ON CONFLICT (guild_id, name) DO UPDATE
-           SET enabled = EXCLUDED.enabled, config = EXCLUDED.config, version = EXCLUDED.version`,
-        [guildId, name, state.enabled === true, JSON.stringify(state.config ?? {}), version],
-      );
-    }
-    const modules = await insertRevision(client, {
-      guildId,
-      version,
-      settings,
-      changedBy: input.changedBy,
-      change: `restore:${revision}`,
-    });
-    const events = [
-      await enqueueClaimed(client, 'config:update', { guildId, settings, version }),
-      await enqueueClaimed(client, 'guild:reload', { guildId, reason: `Revision ${revision} restored` }),
-    ];
-    return { result: { settings, modules, version, restored: revision }, events };
+  const saved = await getRevision(pool, guildId, revision);
+  if (!saved) throw new RowNotFoundError('config_revisions', `${guildId}@${revision}`);
+  const { version, prepared, published } = await versionedUpdate(pool, publisher.sync, {
+    ...guildRow(guildId, input.expectedVersion),
+    set: { settings: JSON.stringify(saved.settings), updated_at: sql`now()` },
+    prepare: async (client, row: GuildRow) => {
+      const version = Number(row.version);
+      const settings = withDefaultSettings(row.settings);
+      for (const [name, state] of Object.entries(saved.modules)) {
+        if (!isModuleName(name)) continue;
+        await client.query(
+          `INSERT INTO guild_modules (guild_id, name, enabled, config, version) VALUES ($1, $2, $3, $4::jsonb, $5)
+           ON CONFLICT (guild_id, name) DO UPDATE
+             SET enabled = EXCLUDED.enabled, config = EXCLUDED.config, version = EXCLUDED.version`,
+          [guildId, name, state.enabled === true, JSON.stringify(state.config ?? {}), version],
+        );
+      }
+      const modules = await insertRevision(client, {
+        guildId,
+        version,
+        settings,
+        changedBy: input.changedBy,
+        change: `restore:${revision}`,
+      });
+      return { settings, modules };
+    },
+    event: (_row, { settings }) => [
+      { channel: 'config:update', payload: { guildId, settings } },
+      { channel: 'guild:reload', payload: { guildId, reason: `Revision ${revision} restored` } },
+    ],
+    ...fastPath(publisher),
   });
-  return { ...result, published: await publishCommitted(pool, publisher, events) };
+  return { ...prepared, version, restored: revision, published };
 }
 
 /**
- * The note's force reload (`POST /api/panel/guilds/:id/sync`): a `guild:reload` through the outbox,
- * so it is not lost if the bus is down.
+ * The force reload (`POST /api/panel/guilds/:id/sync`): a `guild:reload` through the outbox, so it
+ * is not lost if the bus is down.
  */
 export async function requestGuildReload(
   pool: pg.Pool,
@@ -331,5 +235,5 @@ export async function requestGuildReload(
   const event = await withTransaction(pool, (client) =>
     enqueueClaimed(client, 'guild:reload', { guildId: input.guildId, reason: input.reason }),
   );
-  return { published: await publishCommitted(pool, publisher, [event]) };
+  return { published: await publishAfterCommit(pool, publisher.sync, event, fastPath(publisher)) };
 }

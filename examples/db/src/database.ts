@@ -18,7 +18,7 @@ export interface DatabaseOptions {
    */
   max?: number | undefined;
   /**
-   * Run the migrations (panel tables + `sync_outbox`) before returning.
+   * Run the migrations (panel tables + the SDK's outbox table) before returning.
    * @defaultValue true
    */
   migrate?: boolean | undefined;

@@ -57,7 +57,6 @@ export {
   upsertMembers,
 } from './members.js';
 export { type MigrationResult, runMigrations } from './migrations.js';
-export { countPendingOutbox } from './outbox.js';
 export { type ConfigRevision, getRevision, listRevisions } from './revisions.js';
 export {
   createSession,

@@ -92,7 +92,7 @@ export interface MigrationResult {
 }
 
 /**
- * Creates or upgrades the panel's tables, then the SDK's `sync_outbox` (`migrate()` from
+ * Creates or upgrades the panel's tables, then the SDK's outbox table (`migrate()` from
  * `@wolaro/sync/pg`). Safe to run on every start and from several processes at once: it runs in
  * one transaction under an advisory lock and records what it applied in `panel_migrations`.
  *

@@ -1,3 +1,4 @@
+import { type SqlFragment, sql, sqlQuery } from '@wolaro/sync/pg';
 import type { GuildSettings, ModuleState } from './defaults.js';
 import { withDefaultModules, withDefaultSettings } from './defaults.js';
 import { type Queryable, toVersion } from './types.js';
@@ -54,17 +55,10 @@ export async function insertRevision(
   },
 ): Promise<Record<string, ModuleState>> {
   const { rows } = await db.query<{ modules: Record<string, ModuleState> }>(
-    `INSERT INTO config_revisions (guild_id, version, settings, modules, changed_by, change)
-     SELECT $1, $2, $3::jsonb, ${modulesSql('$1', '$4')}, $5, $6
-     RETURNING modules`,
-    [
-      input.guildId,
-      input.version,
-      JSON.stringify(input.settings),
-      DEFAULT_MODULES_JSON,
-      input.changedBy,
-      input.change,
-    ],
+    sqlQuery(sql`INSERT INTO config_revisions (guild_id, version, settings, modules, changed_by, change)
+     SELECT ${input.guildId}, ${input.version}, ${JSON.stringify(input.settings)}::jsonb,
+            ${modulesSql(sql`${input.guildId}`)}, ${input.changedBy}, ${input.change}
+     RETURNING modules`),
   );
   return rows[0]!.modules;
 }
@@ -73,12 +67,11 @@ export async function insertRevision(
 export const DEFAULT_MODULES_JSON = JSON.stringify(withDefaultModules([]));
 
 /**
- * SQL for a guild's modules as a jsonb object, defaults filled in (what `withDefaultModules`
- * computes): `guild` is the parameter holding the guild id, `defaults` the one holding
- * {@link DEFAULT_MODULES_JSON}.
+ * A guild's modules as a jsonb object, defaults filled in (what `withDefaultModules` computes),
+ * for the guild whose id `guild` evaluates to.
  */
-export function modulesSql(guild: string, defaults: string): string {
-  return `${defaults}::jsonb || COALESCE(
+export function modulesSql(guild: SqlFragment): SqlFragment {
+  return sql`${DEFAULT_MODULES_JSON}::jsonb || COALESCE(
     (SELECT jsonb_object_agg(name, jsonb_build_object('enabled', enabled, 'config',
               CASE WHEN jsonb_typeof(config) = 'object' THEN config ELSE '{}'::jsonb END))
        FROM guild_modules WHERE guild_id = ${guild}), '{}'::jsonb)`;

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { countPendingOutbox, createDatabase, type Database, pruneSessions, runMigrations } from '@wolaro/db';
+import { createDatabase, type Database, pruneSessions, runMigrations } from '@wolaro/db';
 import { CHANNELS, type MemoryBus, type SyncClient } from '@wolaro/sync';
-import { OutboxRelay } from '@wolaro/sync/pg';
+import { OutboxRelay, pendingOutboxCount } from '@wolaro/sync/pg';
 import type { SyncGateway } from '@wolaro/sync-socketio';
 import type { Express } from 'express';
 import { Server } from 'socket.io';
@@ -159,7 +159,7 @@ export async function startPanelApi(
     const metrics = new Metrics({
       cacheStats: () => cache.stats(),
       redisUp,
-      pendingOutbox: () => countPendingOutbox(db.pool),
+      pendingOutbox: () => pendingOutboxCount(db.pool),
       sockets: () => gateway?.stats() ?? { connectedUsers: 0, totalConnections: 0 },
     });
     // Publish→deliver lag: each event carries the time it was published (outbox rows: the time of

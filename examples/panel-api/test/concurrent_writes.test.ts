@@ -1,3 +1,4 @@
+import { OUTBOX_TABLE } from '@wolaro/sync/pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/support/index.js';
 import { DEMO, startWorld, type TestWorld } from './helpers.js';
@@ -74,13 +75,13 @@ describe('concurrent writes to one guild (settings in one statement, modules in 
     // One event per write, each published once, by its writer.
     await waitFor(async () => {
       const { rows } = await pool.query<{ pending: string }>(
-        `SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending FROM sync_outbox WHERE guild_id = $1`,
+        `SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending FROM ${OUTBOX_TABLE} WHERE guild_id = $1`,
         [guild],
       );
       return rows[0]?.pending === '0';
     });
     const { rows: outbox } = await pool.query<{ version: string; attempts: number; channel: string }>(
-      `SELECT version::text AS version, attempts, channel FROM sync_outbox WHERE guild_id = $1 AND version > $2 ORDER BY version::bigint`,
+      `SELECT version::text AS version, attempts, channel FROM ${OUTBOX_TABLE} WHERE guild_id = $1 AND version > $2 ORDER BY version::bigint`,
       [guild, before],
     );
     expect(outbox.map((r) => Number(r.version))).toEqual(versions);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession, upsertGuild, upsertMembers } from '@wolaro/db';
 import { MemoryBus } from '@wolaro/sync';
+import { OUTBOX_TABLE } from '@wolaro/sync/pg';
 import { io } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureLogger } from '../../../test/support/index.js';
@@ -62,7 +63,7 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
       const health = await (await fetch(`${api.url}/api/health`)).json();
       expect(health).toMatchObject({ status: 'healthy', redis: 'embedded', database: 'connected' });
       const pending = await api.db.pool.query(
-        'SELECT count(*)::int AS n FROM sync_outbox WHERE published_at IS NULL',
+        `SELECT count(*)::int AS n FROM ${OUTBOX_TABLE} WHERE published_at IS NULL`,
       );
       expect(pending.rows[0].n).toBe(0);
       expect(logger.has('Pub/Sub initialized')).toBe(true);

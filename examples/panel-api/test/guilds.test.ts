@@ -1,5 +1,6 @@
 import { guildConfigLoaders } from '@wolaro/db';
 import { GuildConfigCache, SyncClient } from '@wolaro/sync';
+import { OUTBOX_TABLE } from '@wolaro/sync/pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisUrl, waitFor } from '../../../test/support/index.js';
 import { DEMO, nextEvent, startWorld, type TestWorld } from './helpers.js';
@@ -65,7 +66,7 @@ describe('panel guild configuration', () => {
     expect(revision.rows[0].settings.prefix).toBe('?');
     await waitFor(async () => {
       const outbox = await w.schema.pool.query(
-        "SELECT published_at FROM sync_outbox WHERE guild_id = $1 AND channel = 'config:update' AND version = $2",
+        `SELECT published_at FROM ${OUTBOX_TABLE} WHERE guild_id = $1 AND channel = 'config:update' AND version = $2`,
         [guild, before + 1],
       );
       return outbox.rows.length === 1 && outbox.rows[0].published_at !== null;

@@ -1,3 +1,4 @@
+import { OUTBOX_TABLE } from '@wolaro/sync/pg';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/support/index.js';
@@ -28,7 +29,7 @@ describe('panel API security', () => {
       'SELECT guild_id, settings, version FROM guilds ORDER BY guild_id',
     );
     const modules = await w.schema.pool.query('SELECT * FROM guild_modules ORDER BY guild_id, name');
-    const outbox = await w.schema.pool.query('SELECT count(*)::int AS n FROM sync_outbox');
+    const outbox = await w.schema.pool.query(`SELECT count(*)::int AS n FROM ${OUTBOX_TABLE}`);
     return { guilds: guilds.rows, modules: modules.rows, outbox: outbox.rows[0].n };
   };
 

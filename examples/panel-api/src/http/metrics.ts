@@ -75,7 +75,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'wolaro_outbox_pending',
-      help: 'sync_outbox rows committed but not yet published',
+      help: 'Outbox events committed but not yet published',
       registers,
       async collect() {
         try {

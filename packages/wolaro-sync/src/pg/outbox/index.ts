@@ -1,3 +1,4 @@
+export { pendingOutboxCount } from './backlog.js';
 export {
   type ClaimedOutboxEvent,
   DefaultEnqueueClaimedOptions,
@@ -23,7 +24,15 @@ export {
   type OutboxRelayStats,
 } from './relay_options.js';
 export { OUTBOX_NOTIFY_CHANNEL, OUTBOX_TABLE } from './sql.js';
+export { isSqlFragment, type SqlFragment, sql, sqlQuery } from './sql_fragment.js';
 export { withTransaction } from './transaction.js';
+export type { FastPathOptions, VersionedRowOptions } from './versioned_row.js';
+export {
+  type StatementEvent,
+  type VersionedUpdateStatementOptions,
+  type VersionedUpdateStatementResult,
+  versionedUpdateStatement,
+} from './versioned_statement.js';
 export {
   DefaultVersionedUpdateOptions,
   type VersionedUpdateOptions,

@@ -2,13 +2,18 @@ import type pg from 'pg';
 import type { BuiltinChannels } from '../../channels/builtin.js';
 import type { ChannelMap } from '../../channels/define.js';
 import type { SyncClient } from '../../client/sync_client.js';
-import { VersionConflictError } from '../../errors.js';
-import type { Logger } from '../../logger.js';
 import { type ClaimedOutboxEvent, enqueue, enqueueClaimed, type OutboxEvent } from './enqueue.js';
 import { RowNotFoundError } from './errors.js';
-import { publishAfterCommit, releaseClaims, type Wakeable } from './publish_after_commit.js';
-import { quoteIdentifier } from './sql.js';
+import { releaseClaims } from './publish_after_commit.js';
 import { withTransaction } from './transaction.js';
+import {
+  type FastPathOptions,
+  publishClaimed,
+  updateSql,
+  type VersionedRowOptions,
+  versionedRow,
+  whyNotUpdated,
+} from './versioned_row.js';
 
 /**
  * Options of {@link versionedUpdate}. `Row` is the shape of the updated row (`RETURNING *`).
@@ -21,35 +26,22 @@ import { withTransaction } from './transaction.js';
  * };
  * ```
  */
-export interface VersionedUpdateOptions<Row, M extends ChannelMap = BuiltinChannels> {
-  /** Table to update, `table` or `schema.table` (letters, digits, `_`; quoted as given). */
-  table: string;
-  /** Primary-key column of `table`. */
-  idColumn: string;
-  /** Id of the row to update. */
-  id: string | number | bigint;
-  /**
-   * Columns to set, as parameters (objects are sent as JSON; send an array meant for a jsonb
-   * column as `JSON.stringify(value)`). May be empty: the version is bumped all the same.
-   */
-  set: Readonly<Record<string, unknown>>;
-  /**
-   * The version the caller last saw. When given and the row has moved on, nothing is written and
-   * `VersionConflictError` carries the current version (the panel's 409).
-   */
-  expectedVersion?: number | undefined;
-  /**
-   * The row's version column, incremented by one in the same statement.
-   * @defaultValue `'version'`
-   */
-  versionColumn?: string;
+export interface VersionedUpdateOptions<Row, M extends ChannelMap = BuiltinChannels, P = undefined>
+  extends VersionedRowOptions,
+    FastPathOptions {
   /**
    * Builds the event(s) from the updated row. A channel whose payload has a `version` field gets
    * the row's new version when the payload leaves it out. With your own channels, type the row
    * here (`event: (row: GuildRow) => …`) rather than as `versionedUpdate<GuildRow>(…)`, so the
    * channel map is still inferred from `sync`.
    */
-  event: (row: Row) => OutboxEvent<M> | readonly OutboxEvent<M>[];
+  event: (row: Row, prepared: P) => OutboxEvent<M> | readonly OutboxEvent<M>[];
+  /**
+   * Runs inside the transaction after the update and before `event`, with the same client (use
+   * only it), e.g. to write a child row the event describes; what it returns is `event`'s second
+   * argument and the result's `prepared`. Throwing rolls everything back.
+   */
+  prepare?: ((client: pg.PoolClient, row: Row) => Promise<P>) | undefined;
   /**
    * Runs inside the transaction after the update and the enqueue, with the same client (use only
    * it), e.g. to insert a revision row. Throwing rolls everything back.
@@ -72,13 +64,6 @@ export interface VersionedUpdateOptions<Row, M extends ChannelMap = BuiltinChann
    * @defaultValue 10000 (`DefaultEnqueueClaimedOptions.claimMs`)
    */
   claimMs?: number | undefined;
-  /** A relay in this process, woken when the event is left to it (embedded mode needs this). */
-  relay?: Wakeable | undefined;
-  /**
-   * A pino-compatible logger for the fast path.
-   * @defaultValue silent
-   */
-  logger?: Logger | undefined;
 }
 
 /**
@@ -102,9 +87,11 @@ export const DefaultVersionedUpdateOptions = {
  * const { row, version, published } = await versionedUpdate(pool, sync, options);
  * ```
  */
-export interface VersionedUpdateResult<Row> {
+export interface VersionedUpdateResult<Row, P = undefined> {
   /** The updated row (`RETURNING *`). */
   row: Row;
+  /** What `prepare` returned. */
+  prepared: P;
   /** The row's new version. */
   version: number;
   /** Ids of the outbox rows written, in order. */
@@ -121,7 +108,8 @@ export interface VersionedUpdateResult<Row> {
  *    outbox in commit order per guild);
  * 2. a stale `expectedVersion` → `VersionConflictError` with the current version; no such row →
  *    `RowNotFoundError`; both roll back and write nothing;
- * 3. `enqueue()` of `event(row)` (validated against the client's channels), then `beforeCommit`;
+ * 3. `prepare`, then `enqueue()` of `event(row, prepared)` (validated against the client's
+ *    channels), then `beforeCommit`;
  * 4. `COMMIT`, `afterCommit`, then {@link publishAfterCommit} (unless `publish: false`): a failed
  *    or skipped publish leaves the row to the relay, it never fails the call.
  *
@@ -158,51 +146,25 @@ export interface VersionedUpdateResult<Row> {
 export async function versionedUpdate<
   Row = Record<string, unknown>,
   M extends ChannelMap = Record<never, never>,
+  P = undefined,
 >(
   pool: pg.Pool,
   sync: SyncClient<M>,
-  options: VersionedUpdateOptions<Row, BuiltinChannels & M>,
-): Promise<VersionedUpdateResult<Row>> {
-  const table = quoteIdentifier(options.table, 'table', true);
-  const idColumn = quoteIdentifier(options.idColumn, 'id column');
-  const versionName = options.versionColumn ?? DefaultVersionedUpdateOptions.versionColumn;
-  const versionColumn = quoteIdentifier(versionName, 'version column');
-  const entries = Object.entries(options.set);
-  for (const [name] of entries) {
-    if (name === options.idColumn || name === versionName) {
-      throw new TypeError(`versionedUpdate: "${name}" cannot be set (it is the id or the version column)`);
-    }
-  }
-  const sets = entries.map(([name], i) => `${quoteIdentifier(name, 'column')} = $${i + 1}`);
-  sets.push(`${versionColumn} = ${versionColumn} + 1`);
-  const params: unknown[] = entries.map(([, value]) => value);
-  const id = options.id;
-  params.push(typeof id === 'bigint' ? id.toString() : id);
-  let where = `${idColumn} = $${params.length}`;
-  const expected = options.expectedVersion;
-  if (expected !== undefined) {
-    params.push(expected);
-    where += ` AND ${versionColumn} = $${params.length}`;
-  }
-  const update = `UPDATE ${table} SET ${sets.join(', ')} WHERE ${where} RETURNING *`;
-
+  options: VersionedUpdateOptions<Row, BuiltinChannels & M, P>,
+): Promise<VersionedUpdateResult<Row, P>> {
+  const target = versionedRow(options, 'versionedUpdate');
+  const params: unknown[] = [];
+  const update = updateSql(target, params);
   const fastPath = options.publish ?? DefaultVersionedUpdateOptions.publish;
-  const { row, version, claimed, outboxIds } = await withTransaction(pool, async (client) => {
+  const { row, version, prepared, claimed, outboxIds } = await withTransaction(pool, async (client) => {
     const { rows } = await client.query<Record<string, unknown>>(update, params);
     const updated = rows[0];
-    if (!updated) {
-      const current = await client.query<{ v: unknown }>(
-        `SELECT ${versionColumn} AS v FROM ${table} WHERE ${idColumn} = $1`,
-        [params[entries.length]],
-      );
-      const found = current.rows[0];
-      if (found && expected !== undefined)
-        throw new VersionConflictError(String(id), expected, Number(found.v));
-      throw new RowNotFoundError(options.table, String(id));
-    }
+    if (!updated)
+      throw (await whyNotUpdated(client, target)) ?? new RowNotFoundError(options.table, String(target.id));
     const typed = updated as Row;
-    const newVersion = Number(updated[versionName]);
-    const built: unknown = options.event(typed);
+    const newVersion = Number(updated[target.versionName]);
+    const prepared = (options.prepare ? await options.prepare(client, typed) : undefined) as P;
+    const built: unknown = options.event(typed, prepared);
     const events = (Array.isArray(built) ? built : [built]) as { channel: string; payload: unknown }[];
     const ids: string[] = [];
     const held: ClaimedOutboxEvent[] = [];
@@ -223,7 +185,7 @@ export async function versionedUpdate<
       }
     }
     await options.beforeCommit?.(client, typed);
-    return { row: typed, version: newVersion, claimed: held, outboxIds: ids };
+    return { row: typed, version: newVersion, prepared, claimed: held, outboxIds: ids };
   });
 
   try {
@@ -236,19 +198,9 @@ export async function versionedUpdate<
     throw err;
   }
   let published = false;
-  if (fastPath) {
-    published = claimed.length > 0;
-    for (const event of claimed) {
-      const ok = await publishAfterCommit(pool, sync, event, {
-        relay: options.relay,
-        ...(options.logger ? { logger: options.logger } : {}),
-      });
-      published &&= ok;
-    }
-  } else {
-    options.relay?.wake();
-  }
-  return { row, version, outboxIds, published };
+  if (fastPath) published = await publishClaimed(pool, sync, claimed, options);
+  else options.relay?.wake();
+  return { row, prepared, version, outboxIds, published };
 }
 
 /** Fills in `version` when the channel's payload has that field and the event left it out. */
