@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^@wolaro\/discord-emulator$/, replacement: src('./packages/discord-emulator/src/index.ts') },
       { find: /^@wolaro\/db\/defaults$/, replacement: src('./examples/db/src/defaults.ts') },
       { find: /^@wolaro\/db$/, replacement: src('./examples/db/src/index.ts') },
+      { find: /^@wolaro\/app-runtime$/, replacement: src('./examples/runtime/src/index.ts') },
     ],
   },
   test: {

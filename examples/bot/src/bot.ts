@@ -1,11 +1,13 @@
-import { createDatabase, type Database, guildConfigLoaders, removeMember, upsertMembers } from '@wolaro/db';
 import {
-  GuildConfigCache,
-  type MemoryBus,
-  type RedisFallbackManager,
-  type SyncClient,
-  toError,
-} from '@wolaro/sync';
+  CleanupStack,
+  createBus,
+  createSharedCache,
+  databaseStartupError,
+  redisStartupError,
+  StartupError,
+} from '@wolaro/app-runtime';
+import { createDatabase, type Database, guildConfigLoaders, removeMember, upsertMembers } from '@wolaro/db';
+import { GuildConfigCache, type MemoryBus, type RedisFallbackManager, type SyncClient } from '@wolaro/sync';
 import { type Revocation, watchPermissionRevocations } from '@wolaro/sync/discord';
 import { Client, type ClientOptions, GatewayIntentBits, Partials } from 'discord.js';
 import { createDispatcher } from './commands/dispatch.js';
@@ -17,7 +19,6 @@ import { memberRecord } from './guild_sync.js';
 import { type BotLogger, createLogger } from './logger.js';
 import { SYNC_HANDLERS } from './realtime/registry.js';
 import type { AnySyncHandler } from './realtime/types.js';
-import { createCache, createSyncClient } from './sync.js';
 
 /**
  * Parts `startBot` can be given instead of creating them: what the one-process launcher shares
@@ -100,10 +101,133 @@ function listen(ctx: BotContext, client: Client, tasks: TaskTracker, event: AnyB
   else client.on(event.name, listener);
 }
 
+/** The database: injected, or opened (and migrated) from the config. */
+async function openDatabase(
+  config: BotConfig,
+  deps: BotDeps,
+  stack: CleanupStack,
+  logger: BotLogger,
+): Promise<Database> {
+  if (deps.db) return deps.db;
+  try {
+    const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+    return stack.use(db, (d) => d.close());
+  } catch (err) {
+    throw databaseStartupError(err, config.databaseUrl, config.dataDir);
+  }
+}
+
+/** The bus and the guild config cache over it (subscribed, not yet connected). */
+async function openConfigs(
+  config: BotConfig,
+  db: Database,
+  deps: BotDeps,
+  stack: CleanupStack,
+  logger: BotLogger,
+): Promise<{ sync: SyncClient; configs: GuildConfigCache }> {
+  const sync =
+    deps.sync ??
+    stack.use(createBus(config, db, logger.child({ component: 'sync' }), deps.bus).sync, (s) => s.close());
+  const cache = deps.cache ?? createSharedCache(config, logger.child({ component: 'cache' }));
+  if (!deps.cache && cache) stack.defer(() => cache.close());
+  const configs = new GuildConfigCache({
+    sync,
+    ...(cache ? { cache } : {}),
+    ...guildConfigLoaders(db.pool),
+    logger: logger.child({ component: 'configs' }),
+  });
+  configs.on('updated', (guildId, cfg) =>
+    logger.debug(
+      { guildId, version: cfg.version },
+      `Config of guild ${guildId} reloaded (version ${cfg.version})`,
+    ),
+  );
+  // The cache subscribes before the bus connects, so no event is missed.
+  await configs.start();
+  stack.defer(() => configs.stop());
+  return { sync, configs };
+}
+
+/** Subscribes the bot's sync handlers, then connects the bus. */
+async function connectSync(ctx: BotContext, config: BotConfig, stack: CleanupStack): Promise<void> {
+  const offs = SYNC_HANDLERS.map((handler) => subscribeHandler(ctx, handler));
+  stack.defer(() => {
+    for (const off of offs) off();
+  });
+  try {
+    await ctx.sync.connect();
+  } catch (err) {
+    throw config.redisUrl === undefined ? err : redisStartupError(err, config.redisUrl);
+  }
+}
+
+/** Registers the Discord event handlers and the permission revocation watch. */
+function attachDiscord(ctx: BotContext, tasks: TaskTracker, stack: CleanupStack): void {
+  const { client, db } = ctx;
+  for (const event of EVENTS) listen(ctx, client, tasks, event);
+  const unwatch = watchPermissionRevocations(client, ctx.sync, {
+    // Runs before `permission:revoked` is published: the API's next check already refuses.
+    onRevoked: (revocation: Revocation) =>
+      tasks.track(
+        revocation.member
+          ? upsertMembers(db.pool, revocation.guildId, [memberRecord(revocation.member)]).then(() => {})
+          : removeMember(db.pool, revocation.guildId, revocation.userId).then(() => {}),
+      ),
+    logger: ctx.logger,
+  });
+  stack.defer(async () => {
+    unwatch();
+    await client.destroy();
+    await tasks.drain(5000);
+  });
+}
+
+/** Why the login failed, as one line naming the variable to fix. */
+function discordStartupError(err: unknown, apiUrl: string | undefined): unknown {
+  const code = (err as { code?: unknown }).code;
+  const at = apiUrl ?? 'https://discord.com/api';
+  if (code === 'TokenInvalid' || (err as { status?: unknown }).status === 401) {
+    return new StartupError(
+      `Discord at ${at} refused the bot token (DISCORD_TOKEN)`,
+      'check DISCORD_TOKEN',
+      err,
+    );
+  }
+  if (typeof code === 'string' && /^E(CONNREFUSED|NOTFOUND|TIMEDOUT|HOSTUNREACH|CONNRESET)$/.test(code)) {
+    return new StartupError(
+      `cannot reach Discord at ${at} (DISCORD_API_URL): ${code}`,
+      'check DISCORD_API_URL',
+      err,
+    );
+  }
+  return err;
+}
+
+/** Logs in and waits for READY and the first database sync of every guild. */
+async function loginAndSync(client: Client, token: string, synced: Promise<void>, timeoutMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Discord READY not received within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([client.login(token).then(() => synced), timeout]);
+  } catch (err) {
+    throw discordStartupError(err, client.options.rest?.api);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!client.isReady()) throw new Error('discord.js client is not ready after READY');
+  return client;
+}
+
 /**
- * Starts the bot (DESIGN §5.2): database, bus, guild config cache, discord.js client, event
- * handlers, permission revocation watch. Resolves once READY arrived and every guild and its
- * members are in the database, after logging `Bot ready`.
+ * Starts the bot: database, bus, guild config cache, discord.js client, event handlers,
+ * permission revocation watch. Resolves once READY arrived and every guild and its members are in
+ * the database, after logging `Bot ready`. A failing step closes what was started and rejects
+ * with one line saying what failed and what to do (`StartupError`).
  *
  * @example
  * ```ts
@@ -113,52 +237,18 @@ function listen(ctx: BotContext, client: Client, tasks: TaskTracker, event: AnyB
  */
 export async function startBot(config: BotConfig, deps: BotDeps = {}): Promise<Bot> {
   const token = config.discordToken ?? deps.emulator?.botToken;
-  if (token === undefined) throw new ConfigError(['DISCORD_TOKEN: required (the bot token)']);
+  if (token === undefined) throw new ConfigError(['DISCORD_TOKEN: required (the bot token)'], 'bot');
   const apiUrl = config.discordApiUrl ?? deps.emulator?.apiUrl;
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const tasks = new TaskTracker();
-  const cleanups: (() => Promise<void> | void)[] = [];
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) {
-        try {
-          await cleanup();
-        } catch (err) {
-          logger.warn({ err }, 'Bot shutdown step failed');
-        }
-      }
-    })();
-    return closing;
-  };
-
-  try {
-    const db =
-      deps.db ?? (await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
-    if (!deps.db) cleanups.push(() => db.close());
-
-    const sync = deps.sync ?? createSyncClient(config, db, deps.bus, logger);
-    if (!deps.sync) cleanups.push(() => sync.close());
-    const cache = deps.cache ?? createCache(config, logger);
-    if (!deps.cache && cache) cleanups.push(() => cache.close());
-
-    const configs = new GuildConfigCache({
-      sync,
-      ...(cache ? { cache } : {}),
-      ...guildConfigLoaders(db.pool),
-      logger: logger.child({ component: 'configs' }),
-    });
-    configs.on('updated', (guildId, cfg) =>
-      logger.debug(
-        { guildId, version: cfg.version },
-        `Config of guild ${guildId} reloaded (version ${cfg.version})`,
-      ),
-    );
-
+  const stack = new CleanupStack(logger);
+  return stack.build(async () => {
+    const db = await openDatabase(config, deps, stack, logger);
+    const { sync, configs } = await openConfigs(config, db, deps, stack, logger);
     let markSynced: (error?: Error) => void = () => {};
     const synced = new Promise<void>((resolve, reject) => {
       markSynced = (error) => (error ? reject(error) : resolve());
     });
+    const tasks = new TaskTracker();
     const client = new Client(clientOptions(config, apiUrl, deps.clientOptions ?? {}));
     const ctx: BotContext = {
       client,
@@ -171,54 +261,13 @@ export async function startBot(config: BotConfig, deps: BotDeps = {}): Promise<B
       markSynced: (error) => markSynced(error),
     };
     const dispatch = createDispatcher(ctx);
-
-    // The cache subscribes before the bus connects, so no event is missed.
-    await configs.start();
-    const offs = SYNC_HANDLERS.map((handler) => subscribeHandler(ctx, handler));
-    cleanups.push(() => {
-      for (const off of offs) off();
-      configs.stop();
-    });
-    await sync.connect();
-
-    for (const event of EVENTS) listen(ctx, client, tasks, event);
-    const unwatch = watchPermissionRevocations(client, sync, {
-      // Runs before `permission:revoked` is published: the API's next check already refuses.
-      onRevoked: (revocation: Revocation) =>
-        tasks.track(
-          revocation.member
-            ? upsertMembers(db.pool, revocation.guildId, [memberRecord(revocation.member)]).then(() => {})
-            : removeMember(db.pool, revocation.guildId, revocation.userId).then(() => {}),
-        ),
-      logger,
-    });
-    cleanups.push(async () => {
-      unwatch();
-      await client.destroy();
-      await tasks.drain(5000);
-    });
-
-    const timeoutMs = deps.readyTimeoutMs ?? 60_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Discord READY not received within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    try {
-      await Promise.race([client.login(token).then(() => synced), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-    if (!client.isReady()) throw new Error('discord.js client is not ready after READY');
+    await connectSync(ctx, config, stack);
+    attachDiscord(ctx, tasks, stack);
+    const ready = await loginAndSync(client, token, synced, deps.readyTimeoutMs ?? 60_000);
     logger.info(
-      { user: client.user.tag, guilds: client.guilds.cache.size, shards: client.ws.shards.map((s) => s.id) },
+      { user: ready.user.tag, guilds: ready.guilds.cache.size, shards: ready.ws.shards.map((s) => s.id) },
       'Bot ready',
     );
-    return { client, sync, configs, db, close };
-  } catch (err) {
-    await close();
-    throw toError(err);
-  }
+    return { client: ready, sync, configs, db, close: () => stack.close() };
+  });
 }

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       shardId: 1,
       shardCount: 4,
       redisHealthCheckMs: 10_000,
+      redisConnectTimeoutMs: 10_000,
     });
     expect(loadConfig({})).toMatchObject({
       discordToken: undefined,

@@ -30,6 +30,7 @@ export function testConfig(redisUrl: string, keyPrefix: string, extra: Partial<B
     shardId: undefined,
     shardCount: undefined,
     redisHealthCheckMs: 10_000,
+    redisConnectTimeoutMs: 10_000,
     ...extra,
   };
 }

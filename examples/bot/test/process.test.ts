@@ -6,6 +6,8 @@ import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emula
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestSchema,
+  databaseUrl,
+  freePort,
   postgresKind,
   redisUrl,
   type TestSchema,
@@ -90,8 +92,66 @@ describe('the bot in its own process (src/main.ts)', () => {
     });
     const [code] = (await once(proc, 'exit')) as [number | null];
     expect(code).toBe(1);
-    expect(stderr).toContain('Invalid bot configuration');
-    expect(stderr).toContain('DISCORD_TOKEN: required');
-    expect(stderr).toContain('REDIS_URL: must be a redis:// or rediss:// URL');
+    // One line per bad variable, naming it and what it must be; no stack trace.
+    expect(stderr.trim().split('\n')).toEqual([
+      'Bot not started: REDIS_URL: must be a redis:// or rediss:// URL',
+      'Bot not started: DISCORD_TOKEN: required (the bot token)',
+    ]);
+  });
+
+  it('a missing database or an unreachable Redis is one line saying where and what to do', async () => {
+    const run = async (env: Record<string, string>) => {
+      const proc = spawn(process.execPath, ['--import', 'tsx', 'examples/bot/src/main.ts'], {
+        cwd: root,
+        env: {
+          PATH: process.env['PATH'],
+          DISCORD_TOKEN: 'token',
+          DISCORD_API_URL: 'http://127.0.0.1:9/api',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      proc.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const [code] = (await once(proc, 'exit')) as [number | null];
+      return { code, lines: stderr.trim().split('\n') };
+    };
+    const database = new URL(databaseUrl());
+    database.pathname = '/wolaro_missing_db';
+    const missing = await run({ DATABASE_URL: database.toString(), REDIS_URL: redisUrl() });
+    expect(missing.code).toBe(1);
+    expect(missing.lines).toHaveLength(1);
+    expect(missing.lines[0]).toMatch(
+      /^Bot not started: database "wolaro_missing_db" does not exist on .+:\d+ \(DATABASE_URL\): create it \(createdb /,
+    );
+
+    const port = await freePort(); // nothing listens there
+    const noRedis = await run({
+      DATABASE_URL: databaseUrl(),
+      REDIS_URL: `redis://:secret@127.0.0.1:${port}`,
+      REDIS_CONNECT_TIMEOUT_MS: '500',
+      // Redis alone: with the Postgres failover the bot starts without Redis, by design.
+      PG_NOTIFY: 'false',
+    });
+    expect(noRedis.code).toBe(1);
+    expect(noRedis.lines).toHaveLength(1);
+    expect(noRedis.lines[0]).toMatch(
+      new RegExp(
+        `^Bot not started: cannot reach Redis at 127\\.0\\.0\\.1:${port} \\(REDIS_URL\\).*start Redis there or fix REDIS_URL$`,
+      ),
+    );
+    expect(noRedis.lines[0]).not.toContain('secret');
+
+    const noDiscord = await run({
+      DATABASE_URL: databaseUrl(),
+      REDIS_URL: redisUrl(),
+      REDIS_KEY_PREFIX: keyPrefix,
+    });
+    expect(noDiscord.code).toBe(1);
+    expect(noDiscord.lines).toEqual([
+      'Bot not started: cannot reach Discord at http://127.0.0.1:9/api (DISCORD_API_URL): ECONNREFUSED: check DISCORD_API_URL',
+    ]);
   });
 });

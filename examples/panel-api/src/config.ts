@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import {
+  ConfigError,
+  intIn,
+  optional,
+  parseEnv,
+  type SharedConfig,
+  sharedConfig,
+  sharedEnv,
+} from '@wolaro/app-runtime';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
-/** Where the API keeps local state in development (embedded Postgres, the generated JWT secret). */
-export const DEFAULT_DATA_DIR = '.wolaro/pgdata';
+export { ConfigError, DEFAULT_DATA_DIR } from '@wolaro/app-runtime';
 /** Discord's REST base; `DISCORD_API_URL` points elsewhere (the emulator) in development. */
 export const DISCORD_API = 'https://discord.com/api';
 /** HMAC secrets shorter than this are refused (RFC 7518 §3.2, and what `jwtVerifier` demands). */
@@ -11,8 +19,6 @@ export const MIN_JWT_SECRET_BYTES = 32;
 
 const JWT_SECRET_REQUIRED =
   'JWT_SECRET: required when NODE_ENV=production (a random secret of at least 32 bytes, e.g. `openssl rand -base64 48`)';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
  * Everything the panel API reads from its environment, parsed once at start-up.
@@ -23,21 +29,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * await startPanelApi(config);
  * ```
  */
-export interface PanelApiConfig {
+export interface PanelApiConfig extends SharedConfig {
   /** `NODE_ENV`; `production` makes `JWT_SECRET` mandatory. */
   nodeEnv: 'development' | 'production' | 'test';
   /** `PORT` (3000; 0 picks a free port). */
   port: number;
   /** `HOST` (127.0.0.1). */
   host: string;
-  /** `DATABASE_URL`; absent → embedded PGlite in {@link PanelApiConfig.dataDir}. */
-  databaseUrl: string | undefined;
-  /** `PGLITE_DATA_DIR` (`.wolaro/pgdata`): the embedded database, used without `DATABASE_URL`. */
-  dataDir: string;
-  /** `REDIS_URL`; absent → the in-process bus (bot and API in one process only). */
-  redisUrl: string | undefined;
-  /** `REDIS_KEY_PREFIX` (''): namespaces cache keys and pub/sub channels on a shared Redis. */
-  redisKeyPrefix: string;
   /** `JWT_SECRET` (at least 32 bytes); generated in development when absent. */
   jwtSecret: string;
   /** Whether {@link PanelApiConfig.jwtSecret} was generated because `JWT_SECRET` was absent. */
@@ -56,8 +54,6 @@ export interface PanelApiConfig {
   panelOrigin: string | undefined;
   /** `PANEL_WEB_DIR`: a built panel served at `/panel` (SPA fallback to index.html). */
   panelWebDir: string | undefined;
-  /** `LOG_LEVEL` (info). */
-  logLevel: (typeof LOG_LEVELS)[number];
   /** `ADMIN_USER_IDS`: comma-separated Discord user ids allowed on `/api/admin/*`. */
   adminUserIds: readonly string[];
   /** `RATE_LIMIT_WINDOW_MS` (60000) and `RATE_LIMIT_MAX` (600 requests per window and IP). */
@@ -71,20 +67,6 @@ export interface PanelApiConfig {
   /** `TRUST_PROXY` (false): set behind nginx so rate limits see the client address. */
   trustProxy: boolean | number;
 }
-
-/** Thrown by {@link loadConfig}: one line per bad variable, in `problems` and in the message. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
-
-const optional = z
-  .string()
-  .transform((v) => v.trim())
-  .transform((v) => (v === '' ? undefined : v))
-  .optional();
 
 const httpUrl = (what: string) =>
   optional.refine(
@@ -100,31 +82,11 @@ const httpUrl = (what: string) =>
     { message: `must be an http(s) URL (${what})` },
   );
 
-const intIn = (min: number, max: number, fallback: number) =>
-  optional.transform((v, ctx) => {
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      ctx.addIssue({ code: 'custom', message: `must be an integer between ${min} and ${max}, got "${v}"` });
-      return z.NEVER;
-    }
-    return n;
-  });
-
 const envSchema = z.object({
   NODE_ENV: optional.pipe(z.enum(['development', 'production', 'test']).default('development')),
+  ...sharedEnv,
   PORT: intIn(0, 65535, 3000),
   HOST: optional.transform((v) => v ?? '127.0.0.1'),
-  DATABASE_URL: optional.refine((v) => v === undefined || /^postgres(?:ql)?:\/\//.test(v), {
-    message: 'must be a postgres:// or postgresql:// connection string',
-  }),
-  PGLITE_DATA_DIR: optional.transform((v) => v ?? DEFAULT_DATA_DIR),
-  REDIS_URL: optional.refine((v) => v === undefined || /^rediss?:\/\//.test(v), {
-    message: 'must be a redis:// or rediss:// URL',
-  }),
-  REDIS_KEY_PREFIX: optional
-    .transform((v) => v ?? '')
-    .refine((v) => /^[A-Za-z0-9_:.-]{0,64}$/.test(v), { message: 'must match [A-Za-z0-9_:.-]{0,64}' }),
   JWT_SECRET: optional.refine((v) => v === undefined || Buffer.byteLength(v) >= MIN_JWT_SECRET_BYTES, {
     message: `must be at least ${MIN_JWT_SECRET_BYTES} bytes (generate one with: openssl rand -base64 48)`,
   }),
@@ -152,7 +114,6 @@ const envSchema = z.object({
     { message: 'must be an origin only (scheme://host[:port], no path), e.g. https://wolaro.fr' },
   ),
   PANEL_WEB_DIR: optional,
-  LOG_LEVEL: optional.pipe(z.enum(LOG_LEVELS).default('info')),
   ADMIN_USER_IDS: optional.transform((v, ctx) => {
     const ids = (v ?? '')
       .split(',')
@@ -191,24 +152,15 @@ const envSchema = z.object({
  * @throws ConfigError
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): PanelApiConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env, 'panel API');
   if (e.NODE_ENV === 'production' && e.JWT_SECRET === undefined) {
-    throw new ConfigError([JWT_SECRET_REQUIRED]);
+    throw new ConfigError([JWT_SECRET_REQUIRED], 'panel API');
   }
   return {
+    ...sharedConfig(e),
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
-    databaseUrl: e.DATABASE_URL,
-    dataDir: e.PGLITE_DATA_DIR,
-    redisUrl: e.REDIS_URL,
-    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     jwtSecret: e.JWT_SECRET ?? randomBytes(48).toString('base64url'),
     jwtSecretGenerated: e.JWT_SECRET === undefined,
     jwtTtlSeconds: e.JWT_TTL,
@@ -218,7 +170,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     discordApiUrl: e.DISCORD_API_URL,
     panelOrigin: e.PANEL_ORIGIN?.replace(/\/+$/, ''),
     panelWebDir: e.PANEL_WEB_DIR,
-    logLevel: e.LOG_LEVEL,
     adminUserIds: e.ADMIN_USER_IDS,
     rateLimit: { windowMs: e.RATE_LIMIT_WINDOW_MS, max: e.RATE_LIMIT_MAX },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
@@ -241,11 +192,11 @@ export function createConfig(overrides: Partial<PanelApiConfig> = {}): PanelApiC
   const config = { ...loadConfig({}), ...overrides };
   if (overrides.jwtSecret !== undefined) {
     if (Buffer.byteLength(overrides.jwtSecret) < MIN_JWT_SECRET_BYTES) {
-      throw new ConfigError([`jwtSecret: must be at least ${MIN_JWT_SECRET_BYTES} bytes`]);
+      throw new ConfigError([`jwtSecret: must be at least ${MIN_JWT_SECRET_BYTES} bytes`], 'panel API');
     }
     config.jwtSecretGenerated = overrides.jwtSecretGenerated ?? false;
   }
   if (config.nodeEnv === 'production' && config.jwtSecretGenerated)
-    throw new ConfigError([JWT_SECRET_REQUIRED]);
+    throw new ConfigError([JWT_SECRET_REQUIRED], 'panel API');
   return config;
 }

@@ -1,5 +1,12 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  CleanupStack,
+  createBus,
+  createSharedCache,
+  databaseStartupError,
+  redisStartupError,
+} from '@wolaro/app-runtime';
 import { createDatabase, type Database, pruneSessions, runMigrations } from '@wolaro/db';
 import { CHANNELS, type MemoryBus, type SyncClient } from '@wolaro/sync';
 import { OutboxRelay, pendingOutboxCount } from '@wolaro/sync/pg';
@@ -7,14 +14,13 @@ import type { SyncGateway } from '@wolaro/sync-socketio';
 import type { Express } from 'express';
 import { Server } from 'socket.io';
 import { createApp } from './app.js';
-import type { JsonCache } from './cache/json_cache.js';
+import { type JsonCache, MemoryJsonCache } from './cache/json_cache.js';
 import { createConfig, type PanelApiConfig } from './config.js';
 import type { AppContext, HealthReport } from './context.js';
 import { DiscordApi } from './discord/api.js';
 import { Metrics } from './http/metrics.js';
 import { type AppLogger, createLogger } from './logger.js';
 import { createGateway } from './realtime/gateway.js';
-import { createCache, createSync } from './realtime/sync.js';
 
 /** Parts built elsewhere (tests, the one-process launcher). Whatever you pass stays yours: `close()` leaves it open. */
 export interface PanelApiDeps {
@@ -81,9 +87,150 @@ async function pingDatabase(db: Database, timeoutMs: number): Promise<boolean> {
   }
 }
 
+/** The database: injected (migrations run again: they are idempotent), or opened from the config. */
+async function openDatabase(
+  config: PanelApiConfig,
+  deps: PanelApiDeps,
+  stack: CleanupStack,
+  logger: AppLogger,
+) {
+  if (deps.db) {
+    await runMigrations(deps.db.pool, logger.child({ component: 'db' }));
+    return deps.db;
+  }
+  try {
+    const db = await createDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      max: config.databasePoolMax,
+      logger: logger.child({ component: 'db' }),
+    });
+    return stack.use(db, (d) => d.close());
+  } catch (err) {
+    throw databaseStartupError(err, config.databaseUrl, config.dataDir);
+  }
+}
+
+/** The bus (connected) and its Redis leg, the outbox relay, and the session pruning timer. */
+async function openBus(
+  config: PanelApiConfig,
+  db: Database,
+  deps: PanelApiDeps,
+  stack: CleanupStack,
+  logger: AppLogger,
+): Promise<{ sync: SyncClient; redis: { healthy: boolean } | undefined; relay: OutboxRelay }> {
+  let sync = deps.sync;
+  let redis: { healthy: boolean } | undefined;
+  if (!sync) {
+    const bus = createBus(config, db, logger.child({ component: 'sync' }), deps.bus);
+    sync = stack.use(bus.sync, (s) => s.close());
+    redis = bus.redis;
+    try {
+      await sync.connect();
+    } catch (err) {
+      throw config.redisUrl === undefined ? err : redisStartupError(err, config.redisUrl);
+    }
+  }
+  const relay = new OutboxRelay({
+    pool: db.pool,
+    sync,
+    notify: db.kind === 'postgres',
+    logger: logger.child({ component: 'outbox' }),
+  });
+  await relay.start();
+  stack.defer(() => relay.stop());
+  // Expired and revoked sessions are kept a week (for audits), then deleted.
+  const pruneTimer = setInterval(() => {
+    pruneSessions(db.pool).catch((err: unknown) => logger.warn({ err }, 'Session pruning failed'));
+  }, 3_600_000);
+  pruneTimer.unref();
+  stack.defer(() => clearInterval(pruneTimer));
+  return { sync, redis, relay };
+}
+
+/** The cache behind channel names: injected, Redis with the memory fallback, or memory alone. */
+async function openCache(config: PanelApiConfig, deps: PanelApiDeps, stack: CleanupStack, logger: AppLogger) {
+  if (deps.cache) return deps.cache;
+  const cache: JsonCache =
+    createSharedCache(config, logger.child({ component: 'cache' })) ?? new MemoryJsonCache();
+  stack.defer(() => cache.close());
+  // First connection settled (or fell back to memory) before we report health or close it.
+  await (cache as { ready?: () => Promise<void> }).ready?.();
+  return cache;
+}
+
+/** Prometheus metrics, with the publish→deliver lag of every event this process receives. */
+function createMetrics(
+  sync: SyncClient,
+  db: Database,
+  cache: JsonCache,
+  redisUp: () => boolean | undefined,
+  sockets: () => SyncGateway | undefined,
+  stack: CleanupStack,
+): Metrics {
+  const metrics = new Metrics({
+    cacheStats: () => cache.stats(),
+    redisUp,
+    pendingOutbox: () => pendingOutboxCount(db.pool),
+    sockets: () => sockets()?.stats() ?? { connectedUsers: 0, totalConnections: 0 },
+  });
+  // Each event carries the time it was published (outbox rows: the time of the change).
+  const unsubscribes = Object.values(CHANNELS).map((channel) =>
+    sync.subscribe(channel, (event: { timestamp: number }) => {
+      metrics.deliveryLag.observe({ channel }, Math.max(0, Date.now() - event.timestamp) / 1000);
+    }),
+  );
+  stack.defer(() => {
+    for (const off of unsubscribes) off();
+  });
+  return metrics;
+}
+
+/** The HTTP server with Socket.io on it, not yet listening; `setHandler` installs the app. */
+function createHttp(config: PanelApiConfig, stack: CleanupStack) {
+  let handler: RequestListener = (_req: IncomingMessage, res: ServerResponse) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const server = createServer((req, res) => handler(req, res));
+  const io = new Server(server, {
+    serveClient: false,
+    ...(config.panelOrigin ? { cors: { origin: [config.panelOrigin] } } : {}),
+  });
+  stack.defer(async () => {
+    server.closeAllConnections();
+    await io.close();
+  });
+  const allowedOrigins = config.panelOrigin
+    ? [config.panelOrigin]
+    : config.port !== 0
+      ? [`http://${hostForUrl(config.host)}:${config.port}`, `http://localhost:${config.port}`]
+      : undefined;
+  const setHandler = (next: RequestListener) => {
+    handler = next;
+  };
+  return { server, io, allowedOrigins, setHandler };
+}
+
+/** Listens on the configured port; the URL it serves. */
+async function listen(server: ReturnType<typeof createServer>, config: PanelApiConfig): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(config.host, config.port) : err);
+    };
+    server.once('error', onError);
+    server.listen(config.port, config.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  return `http://${hostForUrl(config.host)}:${(server.address() as AddressInfo).port}`;
+}
+
 /**
  * Starts the panel API (Express 5 + Socket.io on one port) from a config (see `loadConfig`) or
- * overrides of the defaults, with optional injected parts.
+ * overrides of the defaults, with optional injected parts. A failing step closes what was started
+ * and rejects; an unreachable database or Redis rejects with one line saying where and what to do.
  *
  * @example
  * ```ts
@@ -98,81 +245,15 @@ export async function startPanelApi(
 ): Promise<PanelApi> {
   const config = createConfig(input);
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const cleanup: (() => Promise<unknown>)[] = [];
-  const unwind = async () => {
-    for (const fn of cleanup.reverse()) await fn().catch(() => {});
-  };
-
-  try {
-    let db: Database;
-    if (deps.db) {
-      db = deps.db;
-      await runMigrations(db.pool, logger.child({ component: 'db' }));
-    } else {
-      db = await createDatabase({
-        databaseUrl: config.databaseUrl,
-        dataDir: config.dataDir,
-        max: config.databasePoolMax,
-        logger: logger.child({ component: 'db' }),
-      });
-      cleanup.push(() => db.close());
-    }
-
-    let sync: SyncClient;
-    let redisTransport: { healthy: boolean } | undefined;
-    if (deps.sync) {
-      sync = deps.sync;
-    } else {
-      const setup = await createSync(config, db, logger, deps.bus);
-      sync = setup.sync;
-      redisTransport = setup.redis;
-      cleanup.push(() => setup.sync.close());
-    }
-
-    const relay = new OutboxRelay({
-      pool: db.pool,
-      sync,
-      notify: db.kind === 'postgres',
-      logger: logger.child({ component: 'outbox' }),
-    });
-    await relay.start();
-    cleanup.push(() => relay.stop());
-
-    // Expired and revoked sessions are kept a week (for audits), then deleted.
-    const pruneTimer = setInterval(() => {
-      pruneSessions(db.pool).catch((err: unknown) => logger.warn({ err }, 'Session pruning failed'));
-    }, 3_600_000);
-    pruneTimer.unref();
-    cleanup.push(async () => clearInterval(pruneTimer));
-
-    const cache = deps.cache ?? createCache(config, logger);
-    if (!deps.cache) {
-      cleanup.push(() => cache.close());
-      // First connection settled (or fell back to memory) before we report health or close it.
-      await (cache as { ready?: () => Promise<void> }).ready?.();
-    }
-
-    const embeddedBus = config.redisUrl === undefined;
+  const stack = new CleanupStack(logger);
+  return stack.build(async () => {
+    const db = await openDatabase(config, deps, stack, logger);
+    const { sync, redis, relay } = await openBus(config, db, deps, stack, logger);
+    const cache = await openCache(config, deps, stack, logger);
     const redisUp = () =>
-      embeddedBus ? undefined : cache.isRedisAvailable && (redisTransport?.healthy ?? true);
+      config.redisUrl === undefined ? undefined : cache.isRedisAvailable && (redis?.healthy ?? true);
     let gateway: SyncGateway | undefined;
-    const metrics = new Metrics({
-      cacheStats: () => cache.stats(),
-      redisUp,
-      pendingOutbox: () => pendingOutboxCount(db.pool),
-      sockets: () => gateway?.stats() ?? { connectedUsers: 0, totalConnections: 0 },
-    });
-    // Publish→deliver lag: each event carries the time it was published (outbox rows: the time of
-    // the change), compared with the time it reaches this process.
-    const unsubscribes = Object.values(CHANNELS).map((channel) =>
-      sync.subscribe(channel, (event: { timestamp: number }) => {
-        metrics.deliveryLag.observe({ channel }, Math.max(0, Date.now() - event.timestamp) / 1000);
-      }),
-    );
-    cleanup.push(async () => {
-      for (const off of unsubscribes) off();
-    });
-
+    const metrics = createMetrics(sync, db, cache, redisUp, () => gateway, stack);
     const discord = new DiscordApi({
       baseUrl: config.discordApiUrl,
       botToken: config.discordToken,
@@ -180,36 +261,29 @@ export async function startPanelApi(
       clientSecret: config.discordClientSecret,
       onRequest: (route, status) => metrics.discordRequests.inc({ route, status: String(status) }),
     });
-
-    let handler: RequestListener = (_req: IncomingMessage, res: ServerResponse) => {
-      res.statusCode = 503;
-      res.end();
-    };
-    const server = createServer((req, res) => handler(req, res));
-    const allowedOrigins = config.panelOrigin
-      ? [config.panelOrigin]
-      : config.port !== 0
-        ? [`http://${hostForUrl(config.host)}:${config.port}`, `http://localhost:${config.port}`]
-        : undefined;
-    const io = new Server(server, {
-      serveClient: false,
-      ...(config.panelOrigin ? { cors: { origin: [config.panelOrigin] } } : {}),
-    });
-    cleanup.push(async () => {
-      server.closeAllConnections();
-      await io.close();
-    });
-    gateway = createGateway(io, {
+    const http = createHttp(config, stack);
+    const attached = createGateway(http.io, {
       sync,
       pool: db.pool,
       jwtSecret: config.jwtSecret,
-      allowedOrigins,
+      allowedOrigins: http.allowedOrigins,
       logger: logger.child({ component: 'socket' }),
     });
-    const attached = gateway;
-    cleanup.push(() => attached.close());
-
+    gateway = attached;
+    stack.defer(() => attached.close());
     let url = '';
+    const health = async (): Promise<HealthReport> => {
+      const database = (await pingDatabase(db, 2000)) ? 'connected' : 'disconnected';
+      const up = redisUp();
+      const redisState = up === undefined ? 'embedded' : up ? 'connected' : 'disconnected';
+      return {
+        status: database === 'connected' && redisState !== 'disconnected' ? 'healthy' : 'degraded',
+        redis: redisState,
+        database,
+        websocket: 'active',
+        connectedUsers: attached.stats().connectedUsers,
+      };
+    };
     const ctx: AppContext = {
       config,
       pool: db.pool,
@@ -221,40 +295,17 @@ export async function startPanelApi(
       metrics,
       logger,
       publicUrl: () => config.panelOrigin ?? url,
-      health: async (): Promise<HealthReport> => {
-        const database = (await pingDatabase(db, 2000)) ? 'connected' : 'disconnected';
-        const up = redisUp();
-        const redis = up === undefined ? 'embedded' : up ? 'connected' : 'disconnected';
-        return {
-          status: database === 'connected' && redis !== 'disconnected' ? 'healthy' : 'degraded',
-          redis,
-          database,
-          websocket: 'active',
-          connectedUsers: attached.stats().connectedUsers,
-        };
-      },
+      health,
     };
     const app = createApp(ctx);
-    handler = app;
-
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => {
-        reject(err.code === 'EADDRINUSE' ? new PortInUseError(config.host, config.port) : err);
-      };
-      server.once('error', onError);
-      server.listen(config.port, config.host, () => {
-        server.off('error', onError);
-        resolve();
-      });
-    });
-    const port = (server.address() as AddressInfo).port;
-    url = `http://${hostForUrl(config.host)}:${port}`;
+    http.setHandler(app);
+    url = await listen(http.server, config);
+    const port = (http.server.address() as AddressInfo).port;
     logger.info(
       { url, transport: sync.stats().transport, database: db.kind },
       `Panel API listening on ${url}`,
     );
-
-    let closing: Promise<void> | undefined;
+    const { io } = http;
     return {
       url,
       port,
@@ -268,13 +319,7 @@ export async function startPanelApi(
       cache,
       discord,
       metrics,
-      close() {
-        closing ??= unwind();
-        return closing;
-      },
+      close: () => stack.close(),
     };
-  } catch (err) {
-    await unwind();
-    throw err;
-  }
+  });
 }

@@ -1,0 +1,32 @@
+/**
+ * `@wolaro/app-runtime`: what the reference bot and panel API share at start-up, so neither
+ * imports the other and both behave the same: the environment variables they both read (one
+ * schema, one `ConfigError`), the bus and cache selector, one cleanup stack, one-line start-up
+ * failures and the process wrapper.
+ *
+ * @packageDocumentation
+ */
+export { type BusSetup, createBus, createSharedCache } from './bus.js';
+export { CleanupStack } from './cleanup.js';
+export {
+  bool,
+  ConfigError,
+  DEFAULT_DATA_DIR,
+  intIn,
+  LOG_LEVELS,
+  type LogLevel,
+  optional,
+  parseEnv,
+  type SharedConfig,
+  sharedConfig,
+  sharedEnv,
+  urlOf,
+} from './env.js';
+export { type RunAppOptions, runApp } from './run_app.js';
+export {
+  addressOf,
+  databaseStartupError,
+  redisStartupError,
+  StartupError,
+  startupFailureLine,
+} from './startup_error.js';
