@@ -9,6 +9,7 @@ import {
 } from '../auth/oauth_state.js';
 import { signSessionToken } from '../auth/tokens.js';
 import type { AppContext } from '../context.js';
+import type { LogoutResult, Me } from '../contract/index.js';
 import { botGuildIds, createSession, replaceUserMemberships, revokeSession } from '../db/index.js';
 import { DiscordApiError } from '../discord/api.js';
 import { ApiError } from '../http/errors.js';
@@ -127,7 +128,7 @@ export function authRouter(ctx: AppContext): Router {
     await revokeSession(ctx.pool, sessionId);
     ctx.gateway.revokeSession(sessionId);
     ctx.logger.info({ userId, sessionId }, 'Panel logout');
-    res.json({ ok: true });
+    res.json({ ok: true } satisfies LogoutResult);
   });
 
   router.get('/me', requireSession(ctx), (_req, res) => {
@@ -136,7 +137,7 @@ export function authRouter(ctx: AppContext): Router {
       user: { id: auth.userId, username: auth.username },
       session: { id: auth.sessionId, expiresAt: auth.expiresAt.toISOString() },
       admin: ctx.config.adminUserIds.includes(auth.userId),
-    });
+    } satisfies Me);
   });
 
   return router;

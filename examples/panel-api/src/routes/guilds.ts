@@ -2,6 +2,20 @@ import { Router } from 'express';
 import { authOf, guildIdOf, requireGuildManager, requireSession } from '../auth/middleware.js';
 import type { AppContext } from '../context.js';
 import {
+  type AuditLog,
+  type GuildDetail,
+  type GuildList,
+  type ModuleUpdateResult,
+  patchGuildBody,
+  patchModuleBody,
+  type RestoreResult,
+  type RevisionList,
+  restoreBody,
+  type SettingsUpdateResult,
+  type SyncResult,
+  syncBody,
+} from '../contract/index.js';
+import {
   type EventPublisher,
   getGuild,
   isModuleName,
@@ -15,20 +29,15 @@ import {
 } from '../db/index.js';
 import { notFound } from '../http/errors.js';
 import { parse } from '../http/validate.js';
-import {
-  logsQuery,
-  patchGuildBody,
-  patchModuleBody,
-  restoreBody,
-  revisionParams,
-  revisionsQuery,
-  syncBody,
-} from './guilds.schemas.js';
+import { logsQuery, revisionParams, revisionsQuery } from './guilds.schemas.js';
+import { auditEntryBody, revisionBody } from './responses.js';
 
 /**
  * `/api/panel`: the guilds a user manages and their configuration. Every route needs a session;
  * every `/guilds/:id` route also needs owner/ADMINISTRATOR rights on that guild and the bot in it.
- * Writes are versioned and go through the outbox (DESIGN §2).
+ * Writes are versioned and go through the outbox. Bodies and answers follow the contract
+ * (`@wolaro/panel-api/contract`): answers are checked against its types at compile time, and
+ * test/contract.test.ts validates every route's real answer with its schema.
  */
 export function panelRouter(ctx: AppContext): Router {
   const router = Router();
@@ -42,7 +51,7 @@ export function panelRouter(ctx: AppContext): Router {
 
   router.get('/guilds', session, async (_req, res) => {
     const guilds = await listManagedGuilds(ctx.pool, authOf(res).userId);
-    res.json({ guilds });
+    res.json({ guilds } satisfies GuildList);
   });
 
   router.get('/guilds/:id', session, manager, async (_req, res) => {
@@ -55,7 +64,7 @@ export function panelRouter(ctx: AppContext): Router {
       settings: guild.settings,
       modules: guild.modules,
       version: guild.version,
-    });
+    } satisfies GuildDetail);
   });
 
   router.patch('/guilds/:id', session, manager, async (req, res) => {
@@ -66,7 +75,11 @@ export function panelRouter(ctx: AppContext): Router {
       expectedVersion: body.version,
       changedBy: authOf(res).userId,
     });
-    res.json({ guildId: guildIdOf(res), settings: result.settings, version: result.version });
+    res.json({
+      guildId: guildIdOf(res),
+      settings: result.settings,
+      version: result.version,
+    } satisfies SettingsUpdateResult);
   });
 
   router.patch('/guilds/:id/modules/:name', session, manager, async (req, res) => {
@@ -82,7 +95,13 @@ export function panelRouter(ctx: AppContext): Router {
       expectedVersion: body.version,
       changedBy: authOf(res).userId,
     });
-    res.json({ guildId: guildIdOf(res), module: name, ...result.module, version: result.version });
+    res.json({
+      guildId: guildIdOf(res),
+      module: name,
+      enabled: result.module.enabled,
+      config: result.module.config,
+      version: result.version,
+    } satisfies ModuleUpdateResult);
   });
 
   router.post('/guilds/:id/sync', session, manager, async (req, res) => {
@@ -91,12 +110,13 @@ export function panelRouter(ctx: AppContext): Router {
       guildId: guildIdOf(res),
       reason: body.reason ?? `Manual sync by ${authOf(res).userId}`,
     });
-    res.status(202).json({ ok: true, published });
+    res.status(202).json({ ok: true, published } satisfies SyncResult);
   });
 
   router.get('/guilds/:id/revisions', session, manager, async (req, res) => {
     const { limit } = parse(revisionsQuery, req.query, 'query');
-    res.json({ revisions: await listRevisions(ctx.pool, guildIdOf(res), limit) });
+    const revisions = await listRevisions(ctx.pool, guildIdOf(res), limit);
+    res.json({ revisions: revisions.map(revisionBody) } satisfies RevisionList);
   });
 
   router.post('/guilds/:id/revisions/:rev/restore', session, manager, async (req, res) => {
@@ -114,12 +134,13 @@ export function panelRouter(ctx: AppContext): Router {
       settings: result.settings,
       modules: result.modules,
       version: result.version,
-    });
+    } satisfies RestoreResult);
   });
 
   router.get('/guilds/:id/logs', session, manager, async (req, res) => {
     const { limit } = parse(logsQuery, req.query, 'query');
-    res.json({ logs: await listAuditLog(ctx.pool, guildIdOf(res), limit) });
+    const logs = await listAuditLog(ctx.pool, guildIdOf(res), limit);
+    res.json({ logs: logs.map(auditEntryBody) } satisfies AuditLog);
   });
 
   return router;
