@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { authOf, guildIdOf, requireGuildManager, requireSession } from '../auth/middleware.js';
 import type { AppContext } from '../context.js';
 import {
@@ -43,11 +43,6 @@ export function panelRouter(ctx: AppContext): Router {
   const router = Router();
   const session = requireSession(ctx);
   const manager = requireGuildManager(ctx);
-  const publisher: EventPublisher = {
-    sync: ctx.sync,
-    relay: ctx.relay,
-    logger: ctx.logger.child({ component: 'outbox' }),
-  };
 
   router.get('/guilds', session, async (_req, res) => {
     const guilds = await listManagedGuilds(ctx.pool, authOf(res).userId);
@@ -66,6 +61,35 @@ export function panelRouter(ctx: AppContext): Router {
       version: guild.version,
     } satisfies GuildDetail);
   });
+
+  router.get('/guilds/:id/revisions', session, manager, async (req, res) => {
+    const { limit } = parse(revisionsQuery, req.query, 'query');
+    const revisions = await listRevisions(ctx.pool, guildIdOf(res), limit);
+    res.json({ revisions: revisions.map(revisionBody) } satisfies RevisionList);
+  });
+
+  router.get('/guilds/:id/logs', session, manager, async (req, res) => {
+    const { limit } = parse(logsQuery, req.query, 'query');
+    const logs = await listAuditLog(ctx.pool, guildIdOf(res), limit);
+    res.json({ logs: logs.map(auditEntryBody) } satisfies AuditLog);
+  });
+
+  writeRoutes(router, ctx, session, manager);
+  return router;
+}
+
+/** The versioned writes of `/api/panel/guilds/:id`: settings, a module, a sync, a restore. */
+function writeRoutes(
+  router: Router,
+  ctx: AppContext,
+  session: RequestHandler,
+  manager: RequestHandler,
+): void {
+  const publisher: EventPublisher = {
+    sync: ctx.sync,
+    relay: ctx.relay,
+    logger: ctx.logger.child({ component: 'outbox' }),
+  };
 
   router.patch('/guilds/:id', session, manager, async (req, res) => {
     const body = parse(patchGuildBody, req.body, 'body');
@@ -113,12 +137,6 @@ export function panelRouter(ctx: AppContext): Router {
     res.status(202).json({ ok: true, published } satisfies SyncResult);
   });
 
-  router.get('/guilds/:id/revisions', session, manager, async (req, res) => {
-    const { limit } = parse(revisionsQuery, req.query, 'query');
-    const revisions = await listRevisions(ctx.pool, guildIdOf(res), limit);
-    res.json({ revisions: revisions.map(revisionBody) } satisfies RevisionList);
-  });
-
   router.post('/guilds/:id/revisions/:rev/restore', session, manager, async (req, res) => {
     const { rev } = parse(revisionParams, { rev: req.params['rev'] }, 'params');
     const body = parse(restoreBody, req.body ?? {}, 'body');
@@ -136,12 +154,4 @@ export function panelRouter(ctx: AppContext): Router {
       version: result.version,
     } satisfies RestoreResult);
   });
-
-  router.get('/guilds/:id/logs', session, manager, async (req, res) => {
-    const { limit } = parse(logsQuery, req.query, 'query');
-    const logs = await listAuditLog(ctx.pool, guildIdOf(res), limit);
-    res.json({ logs: logs.map(auditEntryBody) } satisfies AuditLog);
-  });
-
-  return router;
 }
