@@ -1,5 +1,5 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 /** Where `npm run dev` sends `/api` and `/socket.io` (the panel-api). */
 const apiUrl = process.env['PANEL_API_URL'] ?? 'http://127.0.0.1:3000';
@@ -8,6 +8,9 @@ export default defineConfig({
   // panel-api serves dist/ at /panel (SPA fallback to index.html).
   base: '/panel/',
   plugins: [react()],
+  // `@wolaro/panel-api/contract` is read from its source (the package's `@wolaro/source` export
+  // condition), so the panel builds without building panel-api first.
+  resolve: { conditions: ['@wolaro/source', ...defaultClientConditions] },
   server: {
     host: '127.0.0.1',
     port: 5173,

@@ -2,7 +2,7 @@
  * The whole system in real browsers: `npm start` (embedded PGlite, in-process bus, Discord
  * emulator, bot, panel API + panel) as a child process, Chromium driven by playwright-core.
  * The tests build on each other in order: log in → live prefix update → the bot uses it → live
- * command log (+ screenshots) → conflicting saves → revoking an admin.
+ * command log (+ screenshots) → conflicting saves → form errors → sticky header → revoking an admin.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ const IMG_DIR = join(ROOT, 'docs/img');
 interface Session {
   context: BrowserContext;
   page: Page;
-  /** `window.alert` messages seen by this page */
+  /** `window.alert` / `confirm` messages seen by this page (the panel uses none) */
   dialogs: string[];
 }
 
@@ -45,6 +45,13 @@ let admin: Session; // alice_admin (100000000000000002), Admin role
 const prefixBox = (page: Page) => page.getByRole('textbox', { name: 'Prefix' });
 const commandLog = (page: Page) => page.getByRole('list', { name: 'Live command log' });
 const liveStatus = (page: Page) => page.getByRole('status', { name: 'Live' });
+const saveButton = (page: Page) => page.getByRole('button', { name: 'Save' });
+const invalid = async (page: Page) => (await prefixBox(page).getAttribute('aria-invalid')) === 'true';
+
+/** People read "server" everywhere; "guild" is Discord's API word and stays out of the page. */
+async function expectNoGuildWord(page: Page) {
+  expect(await page.locator('body').textContent()).not.toMatch(/\bguilds?\b/i);
+}
 
 function sys(): Stack {
   if (!stack) throw new Error('npm start did not come up');
@@ -111,6 +118,8 @@ describe('panel in real browsers against npm start', () => {
       await page.waitForURL((url) => url.pathname === `/panel/guilds/${GUILD}`);
       await liveStatus(page).waitFor();
       await expect.poll(() => prefixBox(page).inputValue()).toBe('!');
+      await page.getByRole('list', { name: 'Revision history' }).getByRole('listitem').first().waitFor();
+      await expectNoGuildWord(page);
     }
   });
 
@@ -174,14 +183,15 @@ describe('panel in real browsers against npm start', () => {
       .slice(before)
       .filter((m) => m.author.id === DEMO.users.bot);
     expect(answers).toHaveLength(1);
-    // Message commands are logged too.
+    // Message commands are logged too, as typed: with the prefix used, not as a slash command.
     for (const page of [owner.page, admin.page]) {
-      await commandLog(page).getByRole('listitem').filter({ hasText: '/ping' }).first().waitFor();
+      await commandLog(page).getByRole('listitem').filter({ hasText: '?ping' }).first().waitFor();
+      expect(await commandLog(page).getByRole('listitem').filter({ hasText: '/ping' }).count()).toBe(0);
     }
   });
 
   it('a slash command run in Discord appears in the live command log of every open panel', async () => {
-    // The `?ping` of the previous test is logged as `/ping` too: count entries, do not just read the top one.
+    // The log already holds the `?ping` of the previous test: count entries, do not just read the top one.
     const pages = [owner.page, admin.page];
     const before = await Promise.all(pages.map((page) => commandLog(page).getByRole('listitem').count()));
     const { id } = await slashCommand(DEMO.users.owner, 'ping');
@@ -250,7 +260,7 @@ describe('panel in real browsers against npm start', () => {
     expect((await refused).status()).toBe(409);
     const alert = admin.page
       .getByRole('alert')
-      .filter({ hasText: 'This guild was changed by someone else.' });
+      .filter({ hasText: 'This server was changed by someone else.' });
     await alert.waitFor();
     await alert.getByRole('button', { name: 'Reload' }).waitFor();
     expect((await apiGuild()).settings.prefix).toBe('!');
@@ -264,22 +274,122 @@ describe('panel in real browsers against npm start', () => {
     await expect.poll(() => prefixBox(owner.page).inputValue()).toBe('$');
   });
 
-  it('an admin whose role is removed in Discord is alerted, sent home and refused the guild', async () => {
+  it('input the API would refuse is caught before saving: Save disabled, the rule shown, a valid example', async () => {
+    const page = owner.page;
+    const saved = await prefixBox(page).inputValue();
+    const example = page.locator('#prefix-hint code');
+
+    await prefixBox(page).fill('a b c d e f');
+    await page.getByText('Prefix must be 1-5 characters and must not contain spaces.').waitFor();
+    expect(await invalid(page)).toBe(true);
+    expect(await prefixBox(page).getAttribute('aria-errormessage')).toBe('prefix-error');
+    expect(await saveButton(page).isDisabled()).toBe(true);
+    expect(await example.textContent()).toBe(`${saved}ping`); // not "a b c d e fping"
+
+    await prefixBox(page).fill('#');
+    await expect.poll(() => invalid(page)).toBe(false);
+    expect(await saveButton(page).isEnabled()).toBe(true);
+    expect(await example.textContent()).toBe('#ping');
+
+    await prefixBox(page).fill('a b');
+    await page.getByRole('button', { name: 'Discard changes' }).click();
+    await expect.poll(() => invalid(page)).toBe(false);
+    expect(await prefixBox(page).inputValue()).toBe(saved);
+    expect(await page.locator('.field-error').count()).toBe(0);
+  });
+
+  it('a field the API refuses is red while its error shows, not after Discard, Force sync or Restore', async () => {
+    const page = owner.page;
+    const url = `**/api/panel/guilds/${GUILD}`;
+    // A panel whose rules lag behind the API's: the save leaves with a prefix the real API refuses.
+    await page.route(url, async (route) => {
+      const request = route.request();
+      if (request.method() !== 'PATCH') return route.continue();
+      const body = request.postDataJSON() as { settings: Record<string, unknown> };
+      await route.continue({
+        postData: JSON.stringify({ ...body, settings: { ...body.settings, prefix: 'x y' } }),
+      });
+    });
+    const errorAlert = page.getByRole('alert').filter({ hasText: 'Prefix: must not contain spaces' });
+    const refusedSave = async () => {
+      await prefixBox(page).fill('#');
+      const answer = page.waitForResponse(
+        (r) => r.request().method() === 'PATCH' && r.url().endsWith(`/api/panel/guilds/${GUILD}`),
+      );
+      await saveButton(page).click();
+      expect((await answer).status()).toBe(400);
+      await errorAlert.waitFor();
+      expect(await invalid(page)).toBe(true);
+    };
+    const errorGone = async () => {
+      await errorAlert.waitFor({ state: 'detached' });
+      expect(await invalid(page)).toBe(false);
+    };
+    try {
+      await refusedSave();
+      await page.getByRole('button', { name: 'Discard changes' }).click();
+      await errorGone();
+
+      await refusedSave();
+      await page.getByRole('button', { name: 'Force sync' }).click();
+      await errorGone();
+
+      await refusedSave();
+      await page.getByRole('button', { name: 'Restore version 1' }).click();
+      await errorGone();
+      await page.getByText(/^Version 1 restored as version \d+\.$/).waitFor();
+    } finally {
+      await page.unroute(url);
+    }
+    await page.getByRole('button', { name: 'Discard changes' }).click();
+    await expect.poll(async () => (await apiGuild()).settings.prefix).toBe('!');
+    await expect.poll(() => prefixBox(page).inputValue()).toBe('!');
+  });
+
+  it('the sticky top bar is opaque: a section jumped to does not show through it', async () => {
+    const page = owner.page;
+    await page.setViewportSize({ width: 1280, height: 480 });
+    try {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+      await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+      const bar = page.locator('.topbar');
+      expect(await bar.evaluate((el) => getComputedStyle(el).backgroundColor)).toMatch(
+        /^rgb\(\d+, \d+, \d+\)$/,
+      );
+      const [barBox, sectionBox] = await Promise.all([
+        bar.boundingBox(),
+        page.locator('#history').boundingBox(),
+      ]);
+      expect(sectionBox!.y).toBeGreaterThanOrEqual(barBox!.y + barBox!.height);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it('an admin whose role is removed in Discord is told on the page, sent home and refused the server', async () => {
     const token = await admin.page.evaluate(() => sessionStorage.getItem('wolaro.panel.token'));
     await emulator('PATCH', `/guilds/${GUILD}/members/${DEMO.users.admin}`, { roles: [] });
 
-    await expect.poll(() => admin.dialogs, { timeout: 5000 }).toEqual(['Administrator role removed']);
+    // The page's own notice, not a browser dialog.
+    const notice = admin.page.getByRole('alert').filter({ hasText: 'Administrator role removed' });
+    await notice.waitFor({ timeout: 5000 });
+    expect(await notice.textContent()).toContain('You can no longer manage Wolaro Demo');
     await admin.page.waitForURL((url) => url.pathname === '/panel/home');
     await admin.page.getByRole('heading', { name: 'No servers to manage' }).waitFor();
+    expect(admin.dialogs).toEqual([]);
+    await expectNoGuildWord(admin.page);
+    await notice.getByRole('button', { name: 'Dismiss notice' }).click();
+    await notice.waitFor({ state: 'detached' });
 
-    // The API refuses the guild, and so does the page when opened directly.
+    // The API refuses the server, and so does the page when opened directly.
     const { status } = await json(`${sys().origin}/api/panel/guilds/${GUILD}`, { token: token ?? '' });
     expect(status).toBe(403);
     await admin.page.goto(`${sys().origin}/panel/guilds/${GUILD}`);
     await admin.page.getByRole('heading', { name: 'You cannot manage this server' }).waitFor();
-    expect(await admin.page.getByRole('alert').textContent()).toContain('You cannot manage this guild');
+    expect(await admin.page.getByRole('alert').textContent()).toContain('You cannot manage this server');
     await admin.page.getByRole('link', { name: 'Back to your servers' }).waitFor();
     expect(await prefixBox(admin.page).count()).toBe(0);
+    await expectNoGuildWord(admin.page);
 
     // The owner is not affected.
     expect(owner.dialogs).toEqual([]);

@@ -103,7 +103,8 @@ describe('reference bot: emulator + Postgres + Redis', () => {
     expect(config.content).toContain('Prefix: !');
     expect(config.content).toContain('Language: en');
     expect(config.content).toContain('Modules: moderation on, welcome off, logging off');
-    await waitFor(() => commands.some((c) => c.command === 'config' && c.executor === 'nina_member'));
+    // A message command is recorded as typed, with its prefix.
+    await waitFor(() => commands.some((c) => c.command === '!config' && c.executor === 'nina_member'));
   });
 
   it('switches to the new prefix as soon as config:update is handled: ?ping answered, !ping ignored', async () => {

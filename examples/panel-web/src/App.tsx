@@ -1,11 +1,13 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { api, setUnauthorizedHandler } from './api.js';
-import { AppShell, type ShellSection } from './components/AppShell.js';
+import { AppShell, type Crumb, type ShellSection } from './components/AppShell.js';
+import { NoticeBanner } from './components/NoticeBanner.js';
+import { useRevocation } from './hooks/use_revocation.js';
 import { GuildPage } from './pages/GuildPage.js';
 import { HomePage } from './pages/HomePage.js';
 import { LoginPage } from './pages/LoginPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
-import { navigate, paths, useRoute } from './router.js';
+import { navigate, paths, type Route, useRoute } from './router.js';
 import { clearToken, getToken } from './session.js';
 import { useLiveConnection } from './socket.js';
 import type { Me } from './types.js';
@@ -19,6 +21,13 @@ const GUILD_SECTIONS: readonly ShellSection[] = [
 
 const SESSION_ENDED = 'Your session has ended. Log in again to continue.';
 const SESSION_EXPIRED = 'Your session expired. Log in again to continue.';
+
+/** Where the page is ("Servers › Wolaro Demo"). */
+function crumbsOf(route: Route, guildName: string | null): Crumb[] {
+  if (route.name === 'guild') return [{ label: 'Servers', to: paths.home }, { label: guildName ?? 'Server' }];
+  if (route.name === 'home') return [{ label: 'Servers' }];
+  return [{ label: 'Servers', to: paths.home }, { label: 'Not found' }];
+}
 
 export function App() {
   const route = useRoute();
@@ -45,6 +54,7 @@ export function App() {
   const live = useLiveConnection(token, {
     onSessionEnded: (reason) => endSession(reason === 'unauthorized' ? SESSION_ENDED : SESSION_EXPIRED),
   });
+  const { revocation, dismiss } = useRevocation(live, route, guildName);
 
   // Guards: the login page for signed-out users, the guild list for signed-in ones.
   useEffect(() => {
@@ -102,14 +112,11 @@ export function App() {
       current={route.name === 'home' ? 'home' : route.name === 'guild' ? 'guild' : 'other'}
       guildName={route.name === 'guild' ? (guildName ?? undefined) : undefined}
       sections={route.name === 'guild' ? GUILD_SECTIONS : undefined}
-      crumbs={
-        route.name === 'guild'
-          ? [{ label: 'Servers', to: paths.home }, { label: guildName ?? 'Server' }]
-          : route.name === 'home'
-            ? [{ label: 'Servers' }]
-            : [{ label: 'Servers', to: paths.home }, { label: 'Not found' }]
-      }
+      crumbs={crumbsOf(route, guildName)}
     >
+      {revocation && (
+        <NoticeBanner title={revocation.title} message={revocation.message} onDismiss={dismiss} />
+      )}
       {page}
     </AppShell>
   );

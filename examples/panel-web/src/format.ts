@@ -1,3 +1,4 @@
+import type { Language } from '@wolaro/panel-api/contract';
 import type { ModuleState, Revision } from './types.js';
 
 /** "Wolaro Demo" → "WD"; "général" → "G". */
@@ -17,8 +18,8 @@ export function hueOf(id: string): number {
   return h % 360;
 }
 
-/** Languages panel-api accepts (examples/panel-api/src/db/defaults.ts), in their own names. */
-export const LANGUAGES: readonly { code: string; label: string }[] = [
+/** Languages panel-api accepts (the contract's `LANGUAGES`), in their own names. */
+export const LANGUAGES: readonly { code: Language; label: string }[] = [
   { code: 'en', label: 'English' },
   { code: 'fr', label: 'Français' },
   { code: 'de', label: 'Deutsch' },
@@ -100,7 +101,7 @@ export function revisionSummary(
   previous: Revision | undefined,
   channelName: (id: string) => string | undefined = () => undefined,
 ): string[] {
-  if (revision.change === 'created') return ['Guild added'];
+  if (revision.change === 'created') return ['Server added'];
   const parts: string[] = [];
   const restored = /^restore:(\d+)$/.exec(revision.change);
   if (restored) parts.push(`Restored version ${restored[1]}`);

@@ -127,3 +127,10 @@ export function useSocketEvent<E extends EventName>(
     };
   }, [socket, event]);
 }
+
+/** Joins a server's room whenever the socket (re)connects (the gateway re-checks the rights). */
+export function useGuildRoom(live: LiveConnection, guildId: string): void {
+  useEffect(() => {
+    if (live.socket && live.connected) live.socket.emit('join:guild', guildId, () => {});
+  }, [live.socket, live.connected, guildId]);
+}

@@ -2,7 +2,7 @@ import { recordCommand } from '@wolaro/db';
 import { CommandDeniedError, withCommandEvents } from '@wolaro/sync/discord';
 import { PermissionsBitField } from 'discord.js';
 import type { BotContext } from '../context.js';
-import { moduleEnabled } from '../guild_config.js';
+import { moduleEnabled, prefixOf } from '../guild_config.js';
 import { postToLogChannel } from '../modules/logging.js';
 import { type InvocationSource, UsageError } from './invocation.js';
 import type { Command, CommandOutcome } from './types.js';
@@ -52,7 +52,8 @@ export function createDispatcher(
     {
       describe: (command, source) => ({
         guildId: source.guild.id,
-        command: command.name,
+        // As typed: `?ping` (with the prefix it matched) for a message, `ping` for a slash command.
+        command: source.source === 'message' ? `${prefixOf(source.config)}${command.name}` : command.name,
         executorId: source.user.id,
         executor: source.user.username,
       }),

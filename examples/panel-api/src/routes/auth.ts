@@ -1,5 +1,5 @@
 import { botGuildIds, createSession, replaceUserMemberships, revokeSession } from '@wolaro/db';
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { authOf, requireSession } from '../auth/middleware.js';
 import {
   checkOAuthState,
@@ -10,6 +10,7 @@ import {
 } from '../auth/oauth_state.js';
 import { signSessionToken } from '../auth/tokens.js';
 import type { AppContext } from '../context.js';
+import type { LogoutResult, Me } from '../contract/index.js';
 import { DiscordApiError } from '../discord/api.js';
 import { ApiError } from '../http/errors.js';
 import { parse } from '../http/validate.js';
@@ -49,7 +50,38 @@ export function authRouter(ctx: AppContext): Router {
     res.redirect(302, ctx.discord.authorizeUrl({ redirectUri: redirectUri(), state }));
   });
 
-  router.get('/discord/callback', async (req, res) => {
+  router.get('/discord/callback', oauthCallback(ctx, redirectUri, secureCookie));
+
+  router.post('/logout', requireSession(ctx), async (_req, res) => {
+    const { sessionId, userId } = authOf(res);
+    await revokeSession(ctx.pool, sessionId);
+    ctx.gateway.revokeSession(sessionId);
+    ctx.logger.info({ userId, sessionId }, 'Panel logout');
+    res.json({ ok: true } satisfies LogoutResult);
+  });
+
+  router.get('/me', requireSession(ctx), (_req, res) => {
+    const auth = authOf(res);
+    res.json({
+      user: { id: auth.userId, username: auth.username },
+      session: { id: auth.sessionId, expiresAt: auth.expiresAt.toISOString() },
+      admin: ctx.config.adminUserIds.includes(auth.userId),
+    } satisfies Me);
+  });
+
+  return router;
+}
+
+/**
+ * The OAuth2 callback: checks the state against its cookie, exchanges the code, syncs the user's
+ * memberships of the bot's guilds, opens a session and hands its JWT to the panel in the fragment.
+ */
+function oauthCallback(
+  ctx: AppContext,
+  redirectUri: () => string,
+  secureCookie: () => boolean,
+): RequestHandler {
+  return async (req, res) => {
     res.setHeader('cache-control', 'no-store');
     const query = parse(callbackQuery, req.query, 'query');
     const cookie = readCookie(req.headers.cookie, STATE_COOKIE);
@@ -120,24 +152,5 @@ export function authRouter(ctx: AppContext): Router {
       `Panel login of ${user.username}`,
     );
     res.redirect(302, `${ctx.config.panelOrigin ?? ''}/panel/#token=${encodeURIComponent(token)}`);
-  });
-
-  router.post('/logout', requireSession(ctx), async (_req, res) => {
-    const { sessionId, userId } = authOf(res);
-    await revokeSession(ctx.pool, sessionId);
-    ctx.gateway.revokeSession(sessionId);
-    ctx.logger.info({ userId, sessionId }, 'Panel logout');
-    res.json({ ok: true });
-  });
-
-  router.get('/me', requireSession(ctx), (_req, res) => {
-    const auth = authOf(res);
-    res.json({
-      user: { id: auth.userId, username: auth.username },
-      session: { id: auth.sessionId, expiresAt: auth.expiresAt.toISOString() },
-      admin: ctx.config.adminUserIds.includes(auth.userId),
-    });
-  });
-
-  return router;
+  };
 }

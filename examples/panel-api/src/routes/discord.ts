@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { guildIdOf, requireGuildManager, requireSession } from '../auth/middleware.js';
 import type { AppContext } from '../context.js';
-import { DiscordApiError, type GuildChannels, groupChannels } from '../discord/api.js';
+import type { GuildChannels } from '../contract/index.js';
+import { DiscordApiError, groupChannels } from '../discord/api.js';
 import { ApiError } from '../http/errors.js';
 
 /** Cache key of a guild's channel names (under the cache's key prefix). */
@@ -20,7 +21,7 @@ export function discordRouter(ctx: AppContext): Router {
     const cached = await ctx.cache.getJSON<GuildChannels>(key);
     if (cached) {
       ctx.metrics.channelCache.inc({ result: 'hit' });
-      res.json(cached);
+      res.json(cached satisfies GuildChannels);
       return;
     }
     ctx.metrics.channelCache.inc({ result: 'miss' });
@@ -37,7 +38,7 @@ export function discordRouter(ctx: AppContext): Router {
       throw new ApiError(502, 'discord_error', 'Discord did not answer as expected', {}, { cause: err });
     }
     await ctx.cache.setJSON(key, channels, ctx.config.channelCacheTtlSeconds);
-    res.json(channels);
+    res.json(channels satisfies GuildChannels);
   });
 
   return router;

@@ -10,39 +10,43 @@ import {
   updateGuildModule,
   updateGuildSettings,
 } from '@wolaro/db';
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { authOf, guildIdOf, requireGuildManager, requireSession } from '../auth/middleware.js';
 import type { AppContext } from '../context.js';
-import { notFound } from '../http/errors.js';
-import { parse } from '../http/validate.js';
 import {
-  logsQuery,
+  type AuditLog,
+  type GuildDetail,
+  type GuildList,
+  type ModuleUpdateResult,
   patchGuildBody,
   patchModuleBody,
+  type RestoreResult,
+  type RevisionList,
   restoreBody,
-  revisionParams,
-  revisionsQuery,
+  type SettingsUpdateResult,
+  type SyncResult,
   syncBody,
-} from './guilds.schemas.js';
+} from '../contract/index.js';
+import { notFound } from '../http/errors.js';
+import { parse } from '../http/validate.js';
+import { logsQuery, revisionParams, revisionsQuery } from './guilds.schemas.js';
+import { auditEntryBody, revisionBody } from './responses.js';
 
 /**
  * `/api/panel`: the guilds a user manages and their configuration. Every route needs a session;
  * every `/guilds/:id` route also needs owner/ADMINISTRATOR rights on that guild and the bot in it.
- * Writes are versioned and go through the outbox (DESIGN §2).
+ * Writes are versioned and go through the outbox. Bodies and answers follow the contract
+ * (`@wolaro/panel-api/contract`): answers are checked against its types at compile time, and
+ * test/contract.test.ts validates every route's real answer with its schema.
  */
 export function panelRouter(ctx: AppContext): Router {
   const router = Router();
   const session = requireSession(ctx);
   const manager = requireGuildManager(ctx);
-  const publisher: EventPublisher = {
-    sync: ctx.sync,
-    relay: ctx.relay,
-    logger: ctx.logger.child({ component: 'outbox' }),
-  };
 
   router.get('/guilds', session, async (_req, res) => {
     const guilds = await listManagedGuilds(ctx.pool, authOf(res).userId);
-    res.json({ guilds });
+    res.json({ guilds } satisfies GuildList);
   });
 
   router.get('/guilds/:id', session, manager, async (_req, res) => {
@@ -55,8 +59,37 @@ export function panelRouter(ctx: AppContext): Router {
       settings: guild.settings,
       modules: guild.modules,
       version: guild.version,
-    });
+    } satisfies GuildDetail);
   });
+
+  router.get('/guilds/:id/revisions', session, manager, async (req, res) => {
+    const { limit } = parse(revisionsQuery, req.query, 'query');
+    const revisions = await listRevisions(ctx.pool, guildIdOf(res), limit);
+    res.json({ revisions: revisions.map(revisionBody) } satisfies RevisionList);
+  });
+
+  router.get('/guilds/:id/logs', session, manager, async (req, res) => {
+    const { limit } = parse(logsQuery, req.query, 'query');
+    const logs = await listAuditLog(ctx.pool, guildIdOf(res), limit);
+    res.json({ logs: logs.map(auditEntryBody) } satisfies AuditLog);
+  });
+
+  writeRoutes(router, ctx, session, manager);
+  return router;
+}
+
+/** The versioned writes of `/api/panel/guilds/:id`: settings, a module, a sync, a restore. */
+function writeRoutes(
+  router: Router,
+  ctx: AppContext,
+  session: RequestHandler,
+  manager: RequestHandler,
+): void {
+  const publisher: EventPublisher = {
+    sync: ctx.sync,
+    relay: ctx.relay,
+    logger: ctx.logger.child({ component: 'outbox' }),
+  };
 
   router.patch('/guilds/:id', session, manager, async (req, res) => {
     const body = parse(patchGuildBody, req.body, 'body');
@@ -66,7 +99,11 @@ export function panelRouter(ctx: AppContext): Router {
       expectedVersion: body.version,
       changedBy: authOf(res).userId,
     });
-    res.json({ guildId: guildIdOf(res), settings: result.settings, version: result.version });
+    res.json({
+      guildId: guildIdOf(res),
+      settings: result.settings,
+      version: result.version,
+    } satisfies SettingsUpdateResult);
   });
 
   router.patch('/guilds/:id/modules/:name', session, manager, async (req, res) => {
@@ -82,7 +119,13 @@ export function panelRouter(ctx: AppContext): Router {
       expectedVersion: body.version,
       changedBy: authOf(res).userId,
     });
-    res.json({ guildId: guildIdOf(res), module: name, ...result.module, version: result.version });
+    res.json({
+      guildId: guildIdOf(res),
+      module: name,
+      enabled: result.module.enabled,
+      config: result.module.config,
+      version: result.version,
+    } satisfies ModuleUpdateResult);
   });
 
   router.post('/guilds/:id/sync', session, manager, async (req, res) => {
@@ -91,12 +134,7 @@ export function panelRouter(ctx: AppContext): Router {
       guildId: guildIdOf(res),
       reason: body.reason ?? `Manual sync by ${authOf(res).userId}`,
     });
-    res.status(202).json({ ok: true, published });
-  });
-
-  router.get('/guilds/:id/revisions', session, manager, async (req, res) => {
-    const { limit } = parse(revisionsQuery, req.query, 'query');
-    res.json({ revisions: await listRevisions(ctx.pool, guildIdOf(res), limit) });
+    res.status(202).json({ ok: true, published } satisfies SyncResult);
   });
 
   router.post('/guilds/:id/revisions/:rev/restore', session, manager, async (req, res) => {
@@ -114,13 +152,6 @@ export function panelRouter(ctx: AppContext): Router {
       settings: result.settings,
       modules: result.modules,
       version: result.version,
-    });
+    } satisfies RestoreResult);
   });
-
-  router.get('/guilds/:id/logs', session, manager, async (req, res) => {
-    const { limit } = parse(logsQuery, req.query, 'query');
-    res.json({ logs: await listAuditLog(ctx.pool, guildIdOf(res), limit) });
-  });
-
-  return router;
 }

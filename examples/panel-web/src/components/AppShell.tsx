@@ -86,23 +86,7 @@ export function AppShell({
             </span>
             <span className="brand-name">Wolaro</span>
           </Link>
-          <nav className="crumbs" aria-label="Breadcrumb">
-            <ol>
-              {crumbs.map((c, i) => {
-                const last = i === crumbs.length - 1;
-                return (
-                  <li key={c.label}>
-                    {c.to && !last ? (
-                      <Link to={c.to}>{c.label}</Link>
-                    ) : (
-                      <span aria-current={last ? 'page' : undefined}>{c.label}</span>
-                    )}
-                    {!last && <Icon name="chevron" size={14} />}
-                  </li>
-                );
-              })}
-            </ol>
-          </nav>
+          <Crumbs crumbs={crumbs} />
           <ConnectionStatus connected={connected} />
           {username && (
             <span className="user-chip" title={`Signed in as ${username}`}>
@@ -122,5 +106,28 @@ export function AppShell({
         </main>
       </div>
     </div>
+  );
+}
+
+/** The breadcrumb trail; the last crumb is the current page. */
+function Crumbs({ crumbs }: { crumbs: readonly Crumb[] }) {
+  return (
+    <nav className="crumbs" aria-label="Breadcrumb">
+      <ol>
+        {crumbs.map((c, i) => {
+          const last = i === crumbs.length - 1;
+          return (
+            <li key={c.label}>
+              {c.to && !last ? (
+                <Link to={c.to}>{c.label}</Link>
+              ) : (
+                <span aria-current={last ? 'page' : undefined}>{c.label}</span>
+              )}
+              {!last && <Icon name="chevron" size={14} />}
+            </li>
+          );
+        })}
+      </ol>
+    </nav>
   );
 }

@@ -3,7 +3,10 @@ import type { LogItem } from '../logs.js';
 
 const RESULT_LABEL = { success: 'success', error: 'error', denied: 'denied' } as const;
 
-/** The bot sends bare command names (`ping`); show them the way Discord users type them (`/ping`). */
+/**
+ * The bot records a message command as typed (`?ping`) and a slash command by its bare name
+ * (`ping`), which Discord users type as `/ping`.
+ */
 const commandLabel = (command: string) => (/^[a-z0-9]/i.test(command) ? `/${command}` : command);
 
 /** One command execution: time, who, which command, and its result as a badge. */

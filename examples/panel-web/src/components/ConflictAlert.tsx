@@ -23,7 +23,7 @@ export function ConflictAlert({
     <div className="banner banner-warning" role="alert" ref={ref}>
       <Icon name="alert" className="banner-icon" />
       <div className="banner-text">
-        <p className="banner-title">This guild was changed by someone else.</p>
+        <p className="banner-title">This server was changed by someone else.</p>
         <p>
           {onOverwrite
             ? 'Your edits are kept below. Reload to see the newer configuration, or overwrite it with yours.'

@@ -12,8 +12,9 @@ import {
   valuesOf,
 } from '../draft.js';
 import { LANGUAGES } from '../format.js';
+import { settingIssues } from '../settings_check.js';
 import type { ChannelRef, GuildSettings } from '../types.js';
-import { Icon } from './Icon.js';
+import { type FieldState, LanguageField, LogChannelField, PrefixField } from './SettingsFields.js';
 
 export type SaveOutcome = 'saved' | 'conflict' | 'error';
 
@@ -35,30 +36,10 @@ function describe(
 }
 
 /**
- * Prefix, language and log channel. Edits stay local until "Save"; live updates refresh every
- * field the user has not edited, and an edited field that changed elsewhere keeps the user's value
- * with an "Updated elsewhere" note (saving it then asks through a 409 instead of overwriting).
+ * The unsaved edits over the server's values: live updates rebase them (see `rebaseDraft`), a
+ * successful save drops what it saved.
  */
-export function SettingsForm({
-  settings,
-  version,
-  channels,
-  channelsError,
-  saving,
-  invalidFields,
-  errorId,
-  onSave,
-}: {
-  settings: GuildSettings;
-  version: number;
-  channels: readonly ChannelRef[] | null;
-  channelsError: string | null;
-  saving: boolean;
-  invalidFields: readonly SettingKey[];
-  errorId: string | undefined;
-  onSave: (patch: Partial<SettingValues>, version: number) => Promise<SaveOutcome>;
-}) {
-  const server = valuesOf(settings);
+function useDraft(server: SettingValues, version: number) {
   const [draft, setDraft] = useState<Draft>(() => emptyDraft(version));
   const [shown, setShown] = useState({ server, version });
   if (shown.version !== version || !sameValues(shown.server, server)) {
@@ -66,150 +47,93 @@ export function SettingsForm({
     setShown({ server, version });
     setDraft((d) => rebaseDraft(d, shown.server, server, version));
   }
-
-  const shownValue = <K extends SettingKey>(key: K): SettingValues[K] =>
-    key in draft.values ? (draft.values[key] as SettingValues[K]) : server[key];
   const edit = <K extends SettingKey>(key: K, value: SettingValues[K]) =>
     setDraft((d) => editDraft(d, key, value, server, version));
+  const shownValue = <K extends SettingKey>(key: K): SettingValues[K] =>
+    key in draft.values ? (draft.values[key] as SettingValues[K]) : server[key];
+  return { draft, setDraft, edit, shownValue };
+}
 
+/**
+ * Prefix, language and log channel. Edits stay local until "Save"; live updates refresh every
+ * field the user has not edited, and an edited field that changed elsewhere keeps the user's value
+ * with an "Updated elsewhere" note (saving it then asks through a 409 instead of overwriting).
+ * An edit the API would refuse is marked at once and cannot be saved.
+ */
+export function SettingsForm(props: {
+  settings: GuildSettings;
+  version: number;
+  channels: readonly ChannelRef[] | null;
+  channelsError: string | null;
+  saving: boolean;
+  /** Fields the page's error is about (red while it is shown). */
+  invalidFields: readonly SettingKey[];
+  errorId: string | undefined;
+  onSave: (patch: Partial<SettingValues>, version: number) => Promise<SaveOutcome>;
+  /** The edits were dropped: an error about them no longer applies. */
+  onDiscard: () => void;
+}) {
+  const { version, channels, saving } = props;
+  const server = valuesOf(props.settings);
+  const { draft, setDraft, edit, shownValue } = useDraft(server, version);
+  const issues = settingIssues(draft.values);
   const dirty = isDirty(draft);
+  const blocked = Object.keys(issues).length > 0;
   const editedCount = Object.keys(draft.values).length;
+
+  const stateOf = (key: SettingKey): FieldState => ({
+    edited: key in draft.values,
+    staleValue: draft.stale.has(key) ? describe(key, server[key], channels) : null,
+    issue: issues[key],
+    refused: props.invalidFields.includes(key),
+    errorId: props.errorId,
+  });
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!dirty || saving) return;
+    if (!dirty || saving || blocked) return;
     const saved = { ...draft.values };
-    const outcome = await onSave(saved, saveVersion(draft, version));
+    const outcome = await props.onSave(saved, saveVersion(draft, version));
     if (outcome === 'saved') setDraft((d) => dropSaved(d, saved, version));
   };
-
-  const fieldProps = (key: SettingKey) => {
-    const notes = [`${key}-hint`];
-    if (draft.stale.has(key)) notes.push(`${key}-stale`);
-    const invalid = invalidFields.includes(key);
-    return {
-      'aria-describedby': notes.join(' '),
-      'aria-invalid': invalid || undefined,
-      ...(invalid && errorId ? { 'aria-errormessage': errorId } : {}),
-      className: ['field-control', key in draft.values ? 'is-edited' : '', invalid ? 'is-invalid' : '']
-        .filter(Boolean)
-        .join(' '),
-    };
+  const discard = () => {
+    setDraft(emptyDraft(version));
+    props.onDiscard();
   };
-
-  const staleNote = (key: SettingKey) =>
-    draft.stale.has(key) ? (
-      <p className="field-note field-note-warn" id={`${key}-stale`}>
-        <Icon name="alert" size={14} />
-        Updated elsewhere: now “{describe(key, server[key], channels)}”. Your edit is kept until you save or
-        reload.
-      </p>
-    ) : null;
-
-  const language = shownValue('language');
-  const logChannelId = shownValue('logChannelId');
-  const textChannels = channels ?? [];
-  const knownChannel = logChannelId === null || textChannels.some((c) => c.id === logChannelId);
 
   return (
     <form className="settings-form" onSubmit={submit} noValidate aria-busy={saving || undefined}>
-      <div className="field">
-        <label className="field-label" htmlFor="setting-prefix">
-          Prefix
-        </label>
-        <input
-          id="setting-prefix"
-          name="prefix"
-          type="text"
-          autoComplete="off"
-          autoCapitalize="off"
-          spellCheck={false}
-          value={shownValue('prefix')}
-          onChange={(e) => edit('prefix', e.target.value)}
-          {...fieldProps('prefix')}
-        />
-        <p className="field-hint" id="prefix-hint">
-          What members type before message commands, e.g. <code>{shownValue('prefix') || '!'}ping</code>. 1–5
-          characters, no spaces.
-        </p>
-        {staleNote('prefix')}
-      </div>
-
-      <div className="field">
-        <label className="field-label" htmlFor="setting-language">
-          Language
-        </label>
-        <select
-          id="setting-language"
-          name="language"
-          value={language}
-          onChange={(e) => edit('language', e.target.value)}
-          {...fieldProps('language')}
-        >
-          {LANGUAGES.map((l) => (
-            <option key={l.code} value={l.code}>
-              {l.label}
-            </option>
-          ))}
-          {!LANGUAGES.some((l) => l.code === language) && <option value={language}>{language}</option>}
-        </select>
-        <p className="field-hint" id="language-hint">
-          The language of the bot's replies.
-        </p>
-        {staleNote('language')}
-      </div>
-
-      <div className="field">
-        <label className="field-label" htmlFor="setting-log-channel">
-          Log channel
-        </label>
-        <select
-          id="setting-log-channel"
-          name="logChannelId"
-          value={logChannelId ?? ''}
-          onChange={(e) => edit('logChannelId', e.target.value === '' ? null : e.target.value)}
-          {...fieldProps('logChannelId')}
-        >
-          <option value="">No log channel</option>
-          {textChannels.map((c) => (
-            <option key={c.id} value={c.id}>
-              #{c.name}
-            </option>
-          ))}
-          {!knownChannel && logChannelId !== null && (
-            <option value={logChannelId}>
-              {channels ? `Unknown channel (${logChannelId})` : logChannelId}
-            </option>
-          )}
-        </select>
-        <p className="field-hint" id="logChannelId-hint">
-          {channelsError
-            ? `Channel names are unavailable: ${channelsError}`
-            : channels
-              ? 'Where the bot posts moderation and server events.'
-              : 'Loading channels…'}
-        </p>
-        {staleNote('logChannelId')}
-      </div>
-
+      <PrefixField
+        value={shownValue('prefix')}
+        saved={server.prefix}
+        state={stateOf('prefix')}
+        onEdit={(v) => edit('prefix', v)}
+      />
+      <LanguageField
+        value={shownValue('language')}
+        state={stateOf('language')}
+        onEdit={(v) => edit('language', v)}
+      />
+      <LogChannelField
+        value={shownValue('logChannelId')}
+        channels={channels}
+        channelsError={props.channelsError}
+        state={stateOf('logChannelId')}
+        onEdit={(v) => edit('logChannelId', v)}
+      />
       <div className="form-footer">
         <p className="form-state" aria-live="polite">
           {dirty
             ? `${editedCount} unsaved ${editedCount === 1 ? 'change' : 'changes'}`
             : 'No unsaved changes'}
         </p>
-        <button
-          type="button"
-          className="btn btn-ghost"
-          disabled={!dirty || saving}
-          onClick={() => setDraft(emptyDraft(version))}
-        >
+        <button type="button" className="btn btn-ghost" disabled={!dirty || saving} onClick={discard}>
           Discard changes
         </button>
         <button
           type="submit"
           className="btn btn-primary"
-          disabled={!dirty || saving}
+          disabled={!dirty || saving || blocked}
           aria-busy={saving || undefined}
         >
           {saving && <span className="spinner" aria-hidden="true" />}
