@@ -15,11 +15,6 @@
  * `bench:e2e` section of docs/benchmarks.md and docs/img/bench-e2e-latency.svg.
  */
 import { performance } from 'node:perf_hooks';
-import type { Socket } from 'socket.io-client';
-import { Client } from 'undici';
-import { Arrivals } from './arrivals.js';
-import { type FloorSample, RawFloor } from './floor.js';
-import { connectPanel } from './panel_socket.js';
 import {
   codeVersion,
   histogram,
@@ -35,7 +30,12 @@ import {
   summarize,
   writeRepoFile,
   writeReport,
-} from './report.js';
+} from '@wolaro/test-harness/report';
+import type { Socket } from 'socket.io-client';
+import { Client } from 'undici';
+import { Arrivals } from './arrivals.js';
+import { type FloorSample, RawFloor } from './floor.js';
+import { connectPanel } from './panel_socket.js';
 import { cdfSvg } from './svg.js';
 import { type BenchSystem, type CpuSample, cpuDelta, startSystem } from './system.js';
 
@@ -168,7 +168,7 @@ class E2E {
       this.timeouts++;
       if (this.timeouts <= 3) {
         console.error(
-          `version ${version}: socket ${socket === undefined ? 'missing' : 'ok'}, bot event ${received === undefined ? 'missing' : 'ok'}, bot reload ${bot === undefined ? 'missing' : 'ok'}\n${this.sys.bot.tail(10)}`,
+          `version ${version}: socket ${socket === undefined ? 'missing' : 'ok'}, bot event ${received === undefined ? 'missing' : 'ok'}, bot reload ${bot === undefined ? 'missing' : 'ok'}\n${this.sys.bot.logs.tail(10)}`,
         );
       }
       return undefined;
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
     socket.on('config:updated', (e: { guildId: string; version?: number }) => {
       if (e.guildId === guild.guildId && typeof e.version === 'number') bench.sockets.record(e.version);
     });
-    sys.bot.onLine((line) => {
+    sys.bot.logs.onLine((line) => {
       const reloaded = line.text.includes('reloaded (version');
       if (!reloaded && !line.text.includes('Config update received')) return;
       const parsed = parseBotLine(line.text);

@@ -18,9 +18,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import type { Socket } from 'socket.io-client';
-import { Pool, errors as undiciErrors } from 'undici';
-import { connectPanel } from './panel_socket.js';
+import { prng, waitFor } from '@wolaro/test-harness/node';
 import {
   codeVersion,
   histogram,
@@ -36,16 +34,12 @@ import {
   summarize,
   writeRepoFile,
   writeReport,
-} from './report.js';
+} from '@wolaro/test-harness/report';
+import type { Socket } from 'socket.io-client';
+import { Pool, errors as undiciErrors } from 'undici';
+import { connectPanel } from './panel_socket.js';
 import { cdfSvg } from './svg.js';
-import {
-  type BenchGuild,
-  type BenchSystem,
-  type CpuSample,
-  cpuDelta,
-  startSystem,
-  waitUntil,
-} from './system.js';
+import { type BenchGuild, type BenchSystem, type CpuSample, cpuDelta, startSystem } from './system.js';
 
 const RATE = Number(process.env['RATE'] ?? 500);
 const DURATION_S = Number(process.env['DURATION_S'] ?? 20);
@@ -116,18 +110,6 @@ function fromPreviousLoad(previous: Record<string, unknown>): LoadHistoryEntry |
   };
 }
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Panel {
   socket: Socket;
   guild: number;
@@ -189,7 +171,7 @@ class LoadRun {
   ) {
     this.panelsByGuild = guilds.map(() => []);
     const index = new Map(guilds.map((g, i) => [g.guildId, i]));
-    sys.bot.onLine((line) => {
+    sys.bot.logs.onLine((line) => {
       if (!line.text.includes('reloaded (version')) return;
       try {
         const f = JSON.parse(line.text) as { guildId?: unknown; version?: unknown };
@@ -318,15 +300,17 @@ class LoadRun {
       return new Map(rows.map((r) => [r.guild_id, { version: Number(r.version), settings: r.settings }]));
     };
     const db = await read();
-    await waitUntil(
+    await waitFor(
       () =>
         this.panels.every(
           (p) => (p.last?.version ?? -1) >= (db.get(this.guilds[p.guild]!.guildId)?.version ?? 0),
         ) &&
         this.guilds.every((g) => (this.botLast.get(g.guildId) ?? -1) >= (db.get(g.guildId)?.version ?? 0)),
-      DRAIN_MS,
-      'every socket and the bot to reach the database versions',
-      50,
+      {
+        timeoutMs: DRAIN_MS,
+        intervalMs: 50,
+        message: 'every socket and the bot to reach the database versions',
+      },
     ).catch(() => undefined);
     return read();
   }

@@ -15,7 +15,7 @@ import {
   type RedisServerHandle,
   RedisServerNotFoundError,
   startRedisServer,
-} from '../support/redis-server.js';
+} from '../support/redis_server.js';
 import { type PgliteServer, startPgliteServer } from './pglite-server.js';
 
 /** Where the test Postgres comes from: a real server, or the embedded PGlite fallback. */

@@ -9,8 +9,8 @@ import {
   updateGuildSettings,
 } from '@wolaro/panel-api/db';
 import type { PayloadOf } from '@wolaro/sync';
+import { redisUrl, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl, uniquePrefix, waitFor } from '../../../test/support/index.js';
 import {
   addMember,
   channelMessages,

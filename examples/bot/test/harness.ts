@@ -2,7 +2,6 @@ import type { ApiMessage, InteractionView } from '@wolaro/discord-emulator';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
 import { createDatabase, type Database } from '@wolaro/panel-api/db';
 import { SyncClient } from '@wolaro/sync';
-import { Redis } from 'ioredis';
 import {
   type CaptureLogger,
   captureLogger,
@@ -10,7 +9,8 @@ import {
   postgresKind,
   type TestSchema,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@wolaro/test-harness';
+import { Redis } from 'ioredis';
 import { type Bot, type BotConfig, startBot } from '../src/index.js';
 
 export { DEMO };

@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
 import { getGuild } from '@wolaro/panel-api/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestSchema,
   postgresKind,
@@ -11,7 +10,8 @@ import {
   type TestSchema,
   uniquePrefix,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@wolaro/test-harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, postMessage, replyTo } from './harness.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

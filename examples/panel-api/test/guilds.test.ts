@@ -1,7 +1,7 @@
 import { guildConfigLoaders } from '@wolaro/panel-api/db';
 import { GuildConfigCache, SyncClient } from '@wolaro/sync';
+import { redisUrl, waitFor } from '@wolaro/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl, waitFor } from '../../../test/support/index.js';
 import { DEMO, nextEvent, startWorld, type TestWorld } from './helpers.js';
 
 const guild = DEMO.guildId;

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
-import { io, type Socket } from 'socket.io-client';
 import {
   type CaptureLogger,
   captureLogger,
@@ -8,7 +7,8 @@ import {
   redisUrl,
   type TestSchema,
   uniquePrefix,
-} from '../../../test/support/index.js';
+} from '@wolaro/test-harness';
+import { io, type Socket } from 'socket.io-client';
 import { signSessionToken } from '../src/auth/tokens.js';
 import type { PanelApiConfig } from '../src/config.js';
 import { createSession, runMigrations, upsertGuild, upsertMembers } from '../src/db/index.js';

@@ -13,6 +13,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { machine, machineLine, median, percentile, writeReport } from '@wolaro/test-harness/report';
 import { BentoCache, bentostore } from 'bentocache';
 import { memoryDriver } from 'bentocache/drivers/memory';
 import { redisDriver } from 'bentocache/drivers/redis';
@@ -27,7 +28,6 @@ import {
   RedisFallbackManager,
   SyncClient,
 } from '../src/index.js';
-import { machine, median, percentile, writeReport } from './report.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
@@ -344,7 +344,7 @@ async function main(): Promise<void> {
   const f = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`);
   const ok = (b: boolean) => (b ? 'met' : '**missed**');
   const lines = [
-    `Machine: ${machine()}. Redis ${REDIS_URL.replace(/\/\/.*@/, '//***@')}; medians of ${ROUNDS} rounds.`,
+    `Machine: ${machineLine(machine())}. Redis ${REDIS_URL.replace(/\/\/.*@/, '//***@')}; medians of ${ROUNDS} rounds.`,
     '',
     '| measure | result | target |',
     '|---|---|---|',

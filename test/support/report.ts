@@ -1,21 +1,21 @@
 /**
- * Numbers and reports shared by the system benchmarks: percentiles, the machine line, the load
- * average, and `writeReport` (the pattern of packages/wolaro-sync/bench/report.ts: JSON under
- * bench/results/ and this bench's `<!-- bench:NAME:start -->…<!-- bench:NAME:end -->` section of
- * docs/benchmarks.md, replaced in place).
+ * `@wolaro/test-harness/report`: numbers and reports of every benchmark (the system benches in
+ * bench/, and the package benches in packages/<name>/bench/): percentiles, the machine line, the load
+ * average, the run history, and `writeReport`: JSON under bench/results/ (the one results folder) and
+ * the bench's `<!-- bench:NAME:start -->…<!-- bench:NAME:end -->` section of docs/benchmarks.md,
+ * replaced in place.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { writeDocSection } from '../../packages/wolaro-sync/bench/report.js';
+import { ROOT } from './system/processes.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+export { ROOT };
 /** bench/ */
-export const BENCH_DIR = join(here, '..');
-/** The repository root. */
-export const ROOT = join(BENCH_DIR, '..');
+export const BENCH_DIR = join(ROOT, 'bench');
+/** bench/results/: the JSON results of every benchmark. */
+export const RESULTS_DIR = join(BENCH_DIR, 'results');
 
 /** Percentile of sorted numbers (nearest rank). */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -24,12 +24,14 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank] as number;
 }
 
+/** A sorted copy of `values` (ascending), for {@link percentile}. */
+export function sorted(values: readonly number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
 /** Median of numbers (any order). */
 export function median(values: readonly number[]): number {
-  return percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
+  return percentile(sorted(values), 50);
 }
 
 /** p50/p95/p99/max (and the count) of a sample, in the sample's unit. */
@@ -44,15 +46,15 @@ export interface Summary {
 
 /** Summarizes a sample (any order). */
 export function summarize(values: readonly number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  const sum = sorted.reduce((a, b) => a + b, 0);
+  const ordered = sorted(values);
+  const sum = ordered.reduce((a, b) => a + b, 0);
   return {
-    n: sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : Number.NaN,
-    mean: sorted.length > 0 ? sum / sorted.length : Number.NaN,
+    n: ordered.length,
+    p50: percentile(ordered, 50),
+    p95: percentile(ordered, 95),
+    p99: percentile(ordered, 99),
+    max: ordered.length > 0 ? (ordered[ordered.length - 1] as number) : Number.NaN,
+    mean: ordered.length > 0 ? sum / ordered.length : Number.NaN,
   };
 }
 
@@ -130,10 +132,7 @@ export function ms(value: number, digits = 2): string {
 /** The previous bench/results/NAME.json, if any (to keep a short history of runs). */
 export function readPrevious(name: string): Record<string, unknown> | undefined {
   try {
-    return JSON.parse(readFileSync(join(BENCH_DIR, 'results', `${name}.json`), 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    return JSON.parse(readFileSync(join(RESULTS_DIR, `${name}.json`), 'utf8')) as Record<string, unknown>;
   } catch {
     return undefined;
   }
@@ -178,10 +177,33 @@ export function history<E extends { config: string; code?: string }>(
   return [...past.filter((e) => e.config === current.config && e.code === current.code), current].slice(-max);
 }
 
+/** Replaces the `<!-- bench:NAME:start/end -->` section of docs/benchmarks.md (appends it the first time). */
+export function writeDocSection(name: string, markdown: string): void {
+  const doc = join(ROOT, 'docs', 'benchmarks.md');
+  let text: string;
+  try {
+    text = readFileSync(doc, 'utf8');
+  } catch {
+    text = '# Benchmarks\n';
+  }
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const section = `${start}\n${markdown.trim()}\n${end}`;
+  const re = new RegExp(`${start}[\\s\\S]*?${end}`);
+  // A function replacement: the markdown may contain `$` sequences.
+  text = re.test(text) ? text.replace(re, () => section) : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(doc, text);
+}
+
+/** Writes the results file alone: bench/results/NAME.json. */
+export function writeResults(name: string, results: unknown): void {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+}
+
 /** Writes bench/results/NAME.json and replaces this bench's section of docs/benchmarks.md. */
 export function writeReport(name: string, results: unknown, markdown: string): void {
-  mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
-  writeFileSync(join(BENCH_DIR, 'results', `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeResults(name, results);
   writeDocSection(name, markdown);
 }
 
