@@ -34,6 +34,18 @@ export function median(values: readonly number[]): number {
   return percentile(sorted(values), 50);
 }
 
+/**
+ * The median of each of `keys` over `rows` (e.g. over the recent runs of a bench).
+ *
+ * @example
+ * ```ts
+ * const acrossRuns = mediansOf(runs, ['p50', 'p99']); // { p50: …, p99: … }
+ * ```
+ */
+export function mediansOf<E, K extends keyof E>(rows: readonly E[], keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, median(rows.map((r) => Number(r[k])))])) as Record<K, number>;
+}
+
 /** p50/p95/p99/max (and the count) of a sample, in the sample's unit. */
 export interface Summary {
   n: number;
@@ -157,23 +169,19 @@ export function codeVersion(): string {
 }
 
 /**
- * The last runs of a bench with the same configuration and the same code: the previous file's
- * `history` (or the previous file itself, as `fromPrevious` turns it into an entry), then this
- * run; at most `max`. Runs of other code are dropped: targets are judged on the code measured.
+ * The last runs of a bench with the same configuration and the same code: the previous results
+ * file's `history`, then this run; at most `max`. Runs of other code are dropped: targets are judged
+ * on the code measured.
+ *
+ * @example
+ * ```ts
+ * const runs = history('e2e', { config: 'n=2000', code: codeVersion(), p50: 2.1 });
+ * const p50 = median(runs.map((r) => r.p50));
+ * ```
  */
-export function history<E extends { config: string; code?: string }>(
-  name: string,
-  current: E,
-  fromPrevious: (previous: Record<string, unknown>) => E | undefined,
-  max = 5,
-): E[] {
+export function history<E extends { config: string; code?: string }>(name: string, current: E, max = 5): E[] {
   const previous = readPrevious(name);
-  let past: E[] = [];
-  if (previous && Array.isArray(previous['history'])) past = previous['history'] as E[];
-  else if (previous) {
-    const entry = fromPrevious(previous);
-    if (entry) past = [entry];
-  }
+  const past = previous && Array.isArray(previous['history']) ? (previous['history'] as E[]) : [];
   return [...past.filter((e) => e.config === current.config && e.code === current.code), current].slice(-max);
 }
 

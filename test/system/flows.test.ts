@@ -23,8 +23,8 @@ import {
 import { describe, expect, it } from 'vitest';
 import { api, connectPanel, guildVersion, type PanelSocket } from './clients.js';
 
-const run = promisify(execFile);
 const GUILD = DEMO.guildId;
+const run = promisify(execFile);
 
 const sockets: PanelSocket[] = [];
 const sys = useSystem({ redis: 'shared', label: 'flows', adminUserIds: [DEMO.users.owner] }, () => {

@@ -179,21 +179,18 @@ export async function launchSystem(options: LaunchOptions): Promise<LaunchedSyst
   }
 }
 
-async function startApps(
+type AppNames = LaunchedSystem['appNames'];
+
+/** The env both apps share, and each app's: they are configured from the environment only. */
+function appEnvs(
   options: LaunchOptions,
   schema: TestSchema,
   emulator: DiscordEmulator,
-  cleanups: ReturnType<typeof cleanupStack>,
-): Promise<Omit<LaunchedSystem, 'stop'>> {
-  const runtime = options.runtime ?? 'src';
-  const appNames = {
-    api: `${schema.schema}_api`,
-    bot: `${schema.schema}_bot`,
-    bench: `${schema.schema}_bench`,
-  };
+  apiUrl: string,
+  appNames: AppNames,
+) {
   const database = (name: string) =>
     options.appNames ? withAppName(schema.connectionString, name) : schema.connectionString;
-  const apiUrl = `http://127.0.0.1:${await freePort()}`;
   const common: Record<string, string> = {
     DATABASE_URL: schema.connectionString,
     REDIS_URL: options.redisUrl,
@@ -201,7 +198,7 @@ async function startApps(
     DISCORD_API_URL: emulator.apiUrl,
     DISCORD_TOKEN: emulator.botToken,
   };
-  const apiEnv: Record<string, string> = {
+  const api: Record<string, string> = {
     ...common,
     NODE_ENV: 'production',
     DATABASE_URL: database(appNames.api),
@@ -213,11 +210,33 @@ async function startApps(
     DISCORD_CLIENT_SECRET: emulator.clientSecret,
     ...options.apiEnv,
   };
-  const botEnv: Record<string, string> = {
-    ...common,
-    DATABASE_URL: database(appNames.bot),
-    ...options.botEnv,
-  };
+  const bot: Record<string, string> = { ...common, DATABASE_URL: database(appNames.bot), ...options.botEnv };
+  return { common, api, bot };
+}
+
+/** A panel JWT for `userId`: a `panel_sessions` row plus an HS256 token, as the API mints them. */
+async function mintToken(pool: pg.Pool, secret: string, userId: string, ttlSeconds: number): Promise<string> {
+  const session = await createSession(pool, { userId, ttlSeconds });
+  return new SignJWT({ sid: session.sessionId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(userId)
+    .setIssuer(TOKEN_ISSUER)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(session.expiresAt.getTime() / 1000))
+    .sign(new TextEncoder().encode(secret));
+}
+
+async function startApps(
+  options: LaunchOptions,
+  schema: TestSchema,
+  emulator: DiscordEmulator,
+  cleanups: ReturnType<typeof cleanupStack>,
+): Promise<Omit<LaunchedSystem, 'stop'>> {
+  const runtime = options.runtime ?? 'src';
+  const { schema: name } = schema;
+  const appNames = { api: `${name}_api`, bot: `${name}_bot`, bench: `${name}_bench` };
+  const apiUrl = `http://127.0.0.1:${await freePort()}`;
+  const { common, api: apiEnv, bot: botEnv } = appEnvs(options, schema, emulator, apiUrl, appNames);
   const prof = new Set(options.cpuProf ?? []);
   if (prof.size > 0) mkdirSync(PROFILE_DIR, { recursive: true });
   const keep = options.keepLogs ?? true;
@@ -269,16 +288,7 @@ async function startApps(
     runtime,
     env: common,
     appNames,
-    async tokenFor(userId, ttlSeconds = 3600) {
-      const session = await createSession(schema.pool, { userId, ttlSeconds });
-      return new SignJWT({ sid: session.sessionId })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(userId)
-        .setIssuer(TOKEN_ISSUER)
-        .setIssuedAt()
-        .setExpirationTime(Math.floor(session.expiresAt.getTime() / 1000))
-        .sign(new TextEncoder().encode(options.jwtSecret));
-    },
+    tokenFor: (userId, ttlSeconds = 3600) => mintToken(schema.pool, options.jwtSecret, userId, ttlSeconds),
     async restartApi() {
       await stopChild(api.proc.child);
       apiLogs.note('--- restarted by the test ---');

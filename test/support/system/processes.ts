@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { killOnExit } from '../reaper.js';
 import { waitFor } from '../wait.js';
 import { ChildLogs } from './child_logs.js';
 
@@ -23,23 +24,6 @@ export interface SpawnOptions {
   tsconfig?: string;
 }
 
-const live = new Set<ChildProcess>();
-let exitHook = false;
-
-function installExitHook(): void {
-  if (exitHook) return;
-  exitHook = true;
-  process.once('exit', () => {
-    for (const child of live) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
-
 /**
  * Spawns `node <args>` from the repo root with exactly `env` (plus PATH and HOME), recording stdout
  * and stderr line by line. The child is SIGKILLed if this process exits first.
@@ -52,7 +36,6 @@ function installExitHook(): void {
  * ```
  */
 export function spawnNode(args: readonly string[], options: SpawnOptions = {}): AppProcess {
-  installExitHook();
   const logs = options.logs ?? new ChildLogs();
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -66,8 +49,7 @@ export function spawnNode(args: readonly string[], options: SpawnOptions = {}): 
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdin?.on('error', () => {});
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  killOnExit(child);
   child.stdout?.on('data', (chunk: Buffer) => logs.feed('stdout', chunk));
   child.stderr?.on('data', (chunk: Buffer) => logs.feed('stderr', chunk));
   return { child, logs };
