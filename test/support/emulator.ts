@@ -28,6 +28,31 @@ export type ControlClient = {
 };
 
 /**
+ * Any route of the emulator's HTTP control API (`<url>/_emulator<path>`); a non-2xx answer rejects
+ * with the method, path, status and body.
+ *
+ * @example
+ * ```ts
+ * await controlCall(emulator.url, 'PATCH', `/guilds/${guildId}/roles/${roleId}`, { permissions: '8' });
+ * ```
+ */
+export async function controlCall<T = unknown>(
+  emulatorUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${emulatorUrl}/_emulator${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} /_emulator${path} → ${res.status}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/**
  * A {@link ControlClient} over the emulator's HTTP control API (`<url>/_emulator/...`), for an
  * emulator in another process. A non-2xx answer rejects with the method, path, status and body.
  *
@@ -38,16 +63,8 @@ export type ControlClient = {
  * ```
  */
 export function httpControl(emulatorUrl: string): ControlClient {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${emulatorUrl}/_emulator${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} /_emulator${path} → ${res.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  const call = <T>(method: string, path: string, body?: unknown) =>
+    controlCall<T>(emulatorUrl, method, path, body);
   const member = (guildId: string, userId: string) => `/guilds/${guildId}/members/${userId}`;
   return {
     sendMessage: (channelId, input) => call('POST', `/channels/${channelId}/messages`, input),

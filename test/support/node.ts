@@ -4,6 +4,7 @@
  */
 export {
   type ControlClient,
+  controlCall,
   findReply,
   httpControl,
   postMessage,
