@@ -27,16 +27,21 @@ import * as run from './run_report.js';
 import { cdfSvg } from './svg.js';
 import { type BenchGuild, type BenchSystem, type CpuSample, cpuDelta, startSystem } from './system.js';
 
-const RATE = Number(process.env['RATE'] ?? 500);
-const DURATION_S = Number(process.env['DURATION_S'] ?? 20);
-const GUILDS = Number(process.env['GUILDS'] ?? 100);
-const SOCKETS = Number(process.env['SOCKETS'] ?? 200);
-const ROUNDS = Number(process.env['ROUNDS'] ?? 3);
-const CONNECTIONS = Number(process.env['CONNECTIONS'] ?? 64);
-const WARMUP_S = Number(process.env['WARMUP_S'] ?? 3);
-const TIMEOUT_MS = Number(process.env['TIMEOUT_MS'] ?? 5000);
-const DRAIN_MS = Number(process.env['DRAIN_MS'] ?? 15_000);
-const SEED = Number(process.env['SEED'] ?? 42);
+/** Settings: an environment variable of the same name overrides each default (e.g. RATE=100). */
+const SETTINGS = stats.numbersFromEnv({
+  RATE: 500,
+  DURATION_S: 20,
+  GUILDS: 100,
+  SOCKETS: 200,
+  ROUNDS: 3,
+  CONNECTIONS: 64,
+  WARMUP_S: 3,
+  TIMEOUT_MS: 5000,
+  DRAIN_MS: 15_000,
+  SEED: 42,
+});
+const { RATE, DURATION_S, GUILDS, SOCKETS, ROUNDS, CONNECTIONS, WARMUP_S, TIMEOUT_MS, DRAIN_MS, SEED } =
+  SETTINGS;
 
 const TARGET = { p99: 20 };
 /** Runs are comparable when these match. */

@@ -17,6 +17,21 @@ export const BENCH_DIR = join(ROOT, 'bench');
 /** bench/results/: the JSON results of every benchmark. */
 export const RESULTS_DIR = join(BENCH_DIR, 'results');
 
+/**
+ * Numeric settings of a benchmark: each key of `defaults` read from the environment variable of that
+ * name when it is set, else its default.
+ *
+ * @example
+ * ```ts
+ * const { RATE, ROUNDS } = numbersFromEnv({ RATE: 500, ROUNDS: 3 }); // RATE=100 npm run bench:load
+ * ```
+ */
+export function numbersFromEnv<T extends Record<string, number>>(defaults: T): T {
+  return Object.fromEntries(
+    Object.entries(defaults).map(([name, value]) => [name, Number(process.env[name] ?? value)]),
+  ) as T;
+}
+
 /** Percentile of sorted numbers (nearest rank). */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -108,6 +123,7 @@ export interface MachineInfo {
   date: string;
 }
 
+/** The machine this process runs on, and now. */
 export function machine(): MachineInfo {
   return {
     cpus: cpus().length,
@@ -130,6 +146,7 @@ export function loadAverage(): [number, number, number] {
   return [round(a, 2), round(b, 2), round(c, 2)];
 }
 
+/** `value` rounded to `digits` decimals (for results files). */
 export function round(value: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;

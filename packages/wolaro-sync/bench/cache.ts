@@ -6,7 +6,7 @@
  *   npm run bench:cache -w packages/wolaro-sync          (REDIS_URL or redis://127.0.0.1:6379)
  *
  * Env: ROUNDS (5), SYNC_N (3,000,000 ops per round for sync reads), ASYNC_N (1,000,000), BENTO_N (200,000),
- * LATENCY_N (5,000), ZIPF_N (500,000). Prints a markdown table and writes bench/results/cache.json.
+ * LATENCY_N (5,000), ZIPF_N (500,000). Prints a markdown table and writes the repository's bench/results/cache.json.
  */
 import { fork } from 'node:child_process';
 
