@@ -15,27 +15,13 @@
  * `bench:e2e` section of docs/benchmarks.md and docs/img/bench-e2e-latency.svg.
  */
 import { performance } from 'node:perf_hooks';
+import * as stats from '@wolaro/test-harness/report';
 import type { Socket } from 'socket.io-client';
 import { Client } from 'undici';
 import { Arrivals } from './arrivals.js';
 import { type FloorSample, RawFloor } from './floor.js';
 import { connectPanel } from './panel_socket.js';
-import {
-  codeVersion,
-  histogram,
-  history,
-  loadAverage,
-  machine,
-  machineLine,
-  median,
-  medianSummary,
-  ms,
-  round,
-  type Summary,
-  summarize,
-  writeRepoFile,
-  writeReport,
-} from './report.js';
+import * as run from './run_report.js';
 import { cdfSvg } from './svg.js';
 import { type BenchSystem, type CpuSample, cpuDelta, startSystem } from './system.js';
 
@@ -53,46 +39,13 @@ const TARGET = { socketP50: 2, socketP99: 10, floorRatio: 3 };
 const CONFIG_KEY = `n=${N} warmup=${WARMUP} rounds=${ROUNDS} block=${BLOCK}`;
 
 /** One run in the `history` of bench/results/e2e.json. */
-interface E2EHistoryEntry {
-  config: string;
-  /** `codeVersion()` of the run. */
-  code?: string;
-  date: string;
-  apps: string;
-  load1: number;
+interface E2EHistoryEntry extends run.RunStamp {
   socketP50: number;
   socketP99: number;
   botP50: number;
   botP99: number;
   floorP50: number;
   ratio: number;
-}
-
-/** An entry from a results file written before `history` existed. */
-function fromPreviousE2E(previous: Record<string, unknown>): E2EHistoryEntry | undefined {
-  const p = previous as {
-    config?: { n: number; warmup: number; rounds: number; block: number };
-    machine?: { date: string };
-    apps?: string;
-    medians?: Record<string, Summary>;
-    ratios?: { socketP50: number };
-    loadAverage?: { rounds: { after: number[] }[] };
-  };
-  const medians = p.medians;
-  if (!p.config || !medians?.['socket'] || !medians['bot'] || !medians['floorSocket'] || !p.ratios)
-    return undefined;
-  return {
-    config: `n=${p.config.n} warmup=${p.config.warmup} rounds=${p.config.rounds} block=${p.config.block}`,
-    date: p.machine?.date ?? '',
-    apps: p.apps ?? '?',
-    load1: round(median((p.loadAverage?.rounds ?? []).map((r) => r.after[0] ?? 0)), 2),
-    socketP50: round(medians['socket'].p50),
-    socketP99: round(medians['socket'].p99),
-    botP50: round(medians['bot'].p50),
-    botP99: round(medians['bot'].p99),
-    floorP50: round(medians['floorSocket'].p50),
-    ratio: round(p.ratios.socketP50),
-  };
 }
 
 /** One system sample, ms from sending the request. */
@@ -103,11 +56,9 @@ interface SystemSample {
   bot: number;
 }
 
-interface RoundResult {
-  loadBefore: [number, number, number];
-  loadAfter: [number, number, number];
-  system: { http: Summary; socket: Summary; botReceived: Summary; bot: Summary };
-  floor: { message: Summary; socket: Summary; reload: Summary };
+interface RoundResult extends run.LoadedRound {
+  system: { http: stats.Summary; socket: stats.Summary; botReceived: stats.Summary; bot: stats.Summary };
+  floor: { message: stats.Summary; socket: stats.Summary; reload: stats.Summary };
   timeouts: number;
   errors: number;
   /** CPU ms per update of each part (Linux /proc); pgBench and bench are the floor's and the client's. */
@@ -168,7 +119,7 @@ class E2E {
       this.timeouts++;
       if (this.timeouts <= 3) {
         console.error(
-          `version ${version}: socket ${socket === undefined ? 'missing' : 'ok'}, bot event ${received === undefined ? 'missing' : 'ok'}, bot reload ${bot === undefined ? 'missing' : 'ok'}\n${this.sys.bot.tail(10)}`,
+          `version ${version}: socket ${socket === undefined ? 'missing' : 'ok'}, bot event ${received === undefined ? 'missing' : 'ok'}, bot reload ${bot === undefined ? 'missing' : 'ok'}\n${this.sys.bot.logs.tail(10)}`,
         );
       }
       return undefined;
@@ -191,7 +142,7 @@ function parseBotLine(text: string): { guildId: string; version: number } | unde
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const loadAtStart = loadAverage();
+  const loadAtStart = stats.loadAverage();
   console.log(`bench:e2e — starting Postgres schema, Redis prefix, emulator, panel API and bot …`);
   const sys = await startSystem({ label: 'e2e', cpuProf: CPU_PROF });
   let floor: RawFloor | undefined;
@@ -209,7 +160,7 @@ async function main(): Promise<void> {
     socket.on('config:updated', (e: { guildId: string; version?: number }) => {
       if (e.guildId === guild.guildId && typeof e.version === 'number') bench.sockets.record(e.version);
     });
-    sys.bot.onLine((line) => {
+    sys.bot.logs.onLine((line) => {
       const reloaded = line.text.includes('reloaded (version');
       if (!reloaded && !line.text.includes('Config update received')) return;
       const parsed = parseBotLine(line.text);
@@ -239,7 +190,7 @@ async function main(): Promise<void> {
       floorReload: [] as number[],
     };
     for (let r = 0; r < ROUNDS; r++) {
-      const loadBefore = loadAverage();
+      const loadBefore = stats.loadAverage();
       const cpu0 = await sys.cpu.sample();
       const t0 = performance.now();
       const samples: SystemSample[] = [];
@@ -264,22 +215,22 @@ async function main(): Promise<void> {
       const cpu1 = await sys.cpu.sample();
       const result: RoundResult = {
         loadBefore,
-        loadAfter: loadAverage(),
+        loadAfter: stats.loadAverage(),
         system: {
-          http: summarize(samples.map((s) => s.http)),
-          socket: summarize(samples.map((s) => s.socket)),
-          botReceived: summarize(samples.map((s) => s.botReceived)),
-          bot: summarize(samples.map((s) => s.bot)),
+          http: stats.summarize(samples.map((s) => s.http)),
+          socket: stats.summarize(samples.map((s) => s.socket)),
+          botReceived: stats.summarize(samples.map((s) => s.botReceived)),
+          bot: stats.summarize(samples.map((s) => s.bot)),
         },
         floor: {
-          message: summarize(floorSamples.map((s) => s.message)),
-          socket: summarize(floorSamples.map((s) => s.socket)),
-          reload: summarize(floorSamples.map((s) => s.reload)),
+          message: stats.summarize(floorSamples.map((s) => s.message)),
+          socket: stats.summarize(floorSamples.map((s) => s.socket)),
+          reload: stats.summarize(floorSamples.map((s) => s.reload)),
         },
         timeouts: bench.timeouts - timeouts0,
         errors: bench.errors - errors0 + floorTimeouts,
         cpuPerUpdateMs: cpuDelta(cpu0, cpu1, samples.length),
-        durationS: round(durationS, 1),
+        durationS: stats.round(durationS, 1),
       };
       rounds.push(result);
       pooled.socket.push(...samples.map((s) => s.socket));
@@ -287,7 +238,7 @@ async function main(): Promise<void> {
       pooled.floorSocket.push(...floorSamples.map((s) => s.socket));
       pooled.floorReload.push(...floorSamples.map((s) => s.reload));
       console.log(
-        `round ${r + 1}/${ROUNDS}: socket p50 ${ms(result.system.socket.p50)} p99 ${ms(result.system.socket.p99)} | bot p50 ${ms(result.system.bot.p50)} p99 ${ms(result.system.bot.p99)} | floor socket p50 ${ms(result.floor.socket.p50)} p99 ${ms(result.floor.socket.p99)} | timeouts ${result.timeouts} errors ${result.errors} | load ${result.loadAfter.join(' ')}`,
+        `round ${r + 1}/${ROUNDS}: socket p50 ${stats.ms(result.system.socket.p50)} p99 ${stats.ms(result.system.socket.p99)} | bot p50 ${stats.ms(result.system.bot.p50)} p99 ${stats.ms(result.system.bot.p99)} | floor socket p50 ${stats.ms(result.floor.socket.p50)} p99 ${stats.ms(result.floor.socket.p99)} | timeouts ${result.timeouts} errors ${result.errors} | load ${result.loadAfter.join(' ')}`,
       );
     }
 
@@ -307,24 +258,24 @@ function report(
   loadAtStart: [number, number, number],
   totalS: number,
 ): void {
-  const m = machine();
+  const m = stats.machine();
   const med = {
-    http: medianSummary(rounds.map((r) => r.system.http)),
-    socket: medianSummary(rounds.map((r) => r.system.socket)),
-    botReceived: medianSummary(rounds.map((r) => r.system.botReceived)),
-    bot: medianSummary(rounds.map((r) => r.system.bot)),
-    floorMessage: medianSummary(rounds.map((r) => r.floor.message)),
-    floorSocket: medianSummary(rounds.map((r) => r.floor.socket)),
-    floorReload: medianSummary(rounds.map((r) => r.floor.reload)),
+    http: stats.medianSummary(rounds.map((r) => r.system.http)),
+    socket: stats.medianSummary(rounds.map((r) => r.system.socket)),
+    botReceived: stats.medianSummary(rounds.map((r) => r.system.botReceived)),
+    bot: stats.medianSummary(rounds.map((r) => r.system.bot)),
+    floorMessage: stats.medianSummary(rounds.map((r) => r.floor.message)),
+    floorSocket: stats.medianSummary(rounds.map((r) => r.floor.socket)),
+    floorReload: stats.medianSummary(rounds.map((r) => r.floor.reload)),
   };
   // Ratio per round (same run, same noise), then the median.
-  const socketRatio = median(rounds.map((r) => r.system.socket.p50 / r.floor.socket.p50));
-  const botRatio = median(rounds.map((r) => r.system.bot.p50 / r.floor.reload.p50));
-  const socketP99Ratio = median(rounds.map((r) => r.system.socket.p99 / r.floor.socket.p99));
-  const botP99Ratio = median(rounds.map((r) => r.system.bot.p99 / r.floor.reload.p99));
+  const socketRatio = stats.median(rounds.map((r) => r.system.socket.p50 / r.floor.socket.p50));
+  const botRatio = stats.median(rounds.map((r) => r.system.bot.p50 / r.floor.reload.p50));
+  const socketP99Ratio = stats.median(rounds.map((r) => r.system.socket.p99 / r.floor.socket.p99));
+  const botP99Ratio = stats.median(rounds.map((r) => r.system.bot.p99 / r.floor.reload.p99));
   const timeouts = rounds.reduce((a, r) => a + r.timeouts, 0);
   const errors = rounds.reduce((a, r) => a + r.errors, 0);
-  const cpuOf = (k: keyof CpuSample) => round(median(rounds.map((r) => r.cpuPerUpdateMs[k])), 3);
+  const cpuOf = (k: keyof CpuSample) => stats.round(stats.median(rounds.map((r) => r.cpuPerUpdateMs[k])), 3);
   const cpu = {
     api: cpuOf('api'),
     bot: cpuOf('bot'),
@@ -333,32 +284,27 @@ function report(
     floorPg: cpuOf('pgBench'),
     redisShared: cpuOf('redis'),
   };
-  const loads = rounds.flatMap((r) => [r.loadBefore[0], r.loadAfter[0]]);
 
   // This run, then the recent runs with the same settings (the machine is shared: targets are
   // judged on the median of the recent runs).
   const entry: E2EHistoryEntry = {
-    config: CONFIG_KEY,
-    code: codeVersion(),
-    date: m.date,
-    apps: sys.runtime,
-    load1: round(median(loads), 2),
-    socketP50: round(med.socket.p50),
-    socketP99: round(med.socket.p99),
-    botP50: round(med.bot.p50),
-    botP99: round(med.bot.p99),
-    floorP50: round(med.floorSocket.p50),
-    ratio: round(socketRatio),
+    ...run.stamp(CONFIG_KEY, m, sys, rounds),
+    socketP50: stats.round(med.socket.p50),
+    socketP99: stats.round(med.socket.p99),
+    botP50: stats.round(med.bot.p50),
+    botP99: stats.round(med.bot.p99),
+    floorP50: stats.round(med.floorSocket.p50),
+    ratio: stats.round(socketRatio),
   };
-  const runs = history('e2e', entry, fromPreviousE2E);
-  const acrossRuns = {
-    socketP50: median(runs.map((r) => r.socketP50)),
-    socketP99: median(runs.map((r) => r.socketP99)),
-    botP50: median(runs.map((r) => r.botP50)),
-    botP99: median(runs.map((r) => r.botP99)),
-    floorP50: median(runs.map((r) => r.floorP50)),
-    ratio: median(runs.map((r) => r.ratio)),
-  };
+  const runs = stats.history('e2e', entry);
+  const acrossRuns = stats.mediansOf(runs, [
+    'socketP50',
+    'socketP99',
+    'botP50',
+    'botP99',
+    'floorP50',
+    'ratio',
+  ]);
   const verdict = (value: number, limit: number, unit: string): string =>
     value <= limit
       ? `✅ met (${(((limit - value) / limit) * 100).toFixed(0)} % under)`
@@ -366,28 +312,28 @@ function report(
   const targets = {
     socketP50: {
       target: TARGET.socketP50,
-      measured: round(acrossRuns.socketP50),
+      measured: stats.round(acrossRuns.socketP50),
       met: acrossRuns.socketP50 <= TARGET.socketP50,
     },
     socketP99: {
       target: TARGET.socketP99,
-      measured: round(acrossRuns.socketP99),
+      measured: stats.round(acrossRuns.socketP99),
       met: acrossRuns.socketP99 <= TARGET.socketP99,
     },
     floorRatio: {
       target: TARGET.floorRatio,
-      measured: round(acrossRuns.ratio),
+      measured: stats.round(acrossRuns.ratio),
       met: acrossRuns.ratio <= TARGET.floorRatio,
     },
   };
 
-  const row = (label: string, s: Summary, ratio?: string) =>
-    `| ${label} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.p99)} | ${ms(s.max)} | ${ratio ?? ''} |`;
+  const row = (label: string, s: stats.Summary, ratio?: string) =>
+    `| ${label} | ${stats.ms(s.p50)} | ${stats.ms(s.p95)} | ${stats.ms(s.p99)} | ${stats.ms(s.max)} | ${ratio ?? ''} |`;
   const svgPath = 'docs/img/bench-e2e-latency.svg';
   const lines = [
     '## End to end: PATCH → panel socket and bot (`npm run bench:e2e`)',
     '',
-    `${machineLine(m)}. Apps: ${sys.runtime === 'dist' ? '`node dist/main.js` (the built JS)' : '`node --import tsx src/main.ts`'}, panel API and bot as separate processes; ${sys.postgres}, Redis, all on loopback. Load average (1 min) ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the run (start: ${loadAtStart.join(' / ')}): the machine is shared, numbers are medians of ${rounds.length} rounds.`,
+    run.setupLine(m, sys, rounds, loadAtStart),
     '',
     `${rounds.length} rounds × ${N.toLocaleString('en')} sequential \`PATCH /api/panel/guilds/:id {"settings":{"prefix":…}}\` (after ${WARMUP} warm-up), each timed from sending the request; the raw floor runs the same number of changes in the same rounds, in interleaved blocks of ${BLOCK}.`,
     '',
@@ -423,14 +369,14 @@ function report(
     '|---|---:|---:|---:|---:|---:|',
     ...runs.map(
       (r) =>
-        `| ${r.date.slice(0, 16).replace('T', ' ')} (${r.apps}) | ${r.load1.toFixed(1)} | ${ms(r.socketP50)} / ${ms(r.socketP99)} | ${ms(r.botP50)} / ${ms(r.botP99)} | ${ms(r.floorP50)} | ${r.ratio.toFixed(2)}× |`,
+        `| ${r.date.slice(0, 16).replace('T', ' ')} (${r.apps}) | ${r.load1.toFixed(1)} | ${stats.ms(r.socketP50)} / ${stats.ms(r.socketP99)} | ${stats.ms(r.botP50)} / ${stats.ms(r.botP99)} | ${stats.ms(r.floorP50)} | ${r.ratio.toFixed(2)}× |`,
     ),
-    `| **median of ${runs.length} runs** | | **${ms(acrossRuns.socketP50)} / ${ms(acrossRuns.socketP99)}** | ${ms(acrossRuns.botP50)} / ${ms(acrossRuns.botP99)} | ${ms(acrossRuns.floorP50)} | **${acrossRuns.ratio.toFixed(2)}×** |`,
+    `| **median of ${runs.length} runs** | | **${stats.ms(acrossRuns.socketP50)} / ${stats.ms(acrossRuns.socketP99)}** | ${stats.ms(acrossRuns.botP50)} / ${stats.ms(acrossRuns.botP99)} | ${stats.ms(acrossRuns.floorP50)} | **${acrossRuns.ratio.toFixed(2)}×** |`,
     '',
     '| target (2-core machine, loopback) | median of runs | |',
     '|---|---:|---|',
-    `| p50 ≤ ${TARGET.socketP50} ms to the panel socket | ${ms(acrossRuns.socketP50)} | ${verdict(acrossRuns.socketP50, TARGET.socketP50, ' ms')} |`,
-    `| p99 ≤ ${TARGET.socketP99} ms to the panel socket | ${ms(acrossRuns.socketP99)} | ${verdict(acrossRuns.socketP99, TARGET.socketP99, ' ms')} |`,
+    `| p50 ≤ ${TARGET.socketP50} ms to the panel socket | ${stats.ms(acrossRuns.socketP50)} | ${verdict(acrossRuns.socketP50, TARGET.socketP50, ' ms')} |`,
+    `| p99 ≤ ${TARGET.socketP99} ms to the panel socket | ${stats.ms(acrossRuns.socketP99)} | ${verdict(acrossRuns.socketP99, TARGET.socketP99, ' ms')} |`,
     `| p50 ≤ ${TARGET.floorRatio} × the raw floor (same run) | ${acrossRuns.ratio.toFixed(2)}× | ${verdict(acrossRuns.ratio, TARGET.floorRatio, '×')} |`,
     '',
     `p99 vs the floor's p99: socket ${socketP99Ratio.toFixed(2)}×, bot ${botP99Ratio.toFixed(2)}×. Timeouts (> ${TIMEOUT_MS} ms): ${timeouts}, errors: ${errors}. CPU per update (median of rounds, from /proc): panel API ${cpu.api.toFixed(2)} ms + its Postgres backends ${cpu.pgApi.toFixed(2)} ms, bot ${cpu.bot.toFixed(2)} ms + its Postgres backends ${cpu.pgBot.toFixed(2)} ms (the floor's Postgres: ${cpu.floorPg.toFixed(2)} ms). The design note promised 55–100 ms.`,
@@ -439,7 +385,7 @@ function report(
     '|---:|---:|---:|---:|---:|',
     ...rounds.map(
       (r, i) =>
-        `| ${i + 1} | ${ms(r.system.socket.p50)} / ${ms(r.system.socket.p99)} | ${ms(r.system.bot.p50)} / ${ms(r.system.bot.p99)} | ${ms(r.floor.socket.p50)} / ${ms(r.floor.socket.p99)} | ${r.loadAfter[0].toFixed(1)} |`,
+        `| ${i + 1} | ${stats.ms(r.system.socket.p50)} / ${stats.ms(r.system.socket.p99)} | ${stats.ms(r.system.bot.p50)} / ${stats.ms(r.system.bot.p99)} | ${stats.ms(r.floor.socket.p50)} / ${stats.ms(r.floor.socket.p99)} | ${r.loadAfter[0].toFixed(1)} |`,
     ),
     '',
     `![Latency CDF: system vs raw floor](img/bench-e2e-latency.svg)`,
@@ -447,12 +393,12 @@ function report(
     "How it is measured: one socket.io-client (websocket transport) with an owner's token, in the bench process, records `performance.now()` when `config:updated` arrives; the bot runs with `LOG_LEVEL=debug` and its `Config of guild … reloaded (version N)` line (GuildConfigCache `updated`) is stamped when its chunk arrives on the stdout pipe in the bench process, which adds pino's write and the pipe (tens of µs). The bot keeps the guild in its L1 (a message in the guild before the run), so every change makes it reload. The floor runs in the bench process: a single-statement durable `UPDATE` of a copy of `guilds`, `PUBLISH` of the same payload, a raw ioredis subscriber that emits to a raw socket.io room and runs the bot's reload query. The system additionally does the JWT check, one query for the session and the caller's rights on the guild, one durable statement that also writes the revision and the claimed outbox row, and marks the row published after the publish.",
   ];
   const markdown = lines.join('\n');
-  console.log(`\n${markdown}\n`);
-  writeRepoFile(
-    svgPath,
-    cdfSvg({
+  run.publish('e2e', {
+    markdown,
+    chartPath: svgPath,
+    chart: cdfSvg({
       title: 'bench:e2e — PATCH → delivered, CDF (log scale)',
-      subtitle: `${N.toLocaleString('en')} × ${rounds.length} sequential changes per path; ${machineLine(m)}`,
+      subtitle: `${N.toLocaleString('en')} × ${rounds.length} sequential changes per path; ${stats.machineLine(m)}`,
       series: [
         { label: 'system → panel socket', color: '#1f6feb', values: pooled.socket },
         { label: 'system → bot holds version', color: '#8250df', values: pooled.bot },
@@ -465,17 +411,11 @@ function report(
         { label: 'note: 55 ms', x: 55, color: '#888' },
       ],
     }),
-  );
-  writeReport(
-    'e2e',
-    {
+    results: {
       machine: m,
       apps: sys.runtime,
       config: { n: N, warmup: WARMUP, rounds: ROUNDS, block: BLOCK, timeoutMs: TIMEOUT_MS },
-      loadAverage: {
-        atStart: loadAtStart,
-        rounds: rounds.map((r) => ({ before: r.loadBefore, after: r.loadAfter })),
-      },
+      loadAverage: run.loadAverages(loadAtStart, rounds),
       medians: med,
       ratios: { socketP50: socketRatio, botP50: botRatio, socketP99: socketP99Ratio, botP99: botP99Ratio },
       targets,
@@ -484,24 +424,16 @@ function report(
       timeouts,
       errors,
       histograms: {
-        socket: histogram(pooled.socket),
-        bot: histogram(pooled.bot),
-        floorSocket: histogram(pooled.floorSocket),
-        floorReload: histogram(pooled.floorReload),
+        socket: stats.histogram(pooled.socket),
+        bot: stats.histogram(pooled.bot),
+        floorSocket: stats.histogram(pooled.floorSocket),
+        floorReload: stats.histogram(pooled.floorReload),
       },
       rounds,
       chart: svgPath,
-      totalSeconds: round(totalS, 1),
+      totalSeconds: stats.round(totalS, 1),
     },
-    markdown,
-  );
-  console.log(`wrote bench/results/e2e.json, docs/benchmarks.md (bench:e2e), ${svgPath}`);
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+run.main(main);

@@ -18,58 +18,37 @@
 
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
+import { prng, waitFor } from '@wolaro/test-harness/node';
+import * as stats from '@wolaro/test-harness/report';
 import type { Socket } from 'socket.io-client';
 import { Pool, errors as undiciErrors } from 'undici';
 import { connectPanel } from './panel_socket.js';
-import {
-  codeVersion,
-  histogram,
-  history,
-  loadAverage,
-  machine,
-  machineLine,
-  median,
-  medianSummary,
-  ms,
-  round,
-  type Summary,
-  summarize,
-  writeRepoFile,
-  writeReport,
-} from './report.js';
+import * as run from './run_report.js';
 import { cdfSvg } from './svg.js';
-import {
-  type BenchGuild,
-  type BenchSystem,
-  type CpuSample,
-  cpuDelta,
-  startSystem,
-  waitUntil,
-} from './system.js';
+import { type BenchGuild, type BenchSystem, type CpuSample, cpuDelta, startSystem } from './system.js';
 
-const RATE = Number(process.env['RATE'] ?? 500);
-const DURATION_S = Number(process.env['DURATION_S'] ?? 20);
-const GUILDS = Number(process.env['GUILDS'] ?? 100);
-const SOCKETS = Number(process.env['SOCKETS'] ?? 200);
-const ROUNDS = Number(process.env['ROUNDS'] ?? 3);
-const CONNECTIONS = Number(process.env['CONNECTIONS'] ?? 64);
-const WARMUP_S = Number(process.env['WARMUP_S'] ?? 3);
-const TIMEOUT_MS = Number(process.env['TIMEOUT_MS'] ?? 5000);
-const DRAIN_MS = Number(process.env['DRAIN_MS'] ?? 15_000);
-const SEED = Number(process.env['SEED'] ?? 42);
+/** Settings: an environment variable of the same name overrides each default (e.g. RATE=100). */
+const SETTINGS = stats.numbersFromEnv({
+  RATE: 500,
+  DURATION_S: 20,
+  GUILDS: 100,
+  SOCKETS: 200,
+  ROUNDS: 3,
+  CONNECTIONS: 64,
+  WARMUP_S: 3,
+  TIMEOUT_MS: 5000,
+  DRAIN_MS: 15_000,
+  SEED: 42,
+});
+const { RATE, DURATION_S, GUILDS, SOCKETS, ROUNDS, CONNECTIONS, WARMUP_S, TIMEOUT_MS, DRAIN_MS, SEED } =
+  SETTINGS;
 
 const TARGET = { p99: 20 };
 /** Runs are comparable when these match. */
 const CONFIG_KEY = `rate=${RATE} duration=${DURATION_S}s guilds=${GUILDS} sockets=${SOCKETS} rounds=${ROUNDS}`;
 
 /** One run in the `history` of bench/results/load.json. */
-interface LoadHistoryEntry {
-  config: string;
-  /** `codeVersion()` of the run. */
-  code?: string;
-  date: string;
-  apps: string;
-  load1: number;
+interface LoadHistoryEntry extends run.RunStamp {
   p50: number;
   p99: number;
   max: number;
@@ -79,53 +58,6 @@ interface LoadHistoryEntry {
   lostOrStale: number;
   outboxP50: number;
   outboxP99: number;
-}
-
-/** An entry from a results file written before `history` existed. */
-function fromPreviousLoad(previous: Record<string, unknown>): LoadHistoryEntry | undefined {
-  const p = previous as {
-    config?: { rate: number; durationS: number; guilds: number; sockets: number; rounds: number };
-    machine?: { date: string };
-    apps?: string;
-    medians?: { socket: Summary; achievedOkRate: number };
-    totals?: {
-      errors: { non2xx: number; timeouts: number; network: number };
-      deliveriesMissing: number;
-      finalStale: number;
-      finalLost: number;
-    };
-    loadAverage?: { rounds: { after: number[] }[] };
-    rounds?: { outbox?: { p50Ms: number; p99Ms: number } }[];
-  };
-  if (!p.config || !p.medians || !p.totals) return undefined;
-  const e = p.totals.errors;
-  return {
-    config: `rate=${p.config.rate} duration=${p.config.durationS}s guilds=${p.config.guilds} sockets=${p.config.sockets} rounds=${p.config.rounds}`,
-    date: p.machine?.date ?? '',
-    apps: p.apps ?? '?',
-    load1: round(median((p.loadAverage?.rounds ?? []).map((r) => r.after[0] ?? 0)), 2),
-    p50: round(p.medians.socket.p50),
-    p99: round(p.medians.socket.p99),
-    max: round(p.medians.socket.max),
-    okRate: round(p.medians.achievedOkRate, 1),
-    errors: e.non2xx + e.timeouts + e.network,
-    missing: p.totals.deliveriesMissing,
-    lostOrStale: p.totals.finalStale + p.totals.finalLost,
-    outboxP50: round(median((p.rounds ?? []).map((r) => r.outbox?.p50Ms ?? Number.NaN))),
-    outboxP99: round(median((p.rounds ?? []).map((r) => r.outbox?.p99Ms ?? Number.NaN))),
-  };
-}
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Panel {
@@ -147,9 +79,7 @@ interface RequestRecord {
   error: 'timeout' | 'http' | 'network' | undefined;
 }
 
-interface RoundResult {
-  loadBefore: [number, number, number];
-  loadAfter: [number, number, number];
+interface RoundResult extends run.LoadedRound {
   offered: number;
   sent: number;
   ok: number;
@@ -157,9 +87,9 @@ interface RoundResult {
   /** Requests sent per second over the schedule, and 2xx responses per second until the last one. */
   achievedSendRate: number;
   achievedOkRate: number;
-  socket: Summary;
-  http: Summary;
-  schedulerLag: Summary;
+  socket: stats.Summary;
+  http: stats.Summary;
+  schedulerLag: stats.Summary;
   deliveriesExpected: number;
   deliveriesMissing: number;
   outOfOrder: number;
@@ -189,7 +119,7 @@ class LoadRun {
   ) {
     this.panelsByGuild = guilds.map(() => []);
     const index = new Map(guilds.map((g, i) => [g.guildId, i]));
-    sys.bot.onLine((line) => {
+    sys.bot.logs.onLine((line) => {
       if (!line.text.includes('reloaded (version')) return;
       try {
         const f = JSON.parse(line.text) as { guildId?: unknown; version?: unknown };
@@ -318,15 +248,17 @@ class LoadRun {
       return new Map(rows.map((r) => [r.guild_id, { version: Number(r.version), settings: r.settings }]));
     };
     const db = await read();
-    await waitUntil(
+    await waitFor(
       () =>
         this.panels.every(
           (p) => (p.last?.version ?? -1) >= (db.get(this.guilds[p.guild]!.guildId)?.version ?? 0),
         ) &&
         this.guilds.every((g) => (this.botLast.get(g.guildId) ?? -1) >= (db.get(g.guildId)?.version ?? 0)),
-      DRAIN_MS,
-      'every socket and the bot to reach the database versions',
-      50,
+      {
+        timeoutMs: DRAIN_MS,
+        intervalMs: 50,
+        message: 'every socket and the bot to reach the database versions',
+      },
     ).catch(() => undefined);
     return read();
   }
@@ -337,7 +269,7 @@ class LoadRun {
 }
 
 async function main(): Promise<void> {
-  const loadAtStart = loadAverage();
+  const loadAtStart = stats.loadAverage();
   console.log(
     `bench:load — starting Postgres schema, Redis prefix, emulator with ${GUILDS} guilds, panel API and bot …`,
   );
@@ -372,7 +304,7 @@ async function main(): Promise<void> {
         p.arrivals.clear();
         p.outOfOrder = 0;
       }
-      const loadBefore = loadAverage();
+      const loadBefore = stats.loadAverage();
       const { rows: outboxMark } = await sys.pool.query<{ id: string }>(
         'SELECT COALESCE(max(id), 0)::text AS id FROM sync_outbox',
       );
@@ -385,13 +317,13 @@ async function main(): Promise<void> {
       const db = await run.settle();
       const result = evaluate(run, records, db, count);
       result.loadBefore = loadBefore;
-      result.loadAfter = loadAverage();
+      result.loadAfter = stats.loadAverage();
       result.cpuPerUpdateMs = cpuDelta(cpu0, cpu1, result.ok);
       result.cpuCores = cpuDelta(cpu0, cpu1, wallMs);
       result.outbox = await outboxDelays(sys, outboxMark[0]?.id ?? '0');
       rounds.push(result);
       console.log(
-        `round ${r + 1}/${ROUNDS}: ${result.achievedSendRate.toFixed(0)}/s sent, ${result.achievedOkRate.toFixed(0)}/s ok | socket p50 ${ms(result.socket.p50)} p99 ${ms(result.socket.p99)} max ${ms(result.socket.max)} | errors ${result.errors.non2xx}+${result.errors.timeouts}+${result.errors.network} | missing ${result.deliveriesMissing} | final ok ${result.finalState.ok}/${result.finalState.sockets} stale ${result.finalState.stale} lost ${result.finalState.lost} | bot ${result.botFinal.ok}/${result.botFinal.guilds} | load ${result.loadAfter.join(' ')}`,
+        `round ${r + 1}/${ROUNDS}: ${result.achievedSendRate.toFixed(0)}/s sent, ${result.achievedOkRate.toFixed(0)}/s ok | socket p50 ${stats.ms(result.socket.p50)} p99 ${stats.ms(result.socket.p99)} max ${stats.ms(result.socket.max)} | errors ${result.errors.non2xx}+${result.errors.timeouts}+${result.errors.network} | missing ${result.deliveriesMissing} | final ok ${result.finalState.ok}/${result.finalState.sockets} stale ${result.finalState.stale} lost ${result.finalState.lost} | bot ${result.botFinal.ok}/${result.botFinal.guilds} | load ${result.loadAfter.join(' ')}`,
       );
     }
     report(sys, rounds, loadAtStart, run.panels.length);
@@ -422,9 +354,9 @@ async function outboxDelays(sys: BenchSystem, afterId: string): Promise<RoundRes
   const r = rows[0];
   return {
     rows: Number(r?.n ?? 0),
-    p50Ms: round(Number(r?.p50 ?? Number.NaN), 2),
-    p99Ms: round(Number(r?.p99 ?? Number.NaN), 2),
-    maxMs: round(Number(r?.max ?? Number.NaN), 2),
+    p50Ms: stats.round(Number(r?.p50 ?? Number.NaN), 2),
+    p99Ms: stats.round(Number(r?.p99 ?? Number.NaN), 2),
+    maxMs: stats.round(Number(r?.max ?? Number.NaN), 2),
     unpublished: Number(r?.pending ?? 0),
   };
 }
@@ -477,11 +409,11 @@ function evaluate(
       timeouts: records.filter((r) => r.error === 'timeout').length + (offered - records.length),
       network: records.filter((r) => r.error === 'network').length,
     },
-    achievedSendRate: round(((records.length - 1) * 1000) / Math.max(1, lastSent - firstSent), 1),
-    achievedOkRate: round((ok.length * 1000) / Math.max(1, lastOk - firstSent), 1),
-    socket: summarize(latencies),
-    http: summarize(ok.map((r) => r.done - r.sent)),
-    schedulerLag: summarize(records.map((r) => r.sent - r.scheduled)),
+    achievedSendRate: stats.round(((records.length - 1) * 1000) / Math.max(1, lastSent - firstSent), 1),
+    achievedOkRate: stats.round((ok.length * 1000) / Math.max(1, lastOk - firstSent), 1),
+    socket: stats.summarize(latencies),
+    http: stats.summarize(ok.map((r) => r.done - r.sent)),
+    schedulerLag: stats.summarize(records.map((r) => r.sent - r.scheduled)),
     deliveriesExpected: expected,
     deliveriesMissing: missing,
     outOfOrder: run.panels.reduce((a, p) => a + p.outOfOrder, 0),
@@ -500,10 +432,10 @@ function report(
   loadAtStart: [number, number, number],
   sockets: number,
 ): void {
-  const m = machine();
-  const socket = medianSummary(rounds.map((r) => r.socket));
-  const http = medianSummary(rounds.map((r) => r.http));
-  const lag = medianSummary(rounds.map((r) => r.schedulerLag));
+  const m = stats.machine();
+  const socket = stats.medianSummary(rounds.map((r) => r.socket));
+  const http = stats.medianSummary(rounds.map((r) => r.http));
+  const lag = stats.medianSummary(rounds.map((r) => r.schedulerLag));
   const sum = (f: (r: RoundResult) => number) => rounds.reduce((a, r) => a + f(r), 0);
   const errors = {
     non2xx: sum((r) => r.errors.non2xx),
@@ -515,46 +447,39 @@ function report(
   const lost = sum((r) => r.finalState.lost);
   const missing = sum((r) => r.deliveriesMissing);
   const botStale = sum((r) => r.botFinal.stale);
-  const loads = rounds.flatMap((r) => [r.loadBefore[0], r.loadAfter[0]]);
-  const sendRate = median(rounds.map((r) => r.achievedSendRate));
-  const okRate = median(rounds.map((r) => r.achievedOkRate));
-  const per = (k: keyof CpuSample) => round(median(rounds.map((r) => r.cpuPerUpdateMs[k])), 3);
-  const cores = (k: keyof CpuSample) => round(median(rounds.map((r) => r.cpuCores[k])), 2);
+  const sendRate = stats.median(rounds.map((r) => r.achievedSendRate));
+  const okRate = stats.median(rounds.map((r) => r.achievedOkRate));
+  const per = (k: keyof CpuSample) => stats.round(stats.median(rounds.map((r) => r.cpuPerUpdateMs[k])), 3);
+  const cores = (k: keyof CpuSample) => stats.round(stats.median(rounds.map((r) => r.cpuCores[k])), 2);
   const parts = ['api', 'pgApi', 'bot', 'pgBot', 'redis', 'bench'] as const;
   const cpu = {
     perUpdateMs: Object.fromEntries(parts.map((k) => [k, per(k)])) as Record<(typeof parts)[number], number>,
     cores: Object.fromEntries(parts.map((k) => [k, cores(k)])) as Record<(typeof parts)[number], number>,
   };
   const systemCpu = cpu.perUpdateMs.api + cpu.perUpdateMs.pgApi + cpu.perUpdateMs.bot + cpu.perUpdateMs.pgBot;
-  const outboxP50 = median(rounds.map((r) => r.outbox.p50Ms));
-  const outboxP99 = median(rounds.map((r) => r.outbox.p99Ms));
+  const outboxP50 = stats.median(rounds.map((r) => r.outbox.p50Ms));
+  const outboxP99 = stats.median(rounds.map((r) => r.outbox.p99Ms));
   const entry: LoadHistoryEntry = {
-    config: CONFIG_KEY,
-    code: codeVersion(),
-    date: m.date,
-    apps: sys.runtime,
-    load1: round(median(loads), 2),
-    p50: round(socket.p50),
-    p99: round(socket.p99),
-    max: round(socket.max),
-    okRate: round(okRate, 1),
+    ...run.stamp(CONFIG_KEY, m, sys, rounds),
+    p50: stats.round(socket.p50),
+    p99: stats.round(socket.p99),
+    max: stats.round(socket.max),
+    okRate: stats.round(okRate, 1),
     errors: errorTotal,
     missing,
     lostOrStale: lost + stale,
-    outboxP50: round(outboxP50),
-    outboxP99: round(outboxP99),
+    outboxP50: stats.round(outboxP50),
+    outboxP99: stats.round(outboxP99),
   };
-  const runs = history('load', entry, fromPreviousLoad);
+  const runs = stats.history('load', entry);
   const acrossRuns = {
-    p50: median(runs.map((r) => r.p50)),
-    p99: median(runs.map((r) => r.p99)),
-    okRate: median(runs.map((r) => r.okRate)),
+    ...stats.mediansOf(runs, ['p50', 'p99', 'okRate']),
     errors: runs.reduce((a, r) => a + r.errors, 0),
     lostOrStale: runs.reduce((a, r) => a + r.lostOrStale, 0),
   };
   const p99Met = acrossRuns.p99 <= TARGET.p99;
   const targets = {
-    p99: { target: TARGET.p99, measured: round(acrossRuns.p99), met: p99Met },
+    p99: { target: TARGET.p99, measured: stats.round(acrossRuns.p99), met: p99Met },
     errors: { target: 0, measured: acrossRuns.errors, met: acrossRuns.errors === 0 },
     lostOrStale: { target: 0, measured: acrossRuns.lostOrStale, met: acrossRuns.lostOrStale === 0 },
   };
@@ -564,22 +489,22 @@ function report(
   const lines = [
     `## Load: open loop at ${RATE} updates/s (\`npm run bench:load\`)`,
     '',
-    `${machineLine(m)}. Apps: ${sys.runtime === 'dist' ? '`node dist/main.js` (the built JS)' : '`node --import tsx src/main.ts`'}, panel API and bot as separate processes; ${sys.postgres}, Redis, all on loopback. Load average (1 min) ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the run (start: ${loadAtStart.join(' / ')}): the machine is shared, numbers are medians of ${rounds.length} rounds.`,
+    run.setupLine(m, sys, rounds, loadAtStart),
     '',
     `Each round: ${(RATE * DURATION_S).toLocaleString('en')} \`PATCH\`es scheduled every ${(1000 / RATE).toFixed(1)} ms for ${DURATION_S} s whatever the responses (open loop; undici pool of ${CONNECTIONS} keep-alive connections), each to a random one of ${GUILDS} guilds; ${sockets} panel sockets (socket.io-client, websocket) connected, ${Math.round(sockets / GUILDS)} per guild room (the owner and an ADMINISTRATOR, each with its own session); the bot running with every guild in its cache; ${WARMUP_S} s warm-up first.`,
     '',
     '| metric | median of rounds | per round |',
     '|---|---:|---|',
     `| achieved rate: sent / 2xx | ${sendRate.toFixed(0)}/s / ${okRate.toFixed(0)}/s | ${rounds.map((r) => `${r.achievedSendRate.toFixed(0)}/${r.achievedOkRate.toFixed(0)}`).join(', ')} |`,
-    `| **send → every socket of the guild has \`config:updated\`** p50 / p95 / p99 / max | **${ms(socket.p50)} / ${ms(socket.p95)} / ${ms(socket.p99)}** / ${ms(socket.max)} | ${rounds.map((r) => `${ms(r.socket.p50)} / ${ms(r.socket.p99)}`).join(', ')} |`,
-    `| send → HTTP 200 p50 / p99 / max | ${ms(http.p50)} / ${ms(http.p99)} / ${ms(http.max)} | ${rounds.map((r) => `${ms(r.http.p50)} / ${ms(r.http.p99)}`).join(', ')} |`,
+    `| **send → every socket of the guild has \`config:updated\`** p50 / p95 / p99 / max | **${stats.ms(socket.p50)} / ${stats.ms(socket.p95)} / ${stats.ms(socket.p99)}** / ${stats.ms(socket.max)} | ${rounds.map((r) => `${stats.ms(r.socket.p50)} / ${stats.ms(r.socket.p99)}`).join(', ')} |`,
+    `| send → HTTP 200 p50 / p99 / max | ${stats.ms(http.p50)} / ${stats.ms(http.p99)} / ${stats.ms(http.max)} | ${rounds.map((r) => `${stats.ms(r.http.p50)} / ${stats.ms(r.http.p99)}`).join(', ')} |`,
     `| errors: non-2xx / timeouts (> ${TIMEOUT_MS} ms) / network (all rounds) | ${errors.non2xx} / ${errors.timeouts} / ${errors.network} | |`,
     `| deliveries that never came (of ${rounds[0]?.deliveriesExpected.toLocaleString('en') ?? '?'} per round) | ${missing} | ${rounds.map((r) => r.deliveriesMissing).join(', ')} |`,
     `| **final state of every socket vs the database**: ok / stale / lost | ${sum((r) => r.finalState.ok)} / ${stale} / ${lost} of ${sum((r) => r.finalState.sockets)} | |`,
     `| final version in the bot (\`reloaded (version N)\`) = database: ok / stale | ${sum((r) => r.botFinal.ok)} / ${botStale} of ${sum((r) => r.botFinal.guilds)} | |`,
     `| events received out of order by a socket | ${sum((r) => r.outOfOrder)} | |`,
-    `| scheduler lag (actual − planned send) p99 / max | ${ms(lag.p99)} / ${ms(lag.max)} | |`,
-    `| outbox: transaction start → row marked published (database clock) p50 / p99 | ${ms(outboxP50)} / ${ms(outboxP99)} | ${rounds.map((r) => `${ms(r.outbox.p50Ms)} / ${ms(r.outbox.p99Ms)}`).join(', ')} |`,
+    `| scheduler lag (actual − planned send) p99 / max | ${stats.ms(lag.p99)} / ${stats.ms(lag.max)} | |`,
+    `| outbox: transaction start → row marked published (database clock) p50 / p99 | ${stats.ms(outboxP50)} / ${stats.ms(outboxP99)} | ${rounds.map((r) => `${stats.ms(r.outbox.p50Ms)} / ${stats.ms(r.outbox.p99Ms)}`).join(', ')} |`,
     `| CPU per update (ms): panel API + its Postgres backends / bot + its Postgres backends | ${cpu.perUpdateMs.api.toFixed(2)} + ${cpu.perUpdateMs.pgApi.toFixed(2)} / ${cpu.perUpdateMs.bot.toFixed(2)} + ${cpu.perUpdateMs.pgBot.toFixed(2)} = **${systemCpu.toFixed(2)} ms**, i.e. ${((systemCpu * RATE) / 1000).toFixed(2)} cores at ${RATE}/s | Redis (whole shared server) ${cpu.perUpdateMs.redis.toFixed(2)} ms, bench client ${cpu.perUpdateMs.bench.toFixed(2)} ms |`,
     `| cores busy during a round: API / its PG / bot / its PG / Redis / bench client | ${parts.map((k) => cpu.cores[k].toFixed(2)).join(' / ')} | |`,
     '',
@@ -589,13 +514,13 @@ function report(
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...runs.map(
       (r) =>
-        `| ${r.date.slice(0, 16).replace('T', ' ')} (${r.apps}) | ${r.load1.toFixed(1)} | ${r.okRate.toFixed(0)}/s | ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} | ${r.errors} | ${r.missing} | ${r.lostOrStale} | ${ms(r.outboxP50)} / ${ms(r.outboxP99)} |`,
+        `| ${r.date.slice(0, 16).replace('T', ' ')} (${r.apps}) | ${r.load1.toFixed(1)} | ${r.okRate.toFixed(0)}/s | ${stats.ms(r.p50)} / ${stats.ms(r.p99)} / ${stats.ms(r.max)} | ${r.errors} | ${r.missing} | ${r.lostOrStale} | ${stats.ms(r.outboxP50)} / ${stats.ms(r.outboxP99)} |`,
     ),
-    `| **${runs.length} runs** | | ${acrossRuns.okRate.toFixed(0)}/s | **${ms(acrossRuns.p50)} / ${ms(acrossRuns.p99)}** (medians) | ${acrossRuns.errors} | | ${acrossRuns.lostOrStale} | |`,
+    `| **${runs.length} runs** | | ${acrossRuns.okRate.toFixed(0)}/s | **${stats.ms(acrossRuns.p50)} / ${stats.ms(acrossRuns.p99)}** (medians) | ${acrossRuns.errors} | | ${acrossRuns.lostOrStale} | |`,
     '',
     '| target (2-core machine, loopback) | over the recent runs | |',
     '|---|---:|---|',
-    `| p99 ≤ ${TARGET.p99} ms at ${RATE} updates/s | ${ms(acrossRuns.p99)} | ${check(p99Met, `missed by ${(acrossRuns.p99 - TARGET.p99).toFixed(1)} ms (${(acrossRuns.p99 / TARGET.p99).toFixed(1)}× the target)`)} |`,
+    `| p99 ≤ ${TARGET.p99} ms at ${RATE} updates/s | ${stats.ms(acrossRuns.p99)} | ${check(p99Met, `missed by ${(acrossRuns.p99 - TARGET.p99).toFixed(1)} ms (${(acrossRuns.p99 / TARGET.p99).toFixed(1)}× the target)`)} |`,
     `| zero errors | ${acrossRuns.errors} | ${check(acrossRuns.errors === 0, `${acrossRuns.errors} errors`)} |`,
     `| zero lost or stale final states | ${acrossRuns.lostOrStale} | ${check(acrossRuns.lostOrStale === 0, `${acrossRuns.lostOrStale} lost or stale`)} |`,
     '',
@@ -604,12 +529,12 @@ function report(
     "Latency is measured from the moment the request is handed to undici (the scheduler lag above says how late that was against the plan), to the arrival of `config:updated` with the version the response returned, on each socket of that guild. Final state: after the last response, the bench waits (at most 15 s) for sockets and bot to reach the database version, then compares each socket's last received `{version, settings}` with the `guilds` row (lost: same version, different settings; stale: older version).",
   ];
   const markdown = lines.join('\n');
-  console.log(`\n${markdown}\n`);
-  writeRepoFile(
-    svgPath,
-    cdfSvg({
+  run.publish('load', {
+    markdown,
+    chartPath: svgPath,
+    chart: cdfSvg({
       title: `bench:load — send → socket at ${RATE} updates/s, CDF per round`,
-      subtitle: `${GUILDS} guilds, ${sockets} sockets, ${DURATION_S} s per round; ${machineLine(m)}`,
+      subtitle: `${GUILDS} guilds, ${sockets} sockets, ${DURATION_S} s per round; ${stats.machineLine(m)}`,
       series: rounds.map((r, i) => ({
         label: `round ${i + 1} (p99 ${r.socket.p99.toFixed(1)} ms)`,
         color: colors[i % colors.length]!,
@@ -617,10 +542,7 @@ function report(
       })),
       markers: [{ label: `p99 target ${TARGET.p99} ms`, x: TARGET.p99 }],
     }),
-  );
-  writeReport(
-    'load',
-    {
+    results: {
       machine: m,
       apps: sys.runtime,
       config: {
@@ -634,27 +556,16 @@ function report(
         timeoutMs: TIMEOUT_MS,
         seed: SEED,
       },
-      loadAverage: {
-        atStart: loadAtStart,
-        rounds: rounds.map((r) => ({ before: r.loadBefore, after: r.loadAfter })),
-      },
+      loadAverage: run.loadAverages(loadAtStart, rounds),
       medians: { socket, http, schedulerLag: lag, achievedSendRate: sendRate, achievedOkRate: okRate },
       totals: { errors, deliveriesMissing: missing, finalStale: stale, finalLost: lost, botStale },
       cpu,
       targets,
       history: runs,
-      rounds: rounds.map(({ latencies, ...rest }) => ({ ...rest, histogram: histogram(latencies) })),
+      rounds: rounds.map(({ latencies, ...rest }) => ({ ...rest, histogram: stats.histogram(latencies) })),
       chart: svgPath,
     },
-    markdown,
-  );
-  console.log(`wrote bench/results/load.json, docs/benchmarks.md (bench:load), ${svgPath}`);
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+run.main(main);

@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ROOT } from './report.js';
+import { ROOT } from '@wolaro/test-harness/report';
 import { PROFILE_DIR } from './system.js';
 
 interface CallFrame {

@@ -7,18 +7,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO } from '@wolaro/discord-emulator';
+import { httpControl } from '@wolaro/test-harness';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CHROMIUM,
-  channelMessages,
-  freshDataDir,
-  json,
-  loginInBrowser,
-  ROOT,
-  type Stack,
-  startStack,
-} from './stack.js';
+import { CHROMIUM, freshDataDir, json, loginInBrowser, ROOT, type Stack, startStack } from './stack.js';
 
 const GUILD = DEMO.guildId;
 const GENERAL = DEMO.channels.general;
@@ -78,14 +70,11 @@ async function apiGuild(): Promise<GuildBody> {
   return body;
 }
 
-async function emulator(method: string, path: string, body?: unknown) {
-  const res = await json<{ id?: string }>(`${sys().emulatorUrl}/_emulator${path}`, { method, body });
-  expect(res.status, `${method} /_emulator${path}`).toBeLessThan(300);
-  return res.body;
-}
+/** The emulator's control API (it runs inside `npm start`). */
+const emulator = () => httpControl(sys().emulatorUrl);
 
 async function slashCommand(userId: string, command: string, options: Record<string, string> = {}) {
-  return emulator('POST', '/interactions', { guildId: GUILD, channelId: GENERAL, userId, command, options });
+  return emulator().createInteraction({ guildId: GUILD, channelId: GENERAL, userId, command, options });
 }
 
 async function screenshot(page: Page, name: string) {
@@ -166,20 +155,20 @@ describe('panel in real browsers against npm start', () => {
   });
 
   it('the demo bot answers ?ping after the prefix change to ?, and no longer !ping', async () => {
-    const before = (await channelMessages(sys().emulatorUrl, GENERAL)).length;
-    await emulator('POST', `/channels/${GENERAL}/messages`, { authorId: DEMO.users.owner, content: '!ping' });
-    await emulator('POST', `/channels/${GENERAL}/messages`, { authorId: DEMO.users.owner, content: '?ping' });
+    const before = (await emulator().messages(GENERAL)).length;
+    await emulator().sendMessage(GENERAL, { authorId: DEMO.users.owner, content: '!ping' });
+    await emulator().sendMessage(GENERAL, { authorId: DEMO.users.owner, content: '?ping' });
     await expect
       .poll(
         async () =>
-          (await channelMessages(sys().emulatorUrl, GENERAL))
+          (await emulator().messages(GENERAL))
             .slice(before)
             .find((m) => m.author.id === DEMO.users.bot && m.content.startsWith('Pong!')),
         { timeout: 10_000, interval: 100 },
       )
       .toBeDefined();
     // One answer: `!ping` (handled first, at once: no command) got none.
-    const answers = (await channelMessages(sys().emulatorUrl, GENERAL))
+    const answers = (await emulator().messages(GENERAL))
       .slice(before)
       .filter((m) => m.author.id === DEMO.users.bot);
     expect(answers).toHaveLength(1);
@@ -202,14 +191,7 @@ describe('panel in real browsers against npm start', () => {
       expect(await items.first().textContent()).toMatch(/\/ping.*theo7791l.*success/);
     }
     await expect
-      .poll(
-        async () =>
-          (
-            await json<{ response: { data?: { content?: string } } | null }>(
-              `${sys().emulatorUrl}/_emulator/interactions/${id}`,
-            )
-          ).body.response?.data?.content,
-      )
+      .poll(async () => (await emulator().interaction(id)).response?.data?.['content'])
       .toMatch(/^Pong!/);
 
     // A few more, for a log that looks like a real server's (and a denied one).
@@ -368,7 +350,7 @@ describe('panel in real browsers against npm start', () => {
 
   it('an admin whose role is removed in Discord is told on the page, sent home and refused the server', async () => {
     const token = await admin.page.evaluate(() => sessionStorage.getItem('wolaro.panel.token'));
-    await emulator('PATCH', `/guilds/${GUILD}/members/${DEMO.users.admin}`, { roles: [] });
+    await emulator().updateMember(GUILD, DEMO.users.admin, { roles: [] });
 
     // The page's own notice, not a browser dialog.
     const notice = admin.page.getByRole('alert').filter({ hasText: 'Administrator role removed' });

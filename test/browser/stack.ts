@@ -1,7 +1,7 @@
 /**
  * Helpers for the end-to-end suites: run `npm start` (scripts/start.mjs) as a child process on
- * embedded defaults, log in through the real OAuth flow (over HTTP or in a browser), and talk to
- * the Discord emulator's control API.
+ * embedded defaults, log in through the real OAuth flow (over HTTP or in a browser). The Discord
+ * emulator runs inside `npm start`: drive it with `httpControl(stack.emulatorUrl)` of the harness.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '@wolaro/test-harness';
 import type { Browser, BrowserContext, LaunchOptions, Page } from 'playwright-core';
-import { sleep } from '../support/index.js';
 
 /** The repository root, where `npm start` runs. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -277,22 +277,6 @@ export async function json<T = unknown>(
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
-
-/** A message of `GET /_emulator/channels/:id/messages`. */
-export interface EmulatorMessage {
-  id: string;
-  content: string;
-  author: { id: string; username: string; bot?: boolean };
-}
-
-/** The messages of a channel in the emulator, oldest first. */
-export async function channelMessages(emulatorUrl: string, channelId: string): Promise<EmulatorMessage[]> {
-  const { status, body } = await json<EmulatorMessage[] | { messages: EmulatorMessage[] }>(
-    `${emulatorUrl}/_emulator/channels/${channelId}/messages`,
-  );
-  if (status !== 200) throw new Error(`GET messages answered ${status}`);
-  return Array.isArray(body) ? body : body.messages;
 }
 
 /** A browser context (1280×800) logged in to the panel as `username` through the emulator's OAuth page. */

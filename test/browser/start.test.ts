@@ -4,16 +4,9 @@
  */
 import { createServer, type Server } from 'node:net';
 import { DEMO } from '@wolaro/discord-emulator';
+import { httpControl } from '@wolaro/test-harness';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  channelMessages,
-  freshDataDir,
-  json,
-  loginOverHttp,
-  runStackToExit,
-  type Stack,
-  startStack,
-} from './stack.js';
+import { freshDataDir, json, loginOverHttp, runStackToExit, type Stack, startStack } from './stack.js';
 
 const GUILD = DEMO.guildId;
 const GENERAL = DEMO.channels.general;
@@ -53,17 +46,14 @@ async function guild(stack: Stack, token: string): Promise<GuildBody> {
 
 /** Posts `content` as the owner in #général and waits for the bot's answer. */
 async function botAnswer(stack: Stack, content: string): Promise<string> {
-  const before = (await channelMessages(stack.emulatorUrl, GENERAL)).length;
-  const posted = await json(`${stack.emulatorUrl}/_emulator/channels/${GENERAL}/messages`, {
-    method: 'POST',
-    body: { authorId: DEMO.users.owner, content },
-  });
-  expect(posted.status).toBe(201);
+  const emulator = httpControl(stack.emulatorUrl);
+  const before = (await emulator.messages(GENERAL)).length;
+  await emulator.sendMessage(GENERAL, { authorId: DEMO.users.owner, content });
   let answer: string | undefined;
   await expect
     .poll(
       async () => {
-        answer = (await channelMessages(stack.emulatorUrl, GENERAL))
+        answer = (await emulator.messages(GENERAL))
           .slice(before)
           .find((m) => m.author.id === DEMO.users.bot)?.content;
         return answer;

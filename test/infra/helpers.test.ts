@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
+import { captureLogger, freePort, redisUrl, sleep, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
-import { captureLogger, freePort, redisUrl, sleep, uniquePrefix, waitFor } from '../support/index.js';
 
 describe('uniquePrefix', () => {
   it('returns a different t<hex>: prefix on every call', () => {

@@ -1,3 +1,4 @@
+import { createTestSchema, type TestSchema, waitFor } from '@wolaro/test-harness';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -6,7 +7,6 @@ import {
   startPgliteServer,
   startupSearchPath,
 } from '../setup/pglite-server.js';
-import { createTestSchema, type TestSchema, waitFor } from '../support/index.js';
 
 /** The embedded fallback is exercised here directly, whatever the global setup chose for this run. */
 describe('PGlite fallback server', () => {

@@ -1,12 +1,12 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestSchema,
   databaseUrl,
   postgresKind,
   type TestSchema,
   withSearchPath,
-} from '../support/index.js';
+} from '@wolaro/test-harness';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('createTestSchema', () => {
   let a: TestSchema;

@@ -15,7 +15,7 @@ import {
   type RedisServerHandle,
   RedisServerNotFoundError,
   startRedisServer,
-} from '../support/redis-server.js';
+} from '../support/redis_server.js';
 import { type PgliteServer, startPgliteServer } from './pglite-server.js';
 
 /** Where the test Postgres comes from: a real server, or the embedded PGlite fallback. */
@@ -60,6 +60,43 @@ function redact(url: string): string {
   }
 }
 
+/** The suite's Redis: REDIS_URL, else the local server on 6379, else a private `redis-server`. */
+async function findRedis(): Promise<{ url: string; source: string; server?: RedisServerHandle }> {
+  const fromEnv = process.env['REDIS_URL'];
+  if (fromEnv) return { url: fromEnv, source: 'REDIS_URL' };
+  if (await pingRedis(LOCAL_REDIS.host, LOCAL_REDIS.port, 1000)) {
+    return { url: `redis://${LOCAL_REDIS.host}:${LOCAL_REDIS.port}`, source: 'local server' };
+  }
+  try {
+    const server = await startRedisServer();
+    return { url: server.url, source: `private redis-server, pid ${server.pid}`, server };
+  } catch (err) {
+    if (err instanceof RedisServerNotFoundError) {
+      throw new Error(
+        'No Redis for the tests: REDIS_URL is not set, nothing answers PING on 127.0.0.1:6379 and ' +
+          '`redis-server` is not on PATH. Install Redis (Debian/Ubuntu: `apt-get install redis-server`, ' +
+          'macOS: `brew install redis`), start it on 127.0.0.1:6379, or set REDIS_URL=redis://host:port.',
+      );
+    }
+    throw err;
+  }
+}
+
+/** The suite's Postgres: DATABASE_URL, else the local server's `test` database, else embedded PGlite. */
+async function findPostgres(): Promise<{
+  url: string;
+  kind: PostgresKind;
+  source: string;
+  server?: PgliteServer;
+}> {
+  const fromEnv = process.env['DATABASE_URL'];
+  if (fromEnv) return { url: fromEnv, kind: 'server', source: 'DATABASE_URL' };
+  if (await postgresAnswers(LOCAL_POSTGRES))
+    return { url: LOCAL_POSTGRES, kind: 'server', source: 'local server' };
+  const server = await startPgliteServer();
+  return { url: server.url, kind: 'pglite', source: 'embedded PGlite: no server on 127.0.0.1:5432', server };
+}
+
 /**
  * Vitest `globalSetup` entry point.
  *
@@ -74,56 +111,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 
   try {
-    let redisUrl: string;
-    let redisSource: string;
-    const envRedis = process.env['REDIS_URL'];
-    if (envRedis) {
-      redisUrl = envRedis;
-      redisSource = 'REDIS_URL';
-    } else if (await pingRedis(LOCAL_REDIS.host, LOCAL_REDIS.port, 1000)) {
-      redisUrl = `redis://${LOCAL_REDIS.host}:${LOCAL_REDIS.port}`;
-      redisSource = 'local server';
-    } else {
-      try {
-        redisServer = await startRedisServer();
-      } catch (err) {
-        if (err instanceof RedisServerNotFoundError) {
-          throw new Error(
-            'No Redis for the tests: REDIS_URL is not set, nothing answers PING on 127.0.0.1:6379 and ' +
-              '`redis-server` is not on PATH. Install Redis (Debian/Ubuntu: `apt-get install redis-server`, ' +
-              'macOS: `brew install redis`), start it on 127.0.0.1:6379, or set REDIS_URL=redis://host:port.',
-          );
-        }
-        throw err;
-      }
-      redisUrl = redisServer.url;
-      redisSource = `private redis-server, pid ${redisServer.pid}`;
-    }
-
-    let databaseUrl: string;
-    let postgresKind: PostgresKind;
-    let postgresSource: string;
-    const envDatabase = process.env['DATABASE_URL'];
-    if (envDatabase) {
-      databaseUrl = envDatabase;
-      postgresKind = 'server';
-      postgresSource = 'DATABASE_URL';
-    } else if (await postgresAnswers(LOCAL_POSTGRES)) {
-      databaseUrl = LOCAL_POSTGRES;
-      postgresKind = 'server';
-      postgresSource = 'local server';
-    } else {
-      pgliteServer = await startPgliteServer();
-      databaseUrl = pgliteServer.url;
-      postgresKind = 'pglite';
-      postgresSource = 'embedded PGlite: no server on 127.0.0.1:5432';
-    }
-
-    project.provide('redisUrl', redisUrl);
-    project.provide('databaseUrl', databaseUrl);
-    project.provide('postgresKind', postgresKind);
+    const redis = await findRedis();
+    redisServer = redis.server;
+    const postgres = await findPostgres();
+    pgliteServer = postgres.server;
+    project.provide('redisUrl', redis.url);
+    project.provide('databaseUrl', postgres.url);
+    project.provide('postgresKind', postgres.kind);
     console.log(
-      `[test] redis: ${redact(redisUrl)} (${redisSource}) postgres: ${redact(databaseUrl)} (${postgresSource})`,
+      `[test] redis: ${redact(redis.url)} (${redis.source}) postgres: ${redact(postgres.url)} (${postgres.source})`,
     );
   } catch (err) {
     await teardown();

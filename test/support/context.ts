@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type { PostgresKind } from '../setup/global-setup.js';
+import { createSchema, type TestSchema, type TestSchemaOptions } from './postgres.js';
 
 function provided<K extends 'redisUrl' | 'databaseUrl' | 'postgresKind'>(key: K) {
   const value = inject(key);
@@ -48,4 +49,28 @@ export function postgresKind(): PostgresKind {
 export function uniquePrefix(label?: string): string {
   const id = `t${randomBytes(6).toString('hex')}:`;
   return label ? `${id}${label.replace(/[^A-Za-z0-9_-]/g, '_')}:` : id;
+}
+
+/**
+ * Creates a fresh, uniquely named schema in the suite's test database (or `options.baseUrl`) and a pool
+ * bound to it, so each test file (or test) can create the same table names without seeing anyone
+ * else's rows. Works with a real Postgres and with the PGlite fallback.
+ *
+ * @example
+ * ```ts
+ * let db: TestSchema;
+ * beforeAll(async () => { db = await createTestSchema('outbox'); });
+ * afterAll(() => db.drop());
+ * it('writes', async () => {
+ *   await db.pool.query('create table events (id serial primary key)');   // lands in db.schema
+ *   const sdk = createOutbox({ connectionString: db.connectionString });  // sees the same table
+ * });
+ * ```
+ * @param label - readable tag embedded in the schema name (sanitized, truncated)
+ * @param options - pool size, base URL
+ * @returns the schema handle
+ */
+export function createTestSchema(label?: string, options: TestSchemaOptions = {}): Promise<TestSchema> {
+  const { baseUrl, ...rest } = options;
+  return createSchema(label, { ...rest, baseUrl: baseUrl ?? databaseUrl() });
 }

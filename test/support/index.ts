@@ -1,27 +1,17 @@
 /**
- * Test helpers shared by every suite in the repo. Import with a relative `.js` specifier, e.g.
- * `import { createTestSchema, redisUrl } from '../../../test/support/index.js';`
+ * `@wolaro/test-harness`: the helpers shared by every suite in the repo, e.g.
+ * `import { createTestSchema, redisUrl } from '@wolaro/test-harness';`
  *
- * Needs the root vitest config (its globalSetup provides the Redis and Postgres URLs).
+ * Needs the root vitest config (its globalSetup provides the Redis and Postgres URLs). Outside vitest
+ * (benchmarks, fixtures run with tsx) import `@wolaro/test-harness/node`.
  */
 export type { PostgresKind } from '../setup/global-setup.js';
-export { databaseUrl, postgresKind, redisUrl, uniquePrefix } from './context.js';
+export { createTestSchema, databaseUrl, postgresKind, redisUrl, uniquePrefix } from './context.js';
+export * from './node.js';
 export {
-  type CaptureLogger,
-  captureLogger,
-  LOG_LEVELS,
-  type LogEntry,
-  type LogFn,
-  type LogLevel,
-  type MessageMatcher,
-} from './logger.js';
-export { freePort, pingRedis } from './net.js';
-export { createTestSchema, type TestSchema, type TestSchemaOptions, withSearchPath } from './postgres.js';
-export {
-  type RedisServerHandle,
-  RedisServerNotFoundError,
-  type RedisServerOptions,
-  startRedisServer,
-} from './redis-server.js';
-export { type ProxyMode, startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.js';
-export { sleep, type WaitForOptions, waitFor } from './wait.js';
+  JWT_SECRET,
+  type System,
+  type SystemOptions,
+  startSystem,
+  useSystem,
+} from './system/test_system.js';

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { databaseUrl } from './context.js';
 
-/** A private Postgres schema for one test file or test; see {@link createTestSchema}. */
+/** A private Postgres schema for one test file, test or benchmark; see {@link createSchema}. */
 export interface TestSchema {
   /** Schema name, e.g. `t_outbox_5f1c0a9b3e`. Safe to use unquoted (lowercase letters, digits, `_`). */
   readonly schema: string;
@@ -20,12 +19,29 @@ export interface TestSchema {
   drop(): Promise<void>;
 }
 
-/** Options for {@link createTestSchema}. */
+/** Options for `createTestSchema` (the base URL defaults to the suite's database there). */
 export interface TestSchemaOptions {
   /** Size of {@link TestSchema.pool} (default 5). */
   max?: number;
-  /** Base connection string (default: {@link databaseUrl}). */
+  /** Base connection string (default in tests: the suite's `databaseUrl()`). */
   baseUrl?: string;
+}
+
+/** Options for {@link createSchema}. */
+export interface SchemaOptions extends TestSchemaOptions {
+  /** Base connection string: the schema is created in its database. */
+  baseUrl: string;
+  /** First part of the schema name (default `t`). */
+  prefix?: string;
+  /** `application_name` of {@link TestSchema.pool}'s connections (not of {@link TestSchema.connectionString}). */
+  applicationName?: string | ((schema: string) => string);
+}
+
+/** Returns `url` with `application_name=<name>` (so a process's Postgres backends can be told apart). */
+export function withAppName(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('application_name', name);
+  return parsed.toString();
 }
 
 /**
@@ -60,36 +76,37 @@ async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Pro
 }
 
 /**
- * Creates a fresh, uniquely named schema in the test database and a pool bound to it, so each test file
- * (or test) can create the same table names without seeing anyone else's rows. Works with a real
+ * Creates a fresh, uniquely named schema in a database and a pool bound to it, so each test file, test
+ * or benchmark can create the same table names without seeing anyone else's rows. Works with a real
  * Postgres and with the PGlite fallback.
  *
  * @example
  * ```ts
- * let db: TestSchema;
- * beforeAll(async () => { db = await createTestSchema('outbox'); });
- * afterAll(() => db.drop());
- * it('writes', async () => {
- *   await db.pool.query('create table events (id serial primary key)');   // lands in db.schema
- *   const sdk = createOutbox({ connectionString: db.connectionString });  // sees the same table
- * });
+ * const db = await createSchema('outbox', { baseUrl: 'postgres://postgres@127.0.0.1:5432/test' });
+ * await db.pool.query('create table events (id serial primary key)'); // lands in db.schema
+ * const sdk = createOutbox({ connectionString: db.connectionString }); // sees the same table
+ * await db.drop();
  * ```
  * @param label - readable tag embedded in the schema name (sanitized, truncated)
- * @param options - pool size, base URL
+ * @param options - base URL, name prefix, pool size and application name
  * @returns the schema handle
  */
-export async function createTestSchema(label?: string, options: TestSchemaOptions = {}): Promise<TestSchema> {
-  const base = options.baseUrl ?? databaseUrl();
+export async function createSchema(label: string | undefined, options: SchemaOptions): Promise<TestSchema> {
+  const base = options.baseUrl;
   const tag = (label ?? '')
     .toLowerCase()
     .replace(/[^a-z0-9_]+/g, '_')
     .replace(/^_+|_+$/g, '')
     .slice(0, 30);
-  const schema = `t_${tag ? `${tag}_` : ''}${randomBytes(5).toString('hex')}`;
+  const schema = `${options.prefix ?? 't'}_${tag ? `${tag}_` : ''}${randomBytes(5).toString('hex')}`;
   await admin(base, (client) => client.query(`create schema ${schema}`));
   const connectionString = withSearchPath(base, schema);
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 5 });
-  // An idle client losing its connection must not crash the test process (chaos tests do that on purpose).
+  const appName = options.applicationName;
+  const poolUrl = appName
+    ? withAppName(connectionString, typeof appName === 'string' ? appName : appName(schema))
+    : connectionString;
+  const pool = new pg.Pool({ connectionString: poolUrl, max: options.max ?? 5 });
+  // An idle client losing its connection must not crash the process (chaos tests do that on purpose).
   pool.on('error', () => {});
   let dropped: Promise<void> | undefined;
   return {

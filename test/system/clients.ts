@@ -1,11 +1,11 @@
 /**
- * What the system tests drive the running system with: the panel API over HTTP, panel sockets
- * (socket.io-client, websocket transport), and the Discord emulator's `/_emulator` control API.
+ * What the system tests drive the running system with: the panel API over HTTP and panel sockets
+ * (socket.io-client, websocket transport). The emulator is driven through `sys.emulator.control`
+ * and the helpers of `@wolaro/test-harness` (postMessage, replyTo, slash, ...).
  */
-import type { ApiMessage, InteractionView } from '@wolaro/discord-emulator';
+import { DEMO } from '@wolaro/discord-emulator';
+import { waitFor } from '@wolaro/test-harness';
 import { io, type Socket } from 'socket.io-client';
-import { waitFor } from '../support/index.js';
-import { DEMO } from './harness.js';
 
 /** A JSON response of the API. */
 export interface ApiResponse<T = Record<string, unknown>> {
@@ -130,106 +130,4 @@ export async function connectPanel(
     if (!ack.ok) throw new Error(`join:guild refused: ${JSON.stringify(ack)}`);
   }
   return panel;
-}
-
-/** The Discord emulator's control API (`/_emulator`), over HTTP. */
-export async function control<T>(
-  emulatorUrl: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${emulatorUrl}/_emulator${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} /_emulator${path} → ${res.status}: ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-/** `POST /_emulator/channels/{general}/messages { authorId, content }` (→ MESSAGE_CREATE to the bot). */
-export function postMessage(
-  emulatorUrl: string,
-  content: string,
-  authorId: string = DEMO.users.member,
-  channelId: string = DEMO.channels.general,
-): Promise<ApiMessage> {
-  return control<ApiMessage>(emulatorUrl, 'POST', `/channels/${channelId}/messages`, { authorId, content });
-}
-
-/** `GET /_emulator/channels/:id/messages`. */
-export function channelMessages(emulatorUrl: string, channelId: string = DEMO.channels.general) {
-  return control<ApiMessage[]>(emulatorUrl, 'GET', `/channels/${channelId}/messages`);
-}
-
-/** The bot's reply to one of `messages` (a message whose `message_reference` points at it), if any yet. */
-export async function findReply(emulatorUrl: string, messages: readonly ApiMessage[]) {
-  const ids = new Set(messages.map((m) => m.id));
-  const all = await channelMessages(emulatorUrl, messages[0]?.channel_id);
-  return all.find((m) => m.message_reference?.message_id && ids.has(m.message_reference.message_id));
-}
-
-/** Waits for the bot's reply to `message`. */
-export function replyTo(emulatorUrl: string, message: ApiMessage, timeoutMs = 5000): Promise<ApiMessage> {
-  return waitFor(() => findReply(emulatorUrl, [message]), {
-    timeoutMs,
-    intervalMs: 5,
-    message: `the bot's reply to "${message.content}"`,
-  });
-}
-
-/**
- * Posts `content` again and again (each post waits for the previous one) until the bot replies to
- * one of them: the way to learn the earliest moment the bot acts on a new prefix without a fixed
- * sleep. Returns the reply, the message it answers (and its index: 0 = the first post was answered),
- * when the reply was seen, and how many were posted.
- */
-export async function postUntilReplied(
-  emulatorUrl: string,
-  content: string,
-  timeoutMs = 5000,
-): Promise<{
-  reply: ApiMessage;
-  answered: ApiMessage;
-  answeredIndex: number;
-  seenAt: number;
-  posts: number;
-}> {
-  const posted: ApiMessage[] = [];
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (posted.length < 200) posted.push(await postMessage(emulatorUrl, content));
-    const reply = await findReply(emulatorUrl, posted);
-    if (reply) {
-      const seenAt = performance.now();
-      const answeredIndex = posted.findIndex((m) => m.id === reply.message_reference?.message_id);
-      return { reply, answered: posted[answeredIndex]!, answeredIndex, seenAt, posts: posted.length };
-    }
-  }
-  throw new Error(`no reply to "${content}" within ${timeoutMs} ms (${posted.length} posted)`);
-}
-
-/** `POST /_emulator/interactions` (→ INTERACTION_CREATE), then the bot's response once recorded. */
-export async function slash(
-  emulatorUrl: string,
-  command: string,
-  userId: string,
-  options: Record<string, string> = {},
-): Promise<InteractionView> {
-  const { id } = await control<{ id: string }>(emulatorUrl, 'POST', '/interactions', {
-    guildId: DEMO.guildId,
-    channelId: DEMO.channels.general,
-    userId,
-    command,
-    options,
-  });
-  return waitFor(
-    async () => {
-      const view = await control<InteractionView>(emulatorUrl, 'GET', `/interactions/${id}`);
-      return view.response ? view : undefined;
-    },
-    { timeoutMs: 5000, intervalMs: 5, message: `the bot's response to /${command}` },
-  );
 }

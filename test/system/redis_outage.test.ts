@@ -4,49 +4,27 @@
  * answering, pushes continue through Postgres LISTEN/NOTIFY, and everything converges once Redis is
  * back, without restarting anything.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { waitFor } from '../support/index.js';
-import {
-  api,
-  channelMessages,
-  connectPanel,
-  guildVersion,
-  type PanelSocket,
-  postMessage,
-  postUntilReplied,
-  replyTo,
-  slash,
-} from './clients.js';
-import { DEMO, type System, startSystem } from './harness.js';
+import { DEMO } from '@wolaro/discord-emulator';
+import { postMessage, postUntilReplied, replyTo, slash, useSystem, waitFor } from '@wolaro/test-harness';
+import { expect, it } from 'vitest';
+import { api, connectPanel, guildVersion, type PanelSocket } from './clients.js';
 
 const GUILD = DEMO.guildId;
-let sys: System;
 const sockets: PanelSocket[] = [];
-
-beforeAll(async () => {
-  // The bot's cache probes a dead Redis every 500 ms instead of 10 s (REDIS_HEALTH_CHECK_MS).
-  sys = await startSystem({ redis: 'private', label: 'outage', botEnv: { REDIS_HEALTH_CHECK_MS: '500' } });
-});
-
-afterEach((ctx) => {
+// The bot's cache probes a dead Redis every 500 ms instead of 10 s (REDIS_HEALTH_CHECK_MS).
+const sys = useSystem({ redis: 'private', label: 'outage', botEnv: { REDIS_HEALTH_CHECK_MS: '500' } }, () => {
   for (const socket of sockets.splice(0)) socket.close();
-  if (ctx.task.result?.state === 'fail' && !ctx.task.fails) console.error(sys?.dump());
-});
-
-afterAll(async () => {
-  if (process.env['WOLARO_SYSTEM_LOGS']) console.log(sys?.dump());
-  await sys?.stop();
 });
 
 async function health() {
-  return api<{ status: string; redis: string; database: string }>(sys.api.url, 'GET', '/api/health');
+  return api<{ status: string; redis: string; database: string }>(sys().api.url, 'GET', '/api/health');
 }
 
 async function patchPrefix(token: string, prefix: string) {
-  const version = await guildVersion(sys.api.url, token);
+  const version = await guildVersion(sys().api.url, token);
   const sentAt = performance.now();
   const res = await api<{ version: number; settings: Record<string, unknown> }>(
-    sys.api.url,
+    sys().api.url,
     'PATCH',
     `/api/panel/guilds/${GUILD}`,
     { token, body: { settings: { prefix }, version } },
@@ -57,21 +35,21 @@ async function patchPrefix(token: string, prefix: string) {
 }
 
 it('Redis SIGKILLed: writes, commands and pushes go on; after Redis returns it all converges, no duplicates', async () => {
-  const redis = sys.redis!;
-  const token = await sys.tokenFor(DEMO.users.admin2);
-  const socket = await connectPanel(sys.api.url, token);
+  const redis = sys().redis!;
+  const token = await sys().tokenFor(DEMO.users.admin2);
+  const socket = await connectPanel(sys().api.url, token);
   sockets.push(socket);
   // Warm the bot's caches (L1 and the Redis L2).
-  expect((await replyTo(sys.emulator.url, await postMessage(sys.emulator.url, '!ping'))).content).toMatch(
-    /^Pong!/,
-  );
+  expect(
+    (await replyTo(sys().emulator.control, await postMessage(sys().emulator.control, '!ping'))).content,
+  ).toMatch(/^Pong!/);
 
   // --- Redis dies ---
-  const botMark = sys.bot.logs.mark;
+  const botMark = sys().bot.logs.mark;
   await redis.kill();
-  await sys.bot.logs.waitFor('Redis down, using memory cache', { from: botMark, level: 'warn' });
+  await sys().bot.logs.waitFor('Redis down, using memory cache', { from: botMark, level: 'warn' });
   // Both buses lost their Redis leg; the Postgres leg keeps them connected.
-  await sys.bot.logs.waitFor('redis transport down', { from: botMark, level: 'warn' });
+  await sys().bot.logs.waitFor('redis transport down', { from: botMark, level: 'warn' });
   await waitFor(async () => (await health()).body.redis === 'disconnected', {
     message: 'the API to report redis disconnected',
   });
@@ -85,24 +63,24 @@ it('Redis SIGKILLed: writes, commands and pushes go on; after Redis returns it a
   const down = await patchPrefix(token, '$');
   const downEvent = await socket.waitForEvent('config:updated', (p) => p['version'] === down.body.version);
   expect(downEvent.payload).toMatchObject({ guildId: GUILD, settings: { prefix: '$' } });
-  const downReply = await postUntilReplied(sys.emulator.url, '$ping');
+  const downReply = await postUntilReplied(sys().emulator.control, '$ping');
   expect(downReply.reply.content).toMatch(/^Pong!/);
   console.log(
     `[latency, Redis down] PATCH response → socket ${Math.round(downEvent.at - down.at)} ms, → bot reply seen ` +
       `${Math.round(downReply.seenAt - down.at)} ms (${downReply.posts} posted)`,
   );
   // Commands keep answering, slash ones too.
-  const view = await slash(sys.emulator.url, 'ping', DEMO.users.member);
+  const view = await slash(sys().emulator.control, 'ping', DEMO.users.member);
   expect(JSON.stringify(view.response?.data)).toContain('Pong!');
-  expect(sys.bot.logs.find('Redis down, using memory cache', { from: botMark })).toHaveLength(1);
+  expect(sys().bot.logs.find('Redis down, using memory cache', { from: botMark })).toHaveLength(1);
 
   // --- Redis returns on the same port (empty: no persistence) ---
-  const upMark = sys.bot.logs.mark;
+  const upMark = sys().bot.logs.mark;
   const upAt = performance.now();
   await redis.restart();
-  await sys.bot.logs.waitFor('Redis reconnected', { from: upMark, timeoutMs: 10_000 });
+  await sys().bot.logs.waitFor('Redis reconnected', { from: upMark, timeoutMs: 10_000 });
   // The bus noticed too: the bot resyncs its cached guilds against the database versions.
-  await sys.bot.logs.waitFor('Sync transport reconnected, resync', { from: upMark, timeoutMs: 10_000 });
+  await sys().bot.logs.waitFor('Sync transport reconnected, resync', { from: upMark, timeoutMs: 10_000 });
   await waitFor(async () => (await health()).body.status === 'healthy', {
     timeoutMs: 15_000,
     intervalMs: 100,
@@ -123,12 +101,12 @@ it('Redis SIGKILLed: writes, commands and pushes go on; after Redis returns it a
   const up = await patchPrefix(token, '%');
   const upEvent = await socket.waitForEvent('config:updated', (p) => p['version'] === up.body.version);
   expect(upEvent.payload).toMatchObject({ settings: { prefix: '%' } });
-  expect((await postUntilReplied(sys.emulator.url, '%ping')).reply.content).toMatch(/^Pong!/);
+  expect((await postUntilReplied(sys().emulator.control, '%ping')).reply.content).toMatch(/^Pong!/);
 
   // One more, as a fence for late duplicates of the earlier ones, then count events per version.
   const last = await patchPrefix(token, '!');
   await socket.waitForEvent('config:updated', (p) => p['version'] === last.body.version);
-  expect((await postUntilReplied(sys.emulator.url, '!ping')).reply.content).toMatch(/^Pong!/);
+  expect((await postUntilReplied(sys().emulator.control, '!ping')).reply.content).toMatch(/^Pong!/);
   const perVersion = new Map<unknown, number>();
   for (const e of socket.received('config:updated')) {
     perVersion.set(e.payload['version'], (perVersion.get(e.payload['version']) ?? 0) + 1);
@@ -140,22 +118,22 @@ it('Redis SIGKILLed: writes, commands and pushes go on; after Redis returns it a
     [last.body.version]: 1,
   });
   // Nothing left for the relay.
-  const pending = await sys.pool.query<{ n: string }>(
+  const pending = await sys().pool.query<{ n: string }>(
     'SELECT count(*) AS n FROM sync_outbox WHERE published_at IS NULL',
   );
   expect(Number(pending.rows[0]?.n)).toBe(0);
 });
 
 it('Redis frozen (SIGSTOP, data kept): writes fail over to Postgres, no duplicate after SIGCONT, a restarted bot reads no stale L2', async () => {
-  const redis = sys.redis!;
-  const token = await sys.tokenFor(DEMO.users.admin2);
-  const socket = await connectPanel(sys.api.url, token);
+  const redis = sys().redis!;
+  const token = await sys().tokenFor(DEMO.users.admin2);
+  const socket = await connectPanel(sys().api.url, token);
   sockets.push(socket);
   // The bot's L2 holds the current config (its Redis entry survives the freeze).
-  const before = await guildVersion(sys.api.url, token);
-  expect((await replyTo(sys.emulator.url, await postMessage(sys.emulator.url, '!ping'))).content).toMatch(
-    /^Pong!/,
-  );
+  const before = await guildVersion(sys().api.url, token);
+  expect(
+    (await replyTo(sys().emulator.control, await postMessage(sys().emulator.control, '!ping'))).content,
+  ).toMatch(/^Pong!/);
 
   await redis.pause();
   let resumed = false;
@@ -164,7 +142,7 @@ it('Redis frozen (SIGSTOP, data kept): writes fail over to Postgres, no duplicat
     // the FailoverTransport publishes through Postgres instead.
     const frozen = await patchPrefix(token, '&');
     const event = await socket.waitForEvent('config:updated', (p) => p['version'] === frozen.body.version);
-    const reply = await postUntilReplied(sys.emulator.url, '&ping');
+    const reply = await postUntilReplied(sys().emulator.control, '&ping');
     console.log(
       `[latency, Redis frozen] PATCH round trip ${Math.round(frozen.ms)} ms; PATCH sent → socket ` +
         `${Math.round(event.at - frozen.sentAt)} ms, → bot reply seen ${Math.round(reply.seenAt - frozen.sentAt)} ms`,
@@ -177,16 +155,16 @@ it('Redis frozen (SIGSTOP, data kept): writes fail over to Postgres, no duplicat
     // drop that copy (same eventId). Fence with one more change, then count per version.
     const fence = await patchPrefix(token, '!');
     await socket.waitForEvent('config:updated', (p) => p['version'] === fence.body.version);
-    expect((await postUntilReplied(sys.emulator.url, '!ping')).reply.content).toMatch(/^Pong!/);
+    expect((await postUntilReplied(sys().emulator.control, '!ping')).reply.content).toMatch(/^Pong!/);
     expect(socket.received('config:updated', (p) => p['version'] === frozen.body.version)).toHaveLength(1);
     expect(socket.received('config:updated', (p) => p['version'] === fence.body.version)).toHaveLength(1);
 
     // A restarted bot starts with an empty L1 and reads L2 (Redis) first: it must not see a stale config.
-    await sys.restartBot();
-    expect((await postUntilReplied(sys.emulator.url, '!ping')).reply.content).toMatch(/^Pong!/);
-    const stale = await postMessage(sys.emulator.url, '&ping');
-    await replyTo(sys.emulator.url, await postMessage(sys.emulator.url, '!ping'));
-    const messages = await channelMessages(sys.emulator.url);
+    await sys().restartBot();
+    expect((await postUntilReplied(sys().emulator.control, '!ping')).reply.content).toMatch(/^Pong!/);
+    const stale = await postMessage(sys().emulator.control, '&ping');
+    await replyTo(sys().emulator.control, await postMessage(sys().emulator.control, '!ping'));
+    const messages = sys().emulator.control.messages(DEMO.channels.general);
     expect(messages.some((m) => m.message_reference?.message_id === stale.id)).toBe(false);
   } finally {
     if (!resumed) await redis.resume();

@@ -3,8 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { getGuild, hasAdministrator, listAuditLog, updateGuildModule, updateGuildSettings } from '@wolaro/db';
 import type { PayloadOf } from '@wolaro/sync';
+import { redisUrl, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl, uniquePrefix, waitFor } from '../../../test/support/index.js';
 import {
   addMember,
   channelMessages,

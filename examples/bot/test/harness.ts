@@ -1,16 +1,18 @@
 import { createDatabase, type Database } from '@wolaro/db';
-import type { ApiMessage, InteractionView } from '@wolaro/discord-emulator';
+import type { ApiMessage } from '@wolaro/discord-emulator';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
 import { SyncClient } from '@wolaro/sync';
-import { Redis } from 'ioredis';
+import * as harness from '@wolaro/test-harness';
 import {
   type CaptureLogger,
   captureLogger,
+  controlCall,
   createTestSchema,
+  deleteKeys,
+  httpControl,
   postgresKind,
   type TestSchema,
-  waitFor,
-} from '../../../test/support/index.js';
+} from '@wolaro/test-harness';
 import { type Bot, type BotConfig, startBot } from '../src/index.js';
 
 export { DEMO };
@@ -72,19 +74,10 @@ export async function startHarness(label: string, config: BotConfig): Promise<Ha
 }
 
 /** Deletes every key under `prefix` (the bot's L2 entries) from a shared Redis. */
-export async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<
-      string[]
-    >) {
-      if (keys.length > 0) await redis.del(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
+export { deleteKeys };
+
+/** The emulator's control API, over HTTP as a separate process would use it. */
+const control = (emulator: DiscordEmulator) => httpControl(emulator.url);
 
 /** Any `/_emulator` control route. */
 export function controlRequest<T = unknown>(
@@ -93,94 +86,50 @@ export function controlRequest<T = unknown>(
   path: string,
   body?: unknown,
 ) {
-  return control<T>(h.emulator, method, path, body);
-}
-
-async function control<T>(
-  emulator: DiscordEmulator,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${emulator.url}/_emulator${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} /_emulator${path} → ${res.status}: ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
+  return controlCall<T>(h.emulator.url, method, path, body);
 }
 
 /** Posts a message as a user through `POST /_emulator/channels/:id/messages` (→ MESSAGE_CREATE). */
 export function postMessage(
   emulator: DiscordEmulator,
   content: string,
-  authorId: string = DEMO.users.member,
-  channelId: string = DEMO.channels.general,
-): Promise<ApiMessage> {
-  return control<ApiMessage>(emulator, 'POST', `/channels/${channelId}/messages`, { authorId, content });
+  authorId?: string,
+  channelId?: string,
+) {
+  return harness.postMessage(control(emulator), content, authorId, channelId);
 }
 
 /** `GET /_emulator/channels/:id/messages`. */
 export function channelMessages(emulator: DiscordEmulator, channelId: string = DEMO.channels.general) {
-  return control<ApiMessage[]>(emulator, 'GET', `/channels/${channelId}/messages`);
+  return control(emulator).messages(channelId);
 }
 
 /** The bot's reply to a message (`message_reference`), once it is there. */
-export async function replyTo(
-  emulator: DiscordEmulator,
-  message: ApiMessage,
-  timeoutMs = 5000,
-): Promise<ApiMessage> {
-  return waitFor(
-    async () =>
-      (await channelMessages(emulator, message.channel_id)).find(
-        (m) => m.message_reference?.message_id === message.id,
-      ),
-    { timeoutMs, intervalMs: 5, message: `a reply to "${message.content}"` },
-  );
+export function replyTo(emulator: DiscordEmulator, message: ApiMessage, timeoutMs = 5000) {
+  return harness.replyTo(control(emulator), message, timeoutMs);
 }
 
 /** Whether the bot replied to a message (now). */
 export async function hasReply(emulator: DiscordEmulator, message: ApiMessage): Promise<boolean> {
-  return (await channelMessages(emulator, message.channel_id)).some(
-    (m) => m.message_reference?.message_id === message.id,
-  );
+  return (await harness.findReply(control(emulator), [message])) !== undefined;
 }
 
 /** `POST /_emulator/interactions` (→ INTERACTION_CREATE), then the bot's response once recorded. */
-export async function slash(
+export function slash(
   emulator: DiscordEmulator,
   command: string,
   userId: string,
   options: Record<string, string> = {},
-): Promise<InteractionView> {
-  const { id } = await control<{ id: string }>(emulator, 'POST', '/interactions', {
-    guildId: DEMO.guildId,
-    channelId: DEMO.channels.general,
-    userId,
-    command,
-    options,
-  });
-  return waitFor(
-    async () => {
-      const view = await control<InteractionView>(emulator, 'GET', `/interactions/${id}`);
-      return view.response ? view : undefined;
-    },
-    { timeoutMs: 5000, intervalMs: 5, message: `the response to /${command}` },
-  );
+) {
+  return harness.slash(control(emulator), command, userId, options);
 }
 
 /** `PATCH /_emulator/guilds/:id/members/:user` (→ GUILD_MEMBER_UPDATE). */
 export function setMemberRoles(emulator: DiscordEmulator, userId: string, roles: string[]) {
-  return control<unknown>(emulator, 'PATCH', `/guilds/${DEMO.guildId}/members/${userId}`, { roles });
+  return control(emulator).updateMember(DEMO.guildId, userId, { roles });
 }
 
 /** `POST /_emulator/guilds/:id/members` (→ GUILD_MEMBER_ADD). */
 export function addMember(emulator: DiscordEmulator, userId: string, username: string) {
-  return control<unknown>(emulator, 'POST', `/guilds/${DEMO.guildId}/members`, {
-    userId,
-    user: { username },
-  });
+  return control(emulator).addMember(DEMO.guildId, { userId, user: { username } });
 }

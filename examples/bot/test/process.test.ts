@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { getGuild } from '@wolaro/db';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestSchema,
   databaseUrl,
@@ -13,7 +12,8 @@ import {
   type TestSchema,
   uniquePrefix,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@wolaro/test-harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, postMessage, replyTo } from './harness.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

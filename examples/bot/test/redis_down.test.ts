@@ -2,14 +2,14 @@ import { performance } from 'node:perf_hooks';
 import { updateGuildSettings } from '@wolaro/db';
 import { FailoverTransport, RedisTransport, SyncClient } from '@wolaro/sync';
 import { PgNotifyTransport } from '@wolaro/sync/pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   postgresKind,
   type RedisServerHandle,
   startRedisServer,
   uniquePrefix,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@wolaro/test-harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, type Harness, hasReply, postMessage, replyTo, startHarness, testConfig } from './harness.js';
 
 const guildId = DEMO.guildId;

@@ -1,6 +1,6 @@
 import { OUTBOX_TABLE } from '@wolaro/sync/pg';
+import { waitFor } from '@wolaro/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../test/support/index.js';
 import { DEMO, startWorld, type TestWorld } from './helpers.js';
 
 const guild = DEMO.guildId;

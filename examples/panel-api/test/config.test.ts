@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { createTestSchema, redisUrl, uniquePrefix } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
-import { createTestSchema, redisUrl, uniquePrefix } from '../../../test/support/index.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { ROOT, run, start } from './process.js';
 

@@ -1,5 +1,5 @@
+import { type RedisServerHandle, startRedisServer, waitFor } from '@wolaro/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServerHandle, startRedisServer, waitFor } from '../../../test/support/index.js';
 import { DEMO, nextEvent, startWorld, type TestWorld } from './helpers.js';
 
 describe('Redis down (REDIS_URL + DATABASE_URL → FailoverTransport)', () => {

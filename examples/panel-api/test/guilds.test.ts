@@ -1,8 +1,8 @@
 import { guildConfigLoaders } from '@wolaro/db';
 import { GuildConfigCache, SyncClient } from '@wolaro/sync';
 import { OUTBOX_TABLE } from '@wolaro/sync/pg';
+import { redisUrl, waitFor } from '@wolaro/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl, waitFor } from '../../../test/support/index.js';
 import { DEMO, nextEvent, startWorld, type TestWorld } from './helpers.js';
 
 const guild = DEMO.guildId;

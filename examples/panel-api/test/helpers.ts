@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createSession, runMigrations, upsertGuild, upsertMembers } from '@wolaro/db';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
-import { io, type Socket } from 'socket.io-client';
 import {
   type CaptureLogger,
   captureLogger,
@@ -9,7 +8,8 @@ import {
   redisUrl,
   type TestSchema,
   uniquePrefix,
-} from '../../../test/support/index.js';
+} from '@wolaro/test-harness';
+import { io, type Socket } from 'socket.io-client';
 import { signSessionToken } from '../src/auth/tokens.js';
 import type { PanelApiConfig } from '../src/config.js';
 import { type PanelApi, startPanelApi } from '../src/server.js';

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTestSchema, waitFor } from '@wolaro/test-harness';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSchema, waitFor } from '../../../test/support/index.js';
 import { startPanelApi } from '../src/server.js';
 import { DEMO, nextEvent, startWorld, type TestWorld } from './helpers.js';
 import { run } from './process.js';

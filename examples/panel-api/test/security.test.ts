@@ -1,7 +1,7 @@
 import { OUTBOX_TABLE } from '@wolaro/sync/pg';
+import { waitFor } from '@wolaro/test-harness';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../test/support/index.js';
 import { startPanelApi } from '../src/server.js';
 import { DEMO, IDS, startWorld, type TestWorld } from './helpers.js';
 

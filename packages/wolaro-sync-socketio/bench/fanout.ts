@@ -20,16 +20,15 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { SyncClient } from '@wolaro/sync';
+import { machine, median, percentile, sorted, writeResults } from '@wolaro/test-harness/report';
 import { SignJWT } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, GatewayStats, ServerToClientEvents } from '../src/index.js';
 import type { ServerRequest } from './fanout_server.js';
-import { machine, median, percentile } from './report.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const SIZES = (process.env['SIZES'] ?? '1000,5000').split(',').map(Number);
@@ -251,12 +250,12 @@ async function main(): Promise<void> {
       connectSeconds: +(connectMs / 1000).toFixed(2),
       raw: {
         p50Ms: +median(latency.raw).toFixed(2),
-        p99Ms: +percentile(latency.raw, 99).toFixed(2),
+        p99Ms: +percentile(sorted(latency.raw), 99).toFixed(2),
         deliveriesPerSecond: Math.round(median(rate.raw)),
       },
       full: {
         p50Ms: +median(latency.full).toFixed(2),
-        p99Ms: +percentile(latency.full, 99).toFixed(2),
+        p99Ms: +percentile(sorted(latency.full), 99).toFixed(2),
         deliveriesPerSecond: Math.round(median(rate.full)),
       },
       fullVsRaw: +median(ratios).toFixed(3),
@@ -293,31 +292,22 @@ async function main(): Promise<void> {
   }
   const table = lines.join('\n');
   console.log(table);
-  const out = fileURLToPath(new URL('./results/', import.meta.url));
-  mkdirSync(out, { recursive: true });
-  writeFileSync(
-    `${out}fanout.json`,
-    `${JSON.stringify(
-      {
-        bench: 'fanout',
-        date: new Date().toISOString(),
-        machine: machine(),
-        params: {
-          events: EVENTS,
-          sustainMs: SUSTAIN_MS,
-          window: WINDOW,
-          rounds: ROUNDS,
-          transport: 'websocket',
-        },
-        targets: { p99MsAt1000: 50, fullVsRawAtLeast: 0.8 },
-        loadAverageAtEnd: Number(load),
-        results,
-        table,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  writeResults('fanout', {
+    bench: 'fanout',
+    date: new Date().toISOString(),
+    machine: machine(),
+    params: {
+      events: EVENTS,
+      sustainMs: SUSTAIN_MS,
+      window: WINDOW,
+      rounds: ROUNDS,
+      transport: 'websocket',
+    },
+    targets: { p99MsAt1000: 50, fullVsRawAtLeast: 0.8 },
+    loadAverageAtEnd: Number(load),
+    results,
+    table,
+  });
   process.exit(0);
 }
 

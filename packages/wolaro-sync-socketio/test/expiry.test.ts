@@ -1,5 +1,5 @@
+import { uniquePrefix } from '@wolaro/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
-import { uniquePrefix } from '../../../test/support/index.js';
 import { Acl, cleanup, connect, mintToken, startNode } from './helpers.js';
 
 afterEach(cleanup);

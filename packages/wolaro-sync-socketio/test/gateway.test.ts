@@ -1,8 +1,5 @@
 import { createServer } from 'node:http';
 import { defineChannels, MemoryBus, MemoryTransport, SyncClient, snowflake } from '@wolaro/sync';
-import { Server } from 'socket.io';
-import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import {
   captureLogger,
   redisUrl,
@@ -10,7 +7,10 @@ import {
   startRedisServer,
   uniquePrefix,
   waitFor,
-} from '../../../test/support/index.js';
+} from '@wolaro/test-harness';
+import { Server } from 'socket.io';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { attachSync, HandshakeError, jwtVerifier, rooms } from '../src/index.js';
 import {
   Acl,
@@ -250,7 +250,7 @@ describe('robustness', () => {
     const http = createServer();
     const io = new Server(http, { transports: ['websocket'] });
     const sync = new SyncClient({
-      redis: (await import('../../../test/support/index.js')).redisUrl(),
+      redis: (await import('@wolaro/test-harness')).redisUrl(),
       keyPrefix,
     });
     await sync.connect();

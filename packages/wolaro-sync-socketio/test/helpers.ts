@@ -2,11 +2,11 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { type ChannelMap, type Logger, SyncClient } from '@wolaro/sync';
+import { redisUrl, uniquePrefix } from '@wolaro/test-harness';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { type DefaultEventsMap, Server } from 'socket.io';
 import { io as connectClient, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import { redisUrl, uniquePrefix } from '../../../test/support/index.js';
 import {
   type AttachSyncOptions,
   attachSync,

@@ -1,5 +1,5 @@
+import { sleep, waitFor } from '@wolaro/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep, waitFor } from '../../../test/support/index.js';
 import {
   Acl,
   type ClientSocket,

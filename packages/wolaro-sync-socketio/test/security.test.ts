@@ -1,6 +1,6 @@
+import { uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { uniquePrefix, waitFor } from '../../../test/support/index.js';
 import type { GuildAck } from '../src/index.js';
 import {
   Acl,

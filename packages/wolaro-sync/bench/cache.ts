@@ -6,13 +6,14 @@
  *   npm run bench:cache -w packages/wolaro-sync          (REDIS_URL or redis://127.0.0.1:6379)
  *
  * Env: ROUNDS (5), SYNC_N (3,000,000 ops per round for sync reads), ASYNC_N (1,000,000), BENTO_N (200,000),
- * LATENCY_N (5,000), ZIPF_N (500,000). Prints a markdown table and writes bench/results/cache.json.
+ * LATENCY_N (5,000), ZIPF_N (500,000). Prints a markdown table and writes the repository's bench/results/cache.json.
  */
 import { fork } from 'node:child_process';
 
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { machine, machineLine, median, percentile, writeReport } from '@wolaro/test-harness/report';
 import { BentoCache, bentostore } from 'bentocache';
 import { memoryDriver } from 'bentocache/drivers/memory';
 import { redisDriver } from 'bentocache/drivers/redis';
@@ -27,7 +28,6 @@ import {
   RedisFallbackManager,
   SyncClient,
 } from '../src/index.js';
-import { machine, median, percentile, writeReport } from './report.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
@@ -344,7 +344,7 @@ async function main(): Promise<void> {
   const f = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`);
   const ok = (b: boolean) => (b ? 'met' : '**missed**');
   const lines = [
-    `Machine: ${machine()}. Redis ${REDIS_URL.replace(/\/\/.*@/, '//***@')}; medians of ${ROUNDS} rounds.`,
+    `Machine: ${machineLine(machine())}. Redis ${REDIS_URL.replace(/\/\/.*@/, '//***@')}; medians of ${ROUNDS} rounds.`,
     '',
     '| measure | result | target |',
     '|---|---|---|',

@@ -6,9 +6,9 @@
  *   npm run bench:pubsub -w packages/wolaro-sync          (REDIS_URL or redis://127.0.0.1:6379)
  */
 import { randomUUID } from 'node:crypto';
+import { machine, machineLine, median, percentile, writeReport } from '@wolaro/test-harness/report';
 import { Redis } from 'ioredis';
 import { SyncClient } from '../src/index.js';
-import { machine, median, percentile, writeReport } from './report.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   const markdown = `## Pub/sub: SyncClient vs raw ioredis (\`npm run bench:pubsub\`)
 
-${machine()} — Redis on loopback, ${ROUNDS} alternating rounds, medians. Throughput: ${THROUGHPUT_N.toLocaleString('en-US')} messages with ${WINDOW} in flight; latency: ${LATENCY_N.toLocaleString('en-US')} sequential publish → handler round trips.
+${machineLine(machine())} — Redis on loopback, ${ROUNDS} alternating rounds, medians. Throughput: ${THROUGHPUT_N.toLocaleString('en-US')} messages with ${WINDOW} in flight; latency: ${LATENCY_N.toLocaleString('en-US')} sequential publish → handler round trips.
 
 | path | messages/s | p50 latency | p99 latency |
 |---|---:|---:|---:|

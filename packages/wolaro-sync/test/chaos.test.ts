@@ -1,5 +1,5 @@
+import { databaseUrl, startRedisServer, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseUrl, startRedisServer, uniquePrefix, waitFor } from '../../../test/support/index.js';
 import { FailoverTransport, PublishFailedError, RedisTransport, SyncClient } from '../src/index.js';
 import { PgNotifyTransport } from '../src/pg/index.js';
 

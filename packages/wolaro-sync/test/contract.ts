@@ -1,5 +1,5 @@
+import { uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
-import { uniquePrefix, waitFor } from '../../../test/support/index.js';
 import { type PayloadOf, SyncClient, type Transport } from '../src/index.js';
 
 /** Builds transports that reach each other (same bus / server). */

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
+import { waitFor } from '@wolaro/test-harness';
 import { type ChatInputCommandInteraction, Client, Events, GatewayIntentBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../test/support/index.js';
 import {
   CommandDeniedError,
   type Revocation,

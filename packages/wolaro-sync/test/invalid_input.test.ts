@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { captureLogger, redisUrl, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureLogger, redisUrl, uniquePrefix, waitFor } from '../../../test/support/index.js';
 import {
   channelSchemas,
   decodePayload,

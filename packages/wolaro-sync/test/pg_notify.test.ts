@@ -1,6 +1,6 @@
+import { databaseUrl, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseUrl, uniquePrefix, waitFor } from '../../../test/support/index.js';
 import { SyncClient } from '../src/index.js';
 import { NOTIFY_CHUNK_BYTES, PgNotifyTransport, splitForNotify } from '../src/pg/index.js';
 

@@ -1,7 +1,7 @@
+import { captureLogger, redisUrl, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { captureLogger, redisUrl, uniquePrefix, waitFor } from '../../../test/support/index.js';
 import {
   ClosedError,
   defineChannels,

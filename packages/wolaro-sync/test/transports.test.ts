@@ -1,5 +1,5 @@
+import { databaseUrl, redisUrl } from '@wolaro/test-harness';
 import pg from 'pg';
-import { databaseUrl, redisUrl } from '../../../test/support/index.js';
 import { FailoverTransport, MemoryBus, MemoryTransport, RedisTransport } from '../src/index.js';
 import { PgNotifyTransport } from '../src/pg/index.js';
 import { transportContract } from './contract.js';

@@ -1,5 +1,5 @@
+import { redisUrl, sleep, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
-import { redisUrl, sleep, uniquePrefix, waitFor } from '../../../../test/support/index.js';
 import { cacheKeys, InvalidKeyError } from '../../src/index.js';
 import { defer, manager, privateRedis, rawRedis, useCleanup } from './helpers.js';
 

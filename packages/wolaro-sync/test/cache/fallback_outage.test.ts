@@ -1,7 +1,7 @@
 import { PerformanceObserver } from 'node:perf_hooks';
+import { captureLogger, type RedisServerHandle, sleep, waitFor } from '@wolaro/test-harness';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { captureLogger, type RedisServerHandle, sleep, waitFor } from '../../../../test/support/index.js';
 import type { RedisFallbackManager } from '../../src/index.js';
 import {
   collectGarbage,

@@ -1,5 +1,5 @@
+import { startTcpProxy, uniquePrefix } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
-import { startTcpProxy, uniquePrefix } from '../../../../test/support/index.js';
 import { defer, manager, ofType, privateRedis, prng, rawRedis, spawnFixture, useCleanup } from './helpers.js';
 
 useCleanup();

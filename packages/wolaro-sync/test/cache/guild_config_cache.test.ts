@@ -1,6 +1,6 @@
+import { redisUrl, sleep, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { redisUrl, sleep, uniquePrefix, waitFor } from '../../../../test/support/index.js';
 import {
   cacheKeys,
   defineChannels,

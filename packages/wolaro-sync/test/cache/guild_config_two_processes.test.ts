@@ -1,5 +1,5 @@
+import { redisUrl, uniquePrefix } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
-import { redisUrl, uniquePrefix } from '../../../../test/support/index.js';
 import { ofType, rawRedis, spawnFixture, useCleanup } from './helpers.js';
 
 useCleanup();

@@ -3,9 +3,9 @@ import { openSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { type RedisServerHandle, redisUrl, startRedisServer } from '@wolaro/test-harness';
 import { Redis } from 'ioredis';
 import { afterEach } from 'vitest';
-import { type RedisServerHandle, redisUrl, startRedisServer } from '../../../../test/support/index.js';
 import { RedisFallbackManager, type RedisFallbackManagerOptions } from '../../src/index.js';
 
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
@@ -157,4 +157,4 @@ export function ofType<M extends { type: string }, K extends M['type']>(type: K)
   return (m: M): m is Extract<M, { type: K }> => m.type === type;
 }
 
-export { prng } from './prng.js';
+export { prng } from '@wolaro/test-harness';

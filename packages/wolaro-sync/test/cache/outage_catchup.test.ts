@@ -1,12 +1,12 @@
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestSchema,
   type RedisServerHandle,
   type TestSchema,
   uniquePrefix,
   waitFor,
-} from '../../../../test/support/index.js';
+} from '@wolaro/test-harness';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type GuildConfig,
   GuildConfigCache,

@@ -1,5 +1,5 @@
+import { createTestSchema, redisUrl, sleep, waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
-import { createTestSchema, redisUrl, sleep, waitFor } from '../../../../test/support/index.js';
 import { SyncClient } from '../../src/index.js';
 import {
   enqueue,

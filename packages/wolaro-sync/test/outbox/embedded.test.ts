@@ -1,6 +1,6 @@
+import { createTestSchema, waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
 import { startPgliteServer } from '../../../../test/setup/pglite-server.js';
-import { createTestSchema, waitFor } from '../../../../test/support/index.js';
 import { MemoryBus, MemoryTransport, SyncClient } from '../../src/index.js';
 import { migrate, OutboxRelay, versionedUpdate } from '../../src/pg/index.js';
 import { defer, useCleanup } from './helpers.js';

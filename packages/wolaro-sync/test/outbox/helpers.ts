@@ -1,14 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createTestSchema, redisUrl, type TestSchema, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import type pg from 'pg';
 import { afterEach } from 'vitest';
-import {
-  createTestSchema,
-  redisUrl,
-  type TestSchema,
-  uniquePrefix,
-  waitFor,
-} from '../../../../test/support/index.js';
 import { SyncClient, type SyncClientOptions } from '../../src/index.js';
 import { migrate } from '../../src/pg/index.js';
 

@@ -1,6 +1,6 @@
+import { createTestSchema } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createTestSchema } from '../../../../test/support/index.js';
 import { defineChannels, InvalidPayloadError, snowflake, UnknownChannelError } from '../../src/index.js';
 import { enqueue, migrate, OutboxRelay, withTransaction } from '../../src/pg/index.js';
 import { defer, outboxWorld, useCleanup } from './helpers.js';

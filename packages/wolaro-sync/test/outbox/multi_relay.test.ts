@@ -1,5 +1,5 @@
+import { redisUrl, sleep, waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
-import { redisUrl, sleep, waitFor } from '../../../../test/support/index.js';
 import { OutboxRelay, type OutboxRelayStats, versionedUpdate } from '../../src/pg/index.js';
 import { defer, outboxWorld, spawnFixture, useCleanup, versionsOf } from './helpers.js';
 

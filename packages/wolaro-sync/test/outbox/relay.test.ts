@@ -1,5 +1,3 @@
-import pg from 'pg';
-import { describe, expect, it } from 'vitest';
 import {
   captureLogger,
   createTestSchema,
@@ -9,7 +7,9 @@ import {
   startRedisServer,
   startTcpProxy,
   waitFor,
-} from '../../../../test/support/index.js';
+} from '@wolaro/test-harness';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
 import { enqueue, migrate, OutboxRelay, versionedUpdate, withTransaction } from '../../src/pg/index.js';
 import { defer, type OutboxWorld, outboxWorld, useCleanup, versionsOf } from './helpers.js';
 

@@ -1,5 +1,5 @@
+import { redisUrl, waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
-import { redisUrl, waitFor } from '../../../../test/support/index.js';
 import { SyncClient, VersionConflictError } from '../../src/index.js';
 import {
   OutboxRelay,

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { pingRedis, type RedisServerHandle, startRedisServer, waitFor } from '@wolaro/test-harness';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pingRedis, type RedisServerHandle, startRedisServer, waitFor } from '../support/index.js';
 
 const alive = (pid: number) => {
   try {
@@ -87,7 +87,7 @@ describe('startRedisServer', () => {
   });
 
   it('does not leak: the server dies with a SIGKILLed owner process', async () => {
-    const fixture = fileURLToPath(new URL('./fixtures/own-redis.ts', import.meta.url));
+    const fixture = fileURLToPath(new URL('./fixtures/own_redis.ts', import.meta.url));
     const owner = spawn(process.execPath, ['--import', 'tsx', fixture], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

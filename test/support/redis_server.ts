@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { freePort, pingRedis } from './net.js';
+import { killOnExit } from './reaper.js';
 import { sleep } from './wait.js';
 
 /** Options for {@link startRedisServer}. */
@@ -39,23 +40,6 @@ export interface RedisServerHandle {
   restart(): Promise<void>;
   /** Last lines the server printed (for debugging failures). */
   output(): string;
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of live) {
-      try {
-        if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
 }
 
 /**
@@ -141,7 +125,6 @@ class RedisServer implements RedisServerHandle {
   /** Spawns the process and waits for PONG; rejects (and cleans up) if it exits or times out first. */
   async start(): Promise<void> {
     if (this.child) throw new Error(`redis-server on port ${this.port} is already running`);
-    installExitHook();
     if (await pingRedis('127.0.0.1', this.port, 250)) {
       throw new Error(`cannot start redis-server: port ${this.port} is already served by another Redis`);
     }
@@ -192,7 +175,6 @@ class RedisServer implements RedisServerHandle {
         resolve();
       });
     }).then(() => {
-      live.delete(child);
       stopWatchdog(this.watchdog);
       if (this.child === child) {
         this.child = undefined;
@@ -201,7 +183,7 @@ class RedisServer implements RedisServerHandle {
       }
     });
     this.child = child;
-    live.add(child);
+    killOnExit(child);
     if (child.pid !== undefined) this.watchdog = spawnWatchdog(child.pid);
 
     const deadline = Date.now() + this.startTimeoutMs;

@@ -1,7 +1,4 @@
 import { createServer, type Server, Socket } from 'node:net';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestSchema,
   redisUrl,
@@ -10,7 +7,10 @@ import {
   type TcpProxy,
   type TestSchema,
   waitFor,
-} from '../support/index.js';
+} from '@wolaro/test-harness';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** Echo server: every byte comes back unchanged. */
 let echo: Server;

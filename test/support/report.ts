@@ -1,21 +1,36 @@
 /**
- * Numbers and reports shared by the system benchmarks: percentiles, the machine line, the load
- * average, and `writeReport` (the pattern of packages/wolaro-sync/bench/report.ts: JSON under
- * bench/results/ and this bench's `<!-- bench:NAME:start -->…<!-- bench:NAME:end -->` section of
- * docs/benchmarks.md, replaced in place).
+ * `@wolaro/test-harness/report`: numbers and reports of every benchmark (the system benches in
+ * bench/, and the package benches in packages/<name>/bench/): percentiles, the machine line, the load
+ * average, the run history, and `writeReport`: JSON under bench/results/ (the one results folder) and
+ * the bench's `<!-- bench:NAME:start -->…<!-- bench:NAME:end -->` section of docs/benchmarks.md,
+ * replaced in place.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { writeDocSection } from '../../packages/wolaro-sync/bench/report.js';
+import { ROOT } from './system/processes.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+export { ROOT };
 /** bench/ */
-export const BENCH_DIR = join(here, '..');
-/** The repository root. */
-export const ROOT = join(BENCH_DIR, '..');
+export const BENCH_DIR = join(ROOT, 'bench');
+/** bench/results/: the JSON results of every benchmark. */
+export const RESULTS_DIR = join(BENCH_DIR, 'results');
+
+/**
+ * Numeric settings of a benchmark: each key of `defaults` read from the environment variable of that
+ * name when it is set, else its default.
+ *
+ * @example
+ * ```ts
+ * const { RATE, ROUNDS } = numbersFromEnv({ RATE: 500, ROUNDS: 3 }); // RATE=100 npm run bench:load
+ * ```
+ */
+export function numbersFromEnv<T extends Record<string, number>>(defaults: T): T {
+  return Object.fromEntries(
+    Object.entries(defaults).map(([name, value]) => [name, Number(process.env[name] ?? value)]),
+  ) as T;
+}
 
 /** Percentile of sorted numbers (nearest rank). */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -24,12 +39,26 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank] as number;
 }
 
+/** A sorted copy of `values` (ascending), for {@link percentile}. */
+export function sorted(values: readonly number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
 /** Median of numbers (any order). */
 export function median(values: readonly number[]): number {
-  return percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
+  return percentile(sorted(values), 50);
+}
+
+/**
+ * The median of each of `keys` over `rows` (e.g. over the recent runs of a bench).
+ *
+ * @example
+ * ```ts
+ * const acrossRuns = mediansOf(runs, ['p50', 'p99']); // { p50: …, p99: … }
+ * ```
+ */
+export function mediansOf<E, K extends keyof E>(rows: readonly E[], keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, median(rows.map((r) => Number(r[k])))])) as Record<K, number>;
 }
 
 /** p50/p95/p99/max (and the count) of a sample, in the sample's unit. */
@@ -44,15 +73,15 @@ export interface Summary {
 
 /** Summarizes a sample (any order). */
 export function summarize(values: readonly number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  const sum = sorted.reduce((a, b) => a + b, 0);
+  const ordered = sorted(values);
+  const sum = ordered.reduce((a, b) => a + b, 0);
   return {
-    n: sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : Number.NaN,
-    mean: sorted.length > 0 ? sum / sorted.length : Number.NaN,
+    n: ordered.length,
+    p50: percentile(ordered, 50),
+    p95: percentile(ordered, 95),
+    p99: percentile(ordered, 99),
+    max: ordered.length > 0 ? (ordered[ordered.length - 1] as number) : Number.NaN,
+    mean: ordered.length > 0 ? sum / ordered.length : Number.NaN,
   };
 }
 
@@ -94,6 +123,7 @@ export interface MachineInfo {
   date: string;
 }
 
+/** The machine this process runs on, and now. */
 export function machine(): MachineInfo {
   return {
     cpus: cpus().length,
@@ -116,6 +146,7 @@ export function loadAverage(): [number, number, number] {
   return [round(a, 2), round(b, 2), round(c, 2)];
 }
 
+/** `value` rounded to `digits` decimals (for results files). */
 export function round(value: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
@@ -130,10 +161,7 @@ export function ms(value: number, digits = 2): string {
 /** The previous bench/results/NAME.json, if any (to keep a short history of runs). */
 export function readPrevious(name: string): Record<string, unknown> | undefined {
   try {
-    return JSON.parse(readFileSync(join(BENCH_DIR, 'results', `${name}.json`), 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    return JSON.parse(readFileSync(join(RESULTS_DIR, `${name}.json`), 'utf8')) as Record<string, unknown>;
   } catch {
     return undefined;
   }
@@ -158,30 +186,49 @@ export function codeVersion(): string {
 }
 
 /**
- * The last runs of a bench with the same configuration and the same code: the previous file's
- * `history` (or the previous file itself, as `fromPrevious` turns it into an entry), then this
- * run; at most `max`. Runs of other code are dropped: targets are judged on the code measured.
+ * The last runs of a bench with the same configuration and the same code: the previous results
+ * file's `history`, then this run; at most `max`. Runs of other code are dropped: targets are judged
+ * on the code measured.
+ *
+ * @example
+ * ```ts
+ * const runs = history('e2e', { config: 'n=2000', code: codeVersion(), p50: 2.1 });
+ * const p50 = median(runs.map((r) => r.p50));
+ * ```
  */
-export function history<E extends { config: string; code?: string }>(
-  name: string,
-  current: E,
-  fromPrevious: (previous: Record<string, unknown>) => E | undefined,
-  max = 5,
-): E[] {
+export function history<E extends { config: string; code?: string }>(name: string, current: E, max = 5): E[] {
   const previous = readPrevious(name);
-  let past: E[] = [];
-  if (previous && Array.isArray(previous['history'])) past = previous['history'] as E[];
-  else if (previous) {
-    const entry = fromPrevious(previous);
-    if (entry) past = [entry];
-  }
+  const past = previous && Array.isArray(previous['history']) ? (previous['history'] as E[]) : [];
   return [...past.filter((e) => e.config === current.config && e.code === current.code), current].slice(-max);
+}
+
+/** Replaces the `<!-- bench:NAME:start/end -->` section of docs/benchmarks.md (appends it the first time). */
+export function writeDocSection(name: string, markdown: string): void {
+  const doc = join(ROOT, 'docs', 'benchmarks.md');
+  let text: string;
+  try {
+    text = readFileSync(doc, 'utf8');
+  } catch {
+    text = '# Benchmarks\n';
+  }
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const section = `${start}\n${markdown.trim()}\n${end}`;
+  const re = new RegExp(`${start}[\\s\\S]*?${end}`);
+  // A function replacement: the markdown may contain `$` sequences.
+  text = re.test(text) ? text.replace(re, () => section) : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(doc, text);
+}
+
+/** Writes the results file alone: bench/results/NAME.json. */
+export function writeResults(name: string, results: unknown): void {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
 }
 
 /** Writes bench/results/NAME.json and replaces this bench's section of docs/benchmarks.md. */
 export function writeReport(name: string, results: unknown, markdown: string): void {
-  mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
-  writeFileSync(join(BENCH_DIR, 'results', `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeResults(name, results);
   writeDocSection(name, markdown);
 }
 

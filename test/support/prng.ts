@@ -1,4 +1,12 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same sequence in every process. */
+/**
+ * A small seeded PRNG (mulberry32): the same seed gives the same sequence in every process.
+ *
+ * @example
+ * ```ts
+ * const rng = prng(42);
+ * const pick = Math.floor(rng() * guilds.length); // rng() is in [0, 1)
+ * ```
+ */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
