@@ -1,9 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from '@wolaro/sync';
-import { ExclusiveQueryQueue, type QueryQueueLike } from './embedded_queue.js';
+import { servePglite } from './embedded_queue.js';
 
 /** An embedded Postgres (PGlite) served over TCP so `pg.Pool` can talk to it. */
 export interface EmbeddedPostgres {
@@ -46,35 +45,24 @@ export function runningEmbeddedUrl(dataDir: string): string | undefined {
  * Opens (creating on first use) the PGlite database in `dataDir` and serves it on a free port of
  * 127.0.0.1 with `PGLiteSocketServer`.
  *
- * PGlite is one session underneath (DESIGN §6). The server's query queue is replaced by
- * {@link ExclusiveQueryQueue} so every request and transaction of a connection runs whole, which
- * lets other processes (`npm run token`, a bot) connect too; a transaction still blocks every
- * other connection, so nothing may wait on another connection inside one, and this process's
- * pool keeps a single connection. NOTIFY does not cross connections: use the in-process bus and
- * `relay.wake()`.
+ * PGlite is one session underneath. The server's query queue is replaced by the session-aware
+ * one of `servePglite`, so every request and transaction of a connection runs whole, which lets
+ * other processes (`npm run token`, a bot) connect too; a transaction still blocks every other
+ * connection, so nothing may wait on another connection inside one, and this process's pool keeps
+ * a single connection. The apps still use the in-process bus and `relay.wake()` in this mode.
  */
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedPostgres> {
   mkdirSync(dataDir, { recursive: true });
   const started = Date.now();
   const db = await PGlite.create(dataDir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
-  const internals = server as unknown as { queryQueue?: QueryQueueLike };
-  const queue = new ExclusiveQueryQueue(db);
-  if (typeof internals.queryQueue?.enqueue === 'function') {
-    internals.queryQueue = queue;
-  } else {
-    logger.warn(
-      {},
-      'pglite-socket internals changed: using its own query queue; keep a single connection to the embedded database',
-    );
-  }
+  let served: Awaited<ReturnType<typeof servePglite>>;
   try {
-    await server.start();
+    served = await servePglite(db, { maxConnections: 16 });
   } catch (err) {
     await db.close().catch(() => {});
     throw err;
   }
-  const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+  const { url } = served;
   const marker = markerPath(dataDir);
   writeFileSync(marker, JSON.stringify({ url, pid: process.pid }));
   logger.info({ dataDir, url, ms: Date.now() - started }, `Embedded Postgres (PGlite) ready in ${dataDir}`);
@@ -84,8 +72,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
     stop() {
       stopped ??= (async () => {
         rmSync(marker, { force: true });
-        await server.stop().catch(() => {});
-        queue.close();
+        await served.stop();
         await db.close().catch(() => {});
       })();
       return stopped;

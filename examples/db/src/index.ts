@@ -30,6 +30,14 @@ export {
 } from './defaults.js';
 export { runningEmbeddedUrl } from './embedded.js';
 export {
+  listenStatements,
+  type QueryQueueLike,
+  type ServedPglite,
+  SessionAwareQueue,
+  servePglite,
+  startupSearchPath,
+} from './embedded_queue.js';
+export {
   botGuildIds,
   type GuildConfigRecord,
   type GuildRecord,
