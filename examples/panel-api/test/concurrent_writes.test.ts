@@ -1,7 +1,7 @@
 import { OUTBOX_TABLE } from '@wolaro/sync/pg';
 import { waitFor } from '@wolaro/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, startWorld, type TestWorld } from './helpers.js';
+import { DEMO, type TestWorld, useWorld } from './helpers.js';
 
 const guild = DEMO.guildId;
 
@@ -15,12 +15,10 @@ interface RevisionRow {
 describe('concurrent writes to one guild (settings in one statement, modules in a transaction)', () => {
   let w: TestWorld;
   let token: string;
-
-  beforeAll(async () => {
-    w = await startWorld({ label: 'panel_concurrent' });
-    token = (await w.tokenFor(DEMO.users.admin)).token;
+  useWorld('panel_concurrent', (world, admin) => {
+    w = world;
+    token = admin;
   });
-  afterAll(() => w?.close());
 
   it('every write gets its own version, revision and published event; revisions copy the modules of their version', async () => {
     const before = (await w.request('GET', `/api/panel/guilds/${guild}`, { token })).body.version as number;

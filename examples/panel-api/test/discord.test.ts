@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, startWorld, type TestWorld } from './helpers.js';
+import { DEMO, type TestWorld, useWorld } from './helpers.js';
 
 describe('Discord enrichment', () => {
   let w: TestWorld;
   let token: string;
-
-  beforeAll(async () => {
-    w = await startWorld({ label: 'panel_discord' });
-    token = (await w.tokenFor(DEMO.users.admin)).token;
+  useWorld('panel_discord', (world, admin) => {
+    w = world;
+    token = admin;
   });
-  afterAll(() => w?.close());
 
   it('returns channel names from Discord grouped like the note reads them, then serves them from the cache', async () => {
     const before = w.api.discord.requests;

@@ -3,19 +3,17 @@ import { GuildConfigCache, SyncClient } from '@wolaro/sync';
 import { OUTBOX_TABLE } from '@wolaro/sync/pg';
 import { redisUrl, waitFor } from '@wolaro/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, nextEvent, startWorld, type TestWorld } from './helpers.js';
+import { DEMO, nextEvent, type TestWorld, useWorld } from './helpers.js';
 
 const guild = DEMO.guildId;
 
 describe('panel guild configuration', () => {
   let w: TestWorld;
   let adminToken: string;
-
-  beforeAll(async () => {
-    w = await startWorld({ label: 'panel_guilds' });
-    adminToken = (await w.tokenFor(DEMO.users.admin)).token;
+  useWorld('panel_guilds', (world, admin) => {
+    w = world;
+    adminToken = admin;
   });
-  afterAll(() => w?.close());
 
   it('GET /api/panel/guilds/:id returns settings, modules, version and name', async () => {
     const res = await w.request('GET', `/api/panel/guilds/${guild}`, { token: adminToken });

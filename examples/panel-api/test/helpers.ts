@@ -10,6 +10,7 @@ import {
   uniquePrefix,
 } from '@wolaro/test-harness';
 import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll } from 'vitest';
 import { signSessionToken } from '../src/auth/tokens.js';
 import type { PanelApiConfig } from '../src/config.js';
 import { type PanelApi, startPanelApi } from '../src/server.js';
@@ -170,6 +171,19 @@ export async function startWorld(options: WorldOptions = {}): Promise<TestWorld>
       await schema.drop();
     },
   };
+}
+
+/**
+ * Starts a world before the tests of the current `describe` and closes it after them; `ready`
+ * receives the world and an admin's token.
+ */
+export function useWorld(label: string, ready: (world: TestWorld, adminToken: string) => void): void {
+  let world: TestWorld | undefined;
+  beforeAll(async () => {
+    world = await startWorld({ label });
+    ready(world, (await world.tokenFor(DEMO.users.admin)).token);
+  });
+  afterAll(() => world?.close());
 }
 
 /** Resolves with the first `event` the socket receives (rejects after `timeoutMs`). */
