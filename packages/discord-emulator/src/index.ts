@@ -12,8 +12,8 @@ export {
   DEMO,
   DISCORD_EPOCH,
 } from './constants.js';
-export type { ControlState, GuildView } from './control/api.js';
-export { EmulatorControl } from './control/api.js';
+export type { ControlState, GuildView } from './control/control_api.js';
+export { EmulatorControl } from './control/control_api.js';
 export type { CommandData } from './domain/commands.js';
 export type {
   ChannelInput,
@@ -42,7 +42,7 @@ export type { SessionInfo } from './gateway/session.js';
 export type { JsonObject, JsonValue } from './json.js';
 export type { EmulatorLogger } from './logger.js';
 export { consoleLogger, silentLogger } from './logger.js';
-export type { PermissionOverwrite, PermissionSubject } from './permissions.js';
+export type { PermissionOverwrite, PermissionSubject } from './permission_flags.js';
 export {
   ALL_PERMISSIONS,
   computeChannelPermissions,
@@ -50,8 +50,8 @@ export {
   DEFAULT_EVERYONE_PERMISSIONS,
   PermissionFlags,
   parsePermissions,
-} from './permissions.js';
-export type { RateLimitOptions } from './rest/rate-limit.js';
+} from './permission_flags.js';
+export type { RateLimitOptions } from './rest/rate_limit.js';
 export type {
   ApiChannel,
   ApiCommand,
@@ -61,13 +61,9 @@ export type {
   ApiPartialGuild,
   ApiRole,
   ApiUser,
-} from './shapes/types.js';
+} from './shapes/api_types.js';
 export type { SnowflakeGeneratorOptions } from './snowflake.js';
 export { compareSnowflakes, isSnowflake, SnowflakeGenerator, snowflakeTimestamp } from './snowflake.js';
-export type { SeedApplication, SeedData } from './state/seed.js';
-export { defaultBotToken, demoSeed } from './state/seed.js';
-export type { EmulatorSnapshot } from './state/store.js';
-export { EmulatorState } from './state/store.js';
 export type {
   ApplicationRecord,
   AttachmentRecord,
@@ -83,4 +79,8 @@ export type {
   RoleRecord,
   StoredFile,
   UserRecord,
-} from './state/types.js';
+} from './state/records.js';
+export type { SeedApplication, SeedData } from './state/seed_data.js';
+export { defaultBotToken, demoSeed } from './state/seed_data.js';
+export type { EmulatorSnapshot } from './state/state_store.js';
+export { EmulatorState } from './state/state_store.js';

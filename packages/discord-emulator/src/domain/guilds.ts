@@ -1,9 +1,9 @@
 import { Errors } from '../errors.js';
 import { GatewayIntents } from '../gateway/intents.js';
-import type { PermissionOverwrite } from '../permissions.js';
-import { DEFAULT_EVERYONE_PERMISSIONS, PermissionFlags, parsePermissions } from '../permissions.js';
-import { apiGuildCreate } from '../shapes/guilds.js';
-import type { ChannelRecord, GuildRecord, MemberRecord, RoleRecord } from '../state/types.js';
+import type { PermissionOverwrite } from '../permission_flags.js';
+import { DEFAULT_EVERYONE_PERMISSIONS, PermissionFlags, parsePermissions } from '../permission_flags.js';
+import { apiGuildCreate } from '../shapes/guild_shapes.js';
+import type { ChannelRecord, GuildRecord, MemberRecord, RoleRecord } from '../state/records.js';
 import type { EmulatorContext } from './context.js';
 import type { ChannelInput, ChannelTypeInput, GuildInput, OverwriteInput, RoleInput } from './inputs.js';
 import { ensureUser } from './users.js';

@@ -2,9 +2,9 @@ import { Errors } from '../errors.js';
 import { GatewayIntents } from '../gateway/intents.js';
 import type { GatewaySession } from '../gateway/session.js';
 import type { JsonValue } from '../json.js';
-import { isTextBased } from '../shapes/channels.js';
-import { apiMessage } from '../shapes/messages.js';
-import type { AttachmentRecord, MessageRecord } from '../state/types.js';
+import { isTextBased } from '../shapes/channel_shapes.js';
+import { apiMessage } from '../shapes/message_shapes.js';
+import type { AttachmentRecord, MessageRecord } from '../state/records.js';
 import { requireChannel } from './channels.js';
 import type { EmulatorContext } from './context.js';
 

@@ -1,7 +1,11 @@
 import type { EmulatorContext } from '../domain/context.js';
-import { channelPermissionsOf, guildPermissionsOf, highestRolePosition } from '../domain/permissions.js';
+import {
+  channelPermissionsOf,
+  guildPermissionsOf,
+  highestRolePosition,
+} from '../domain/member_permissions.js';
 import { Errors } from '../errors.js';
-import type { ChannelRecord, GuildRecord } from '../state/types.js';
+import type { ChannelRecord, GuildRecord } from '../state/records.js';
 
 /** A guild the bot is in: 404 Unknown Guild if it doesn't exist, 403 Missing Access if the bot isn't a member. */
 export function botGuild(ctx: EmulatorContext, guildId: string): GuildRecord {

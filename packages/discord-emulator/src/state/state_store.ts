@@ -12,7 +12,7 @@ import type {
   RoleRecord,
   StoredFile,
   UserRecord,
-} from './types.js';
+} from './records.js';
 
 /**
  * A deep, JSON-serializable copy of the emulator's state, from `emulator.snapshot()`.

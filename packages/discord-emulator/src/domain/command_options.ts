@@ -1,12 +1,12 @@
 import { Errors } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { toJson } from '../json.js';
-import { apiMemberWithoutUser, apiRole } from '../shapes/guilds.js';
-import { apiUser } from '../shapes/users.js';
-import type { CommandRecord } from '../state/types.js';
+import { apiMemberWithoutUser, apiRole } from '../shapes/guild_shapes.js';
+import { apiUser } from '../shapes/user_shapes.js';
+import type { CommandRecord } from '../state/records.js';
 import type { EmulatorContext } from './context.js';
 import type { InteractionOptionInput } from './inputs.js';
-import { channelPermissionsOf } from './permissions.js';
+import { channelPermissionsOf } from './member_permissions.js';
 
 /** Application command option types. */
 export const OptionType = {

@@ -1,15 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ControlHttpDeps, ControlRoute } from '../control/routes.js';
-import { controlError } from '../control/routes.js';
+import type { ControlHttpDeps, ControlRoute } from '../control/control_routes.js';
+import { controlError } from '../control/control_routes.js';
 import type { EmulatorContext } from '../domain/context.js';
 import { EmulatorError, Errors } from '../errors.js';
 import type { GatewayHub } from '../gateway/hub.js';
-import { handleRest } from '../rest/handler.js';
-import type { RateLimiter } from '../rest/rate-limit.js';
-import type { RestRoute } from '../rest/types.js';
-import { readBody } from './body.js';
-import { type HttpResult, json, writeResult } from './response.js';
-import type { Router } from './router.js';
+import type { RateLimiter } from '../rest/rate_limit.js';
+import { handleRest } from '../rest/rest_handler.js';
+import type { RestRoute } from '../rest/rest_types.js';
+import { type HttpResult, json, writeResult } from './http_result.js';
+import type { Router } from './path_router.js';
+import { readBody } from './read_body.js';
 
 /** Everything the HTTP server dispatches to. */
 export interface HttpServerDeps {

@@ -1,5 +1,5 @@
-import { escapeHtml } from '../http/response.js';
-import type { UserRecord } from '../state/types.js';
+import { escapeHtml } from '../http/http_result.js';
+import type { UserRecord } from '../state/records.js';
 
 /** A user choice on the authorize page. */
 export interface AuthorizeChoice {

@@ -1,12 +1,12 @@
-import { Router } from '../http/router.js';
-import { authorize, revoke, token } from '../oauth/routes.js';
-import * as apps from './routes/applications.js';
-import * as channels from './routes/channels.js';
-import { getGateway, getGatewayBot } from './routes/gateway.js';
-import * as guilds from './routes/guilds.js';
-import * as interactions from './routes/interactions.js';
-import * as users from './routes/users.js';
-import type { RestRoute } from './types.js';
+import { Router } from '../http/path_router.js';
+import { authorize, revoke, token } from '../oauth/oauth_routes.js';
+import type { RestRoute } from './rest_types.js';
+import * as apps from './routes/application_routes.js';
+import * as channels from './routes/channel_routes.js';
+import { getGateway, getGatewayBot } from './routes/gateway_routes.js';
+import * as guilds from './routes/guild_routes.js';
+import * as interactions from './routes/interaction_routes.js';
+import * as users from './routes/user_routes.js';
 
 /** Every emulated REST route (paths relative to `/api/v10`). */
 export function createRestRouter(): Router<RestRoute> {

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from '../json.js';
-import type { PermissionOverwrite } from '../permissions.js';
+import type { PermissionOverwrite } from '../permission_flags.js';
 
 /**
  * A user object as Discord's API returns it (`email`/`verified` only on `/users/@me` with the `email` scope).

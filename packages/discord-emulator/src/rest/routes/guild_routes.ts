@@ -1,16 +1,16 @@
 import type { EmulatorContext } from '../../domain/context.js';
+import { highestRolePosition } from '../../domain/member_permissions.js';
 import { removeMember, requireMember, updateMember } from '../../domain/members.js';
-import { highestRolePosition } from '../../domain/permissions.js';
 import { Errors } from '../../errors.js';
-import { json, noContent } from '../../http/response.js';
-import { PermissionFlags } from '../../permissions.js';
-import { apiChannel } from '../../shapes/channels.js';
-import { apiGuild, apiMember, apiRole } from '../../shapes/guilds.js';
+import { json, noContent } from '../../http/http_result.js';
+import { PermissionFlags } from '../../permission_flags.js';
+import { apiChannel } from '../../shapes/channel_shapes.js';
+import { apiGuild, apiMember, apiRole } from '../../shapes/guild_shapes.js';
 import { compareSnowflakes } from '../../snowflake.js';
-import { validateBody } from '../body.js';
 import { botGuild, requireAbove, requireGuildPermission } from '../guard.js';
-import { memberPatchSchema } from '../schemas.js';
-import type { RestRequest, RestRoute } from '../types.js';
+import { memberPatchSchema } from '../rest_schemas.js';
+import type { RestRequest, RestRoute } from '../rest_types.js';
+import { validateBody } from '../validate_body.js';
 
 const guildId = (req: RestRequest): string => req.params['guildId'] ?? '';
 

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EmulatorContext } from '../domain/context.js';
-import type { ParsedBody } from '../http/body.js';
-import type { HttpResult } from '../http/response.js';
-import type { RouteParams } from '../http/router.js';
+import type { HttpResult } from '../http/http_result.js';
+import type { RouteParams } from '../http/path_router.js';
+import type { ParsedBody } from '../http/read_body.js';
 import type { RestAuth } from './auth.js';
 
 /** Who may call a route: the bot token, an OAuth2 bearer token, either, or anyone. */

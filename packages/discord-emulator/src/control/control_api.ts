@@ -29,11 +29,7 @@ import { createUser } from '../domain/users.js';
 import { EmulatorError } from '../errors.js';
 import type { DisconnectOptions } from '../gateway/hub.js';
 import type { SessionInfo } from '../gateway/session.js';
-import { commandListSchema } from '../rest/schemas.js';
-import { apiChannel } from '../shapes/channels.js';
-import { apiCommand } from '../shapes/commands.js';
-import { apiGuild, apiMember, apiRole } from '../shapes/guilds.js';
-import { apiMessage } from '../shapes/messages.js';
+import { commandListSchema } from '../rest/rest_schemas.js';
 import type {
   ApiChannel,
   ApiCommand,
@@ -42,10 +38,14 @@ import type {
   ApiMessage,
   ApiRole,
   ApiUser,
-} from '../shapes/types.js';
-import { apiUser } from '../shapes/users.js';
-import type { SeedData } from '../state/seed.js';
-import * as schemas from './schemas.js';
+} from '../shapes/api_types.js';
+import { apiChannel } from '../shapes/channel_shapes.js';
+import { apiCommand } from '../shapes/command_shapes.js';
+import { apiGuild, apiMember, apiRole } from '../shapes/guild_shapes.js';
+import { apiMessage } from '../shapes/message_shapes.js';
+import { apiUser } from '../shapes/user_shapes.js';
+import type { SeedData } from '../state/seed_data.js';
+import * as schemas from './control_schemas.js';
 
 /**
  * Everything in the emulator, as `GET /_emulator/state` returns it (Discord JSON shapes; roles and members carry

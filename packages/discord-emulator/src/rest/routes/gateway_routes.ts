@@ -1,5 +1,5 @@
-import { json } from '../../http/response.js';
-import type { RestRoute } from '../types.js';
+import { json } from '../../http/http_result.js';
+import type { RestRoute } from '../rest_types.js';
 
 /** `GET /gateway`: the gateway URL (no auth). */
 export const getGateway: RestRoute = {

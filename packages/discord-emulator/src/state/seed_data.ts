@@ -3,8 +3,8 @@ import type { EmulatorContext } from '../domain/context.js';
 import { createGuild } from '../domain/guilds.js';
 import type { GuildInput, UserInput } from '../domain/inputs.js';
 import { buildUser } from '../domain/users.js';
-import { PermissionFlags } from '../permissions.js';
-import type { ApplicationRecord } from './types.js';
+import { PermissionFlags } from '../permission_flags.js';
+import type { ApplicationRecord } from './records.js';
 
 /**
  * The emulated application and its bot user.

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { JsonObject } from '../json.js';
 import { toJson } from '../json.js';
-import type { EmulatorState } from '../state/store.js';
-import { apiUser, unknownUser } from './users.js';
+import type { EmulatorState } from '../state/state_store.js';
+import { apiUser, unknownUser } from './user_shapes.js';
 
 /** The application object (`GET /applications/@me`, `GET /oauth2/applications/@me`). */
 export function apiApplication(state: EmulatorState): JsonObject {

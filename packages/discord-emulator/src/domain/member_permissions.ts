@@ -3,8 +3,8 @@ import {
   computeGuildPermissions,
   type PermissionSubject,
   parsePermissions,
-} from '../permissions.js';
-import type { EmulatorState } from '../state/store.js';
+} from '../permission_flags.js';
+import type { EmulatorState } from '../state/state_store.js';
 
 function subjectOf(state: EmulatorState, guildId: string, userId: string): PermissionSubject | undefined {
   const guild = state.guild(guildId);

@@ -1,5 +1,5 @@
-import type { ChannelRecord } from '../state/types.js';
-import type { ApiChannel } from './types.js';
+import type { ChannelRecord } from '../state/records.js';
+import type { ApiChannel } from './api_types.js';
 
 const TEXT_TYPES = new Set([0, 5, 15]);
 const VOICE_TYPES = new Set([2, 13]);

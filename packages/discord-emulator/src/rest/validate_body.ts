@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { Errors, invalidFormBody } from '../errors.js';
-import type { UploadedFile } from '../http/body.js';
-import type { RestRequest } from './types.js';
+import type { UploadedFile } from '../http/read_body.js';
+import type { RestRequest } from './rest_types.js';
 
 /** A validated JSON body plus files uploaded next to it (multipart `payload_json` + `files[n]`). */
 export interface ValidatedBody<T> {

@@ -1,12 +1,12 @@
+import { guildPermissionsOf } from '../../domain/member_permissions.js';
 import { removeMember } from '../../domain/members.js';
-import { guildPermissionsOf } from '../../domain/permissions.js';
 import { Errors } from '../../errors.js';
-import { json, noContent } from '../../http/response.js';
-import { apiMember, apiPartialGuild } from '../../shapes/guilds.js';
-import { apiUser } from '../../shapes/users.js';
+import { json, noContent } from '../../http/http_result.js';
+import { apiMember, apiPartialGuild } from '../../shapes/guild_shapes.js';
+import { apiUser } from '../../shapes/user_shapes.js';
 import { compareSnowflakes } from '../../snowflake.js';
 import type { RestAuth } from '../auth.js';
-import type { RestRoute } from '../types.js';
+import type { RestRoute } from '../rest_types.js';
 
 function requireScope(auth: RestAuth | null, scope: string): void {
   if (auth?.kind === 'bearer' && !auth.scopes.includes(scope)) throw Errors.unauthorized();

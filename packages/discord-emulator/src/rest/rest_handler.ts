@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { EmulatorContext } from '../domain/context.js';
 import { EmulatorError, Errors } from '../errors.js';
-import { type ParsedBody, readBody } from '../http/body.js';
-import { type HttpResult, json } from '../http/response.js';
-import type { Router } from '../http/router.js';
+import { type HttpResult, json } from '../http/http_result.js';
+import type { Router } from '../http/path_router.js';
+import { type ParsedBody, readBody } from '../http/read_body.js';
 import { resolveAuth } from './auth.js';
-import type { RateLimiter } from './rate-limit.js';
-import type { RestRoute } from './types.js';
+import type { RateLimiter } from './rate_limit.js';
+import type { RestRoute } from './rest_types.js';
 
 const errorResult = (error: EmulatorError, headers?: Record<string, string>): HttpResult =>
   json(error.status, error.toDiscordBody(), headers);

@@ -1,9 +1,9 @@
 import { type JsonObject, toJson } from '../json.js';
-import type { EmulatorState } from '../state/store.js';
-import type { MessageRecord } from '../state/types.js';
-import { apiMemberWithoutUser } from './guilds.js';
-import type { ApiMessage, ApiUser } from './types.js';
-import { apiUser, unknownUser } from './users.js';
+import type { MessageRecord } from '../state/records.js';
+import type { EmulatorState } from '../state/state_store.js';
+import type { ApiMessage, ApiUser } from './api_types.js';
+import { apiMemberWithoutUser } from './guild_shapes.js';
+import { apiUser, unknownUser } from './user_shapes.js';
 
 /** Options of {@link apiMessage}. */
 export interface ApiMessageOptions {

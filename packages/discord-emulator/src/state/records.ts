@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from '../json.js';
-import type { PermissionOverwrite } from '../permissions.js';
+import type { PermissionOverwrite } from '../permission_flags.js';
 
 /**
  * The emulated application (one per emulator; its id is also the bot user's id).

@@ -1,18 +1,18 @@
 import type { EmulatorContext } from '../../domain/context.js';
 import { createMessage, deleteMessage, editMessage, requireMessage } from '../../domain/messages.js';
 import { EmulatorError, Errors } from '../../errors.js';
-import { json, noContent } from '../../http/response.js';
+import { json, noContent } from '../../http/http_result.js';
 import { type JsonValue, toJson } from '../../json.js';
-import { PermissionFlags } from '../../permissions.js';
-import { apiChannel, isTextBased } from '../../shapes/channels.js';
-import { apiMessage } from '../../shapes/messages.js';
+import { PermissionFlags } from '../../permission_flags.js';
+import { apiChannel, isTextBased } from '../../shapes/channel_shapes.js';
+import { apiMessage } from '../../shapes/message_shapes.js';
 import { compareSnowflakes } from '../../snowflake.js';
-import type { MessageRecord } from '../../state/types.js';
+import type { MessageRecord } from '../../state/records.js';
 import { storeAttachments } from '../attachments.js';
-import { validateBody } from '../body.js';
 import { botChannel, requireChannelPermission } from '../guard.js';
-import { messageCreateSchema, messageEditSchema } from '../schemas.js';
-import type { RestRequest, RestRoute } from '../types.js';
+import { messageCreateSchema, messageEditSchema } from '../rest_schemas.js';
+import type { RestRequest, RestRoute } from '../rest_types.js';
+import { validateBody } from '../validate_body.js';
 
 const channelId = (req: RestRequest): string => req.params['channelId'] ?? '';
 const restMessage = (ctx: EmulatorContext, message: MessageRecord) =>

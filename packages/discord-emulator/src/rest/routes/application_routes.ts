@@ -8,14 +8,14 @@ import {
 } from '../../domain/commands.js';
 import type { EmulatorContext } from '../../domain/context.js';
 import { Errors } from '../../errors.js';
-import { json, noContent } from '../../http/response.js';
-import { apiApplication } from '../../shapes/application.js';
-import { apiCommand } from '../../shapes/commands.js';
-import { apiUser, unknownUser } from '../../shapes/users.js';
-import { validateBody } from '../body.js';
+import { json, noContent } from '../../http/http_result.js';
+import { apiApplication } from '../../shapes/application_shape.js';
+import { apiCommand } from '../../shapes/command_shapes.js';
+import { apiUser, unknownUser } from '../../shapes/user_shapes.js';
 import { botGuild } from '../guard.js';
-import { commandListSchema, commandPatchSchema, commandSchema } from '../schemas.js';
-import type { RestRequest, RestRoute } from '../types.js';
+import { commandListSchema, commandPatchSchema, commandSchema } from '../rest_schemas.js';
+import type { RestRequest, RestRoute } from '../rest_types.js';
+import { validateBody } from '../validate_body.js';
 
 /** `GET /applications/@me` and `GET /oauth2/applications/@me`. */
 export const getCurrentApplication: RestRoute = {

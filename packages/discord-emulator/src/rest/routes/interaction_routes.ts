@@ -9,19 +9,19 @@ import {
 } from '../../domain/interactions.js';
 import { deleteMessage, EPHEMERAL, LOADING } from '../../domain/messages.js';
 import { invalidFormBody } from '../../errors.js';
-import { json, noContent } from '../../http/response.js';
+import { json, noContent } from '../../http/http_result.js';
 import { type JsonObject, type JsonValue, toJson } from '../../json.js';
-import { apiMessage } from '../../shapes/messages.js';
-import type { AttachmentRecord, MessageRecord } from '../../state/types.js';
+import { apiMessage } from '../../shapes/message_shapes.js';
+import type { AttachmentRecord, MessageRecord } from '../../state/records.js';
 import { storeAttachments } from '../attachments.js';
-import { validateBody } from '../body.js';
 import {
   callbackMessageSchema,
   interactionCallbackSchema,
   messageEditSchema,
   webhookExecuteSchema,
-} from '../schemas.js';
-import type { RestRequest, RestRoute } from '../types.js';
+} from '../rest_schemas.js';
+import type { RestRequest, RestRoute } from '../rest_types.js';
+import { validateBody } from '../validate_body.js';
 
 interface MessageFields {
   content?: string | null | undefined;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { CommandData } from '../domain/commands.js';
 import type { EmulatorError } from '../errors.js';
-import { type HttpResult, json, noContent } from '../http/response.js';
-import { type RouteParams, Router } from '../http/router.js';
-import type { EmulatorSnapshot } from '../state/store.js';
-import type { EmulatorControl } from './api.js';
-import { registerCommandsSchema } from './schemas.js';
+import { type HttpResult, json, noContent } from '../http/http_result.js';
+import { type RouteParams, Router } from '../http/path_router.js';
+import type { EmulatorSnapshot } from '../state/state_store.js';
+import type { EmulatorControl } from './control_api.js';
+import { registerCommandsSchema } from './control_schemas.js';
 
 /** What control routes get. */
 export interface ControlRequest {

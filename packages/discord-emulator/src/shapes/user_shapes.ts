@@ -1,5 +1,5 @@
-import type { UserRecord } from '../state/types.js';
-import type { ApiUser } from './types.js';
+import type { UserRecord } from '../state/records.js';
+import type { ApiUser } from './api_types.js';
 
 /** Options of {@link apiUser}. */
 export interface ApiUserOptions {

@@ -1,9 +1,9 @@
 import { type JsonObject, toJson } from '../json.js';
-import type { EmulatorState } from '../state/store.js';
-import type { GuildRecord, MemberRecord, RoleRecord } from '../state/types.js';
-import { apiChannel } from './channels.js';
-import type { ApiGuild, ApiMember, ApiPartialGuild, ApiRole } from './types.js';
-import { apiUser, unknownUser } from './users.js';
+import type { GuildRecord, MemberRecord, RoleRecord } from '../state/records.js';
+import type { EmulatorState } from '../state/state_store.js';
+import type { ApiGuild, ApiMember, ApiPartialGuild, ApiRole } from './api_types.js';
+import { apiChannel } from './channel_shapes.js';
+import { apiUser, unknownUser } from './user_shapes.js';
 
 /** A role record as Discord's role object. */
 export function apiRole(role: RoleRecord): ApiRole {

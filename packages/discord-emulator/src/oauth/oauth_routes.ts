@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { EmulatorContext } from '../domain/context.js';
-import type { HttpResult } from '../http/response.js';
-import { json, redirect } from '../http/response.js';
-import type { RestRequest, RestRoute } from '../rest/types.js';
-import type { OAuthTokenRecord } from '../state/types.js';
-import { authorizePage, errorPage } from './page.js';
+import type { HttpResult } from '../http/http_result.js';
+import { json, redirect } from '../http/http_result.js';
+import type { RestRequest, RestRoute } from '../rest/rest_types.js';
+import type { OAuthTokenRecord } from '../state/records.js';
+import { authorizePage, errorPage } from './login_page.js';
 import { parseScopes, SUPPORTED_SCOPES } from './scopes.js';
 
 const CODE_TTL_MS = 10 * 60 * 1000;

@@ -1,5 +1,5 @@
-import type { CommandRecord } from '../state/types.js';
-import type { ApiCommand } from './types.js';
+import type { CommandRecord } from '../state/records.js';
+import type { ApiCommand } from './api_types.js';
 
 /** A command record as Discord's application command object. */
 export function apiCommand(command: CommandRecord): ApiCommand {
