@@ -30,6 +30,11 @@ export class Router<T> {
     return this;
   }
 
+  /** The registered routes, in registration order (method and pattern). */
+  routes(): { method: HttpMethod; pattern: string }[] {
+    return this.#routes.map((r) => ({ method: r.method, pattern: r.pattern }));
+  }
+
   /** Finds the most specific route for a method and path. */
   match(method: string, path: string): RouteMatch<T> {
     const segments = split(path);
@@ -50,6 +55,8 @@ export class Router<T> {
   }
 }
 
+const ID_SEGMENT = /^(\d{1,20}|@me|@original)$/;
+
 function split(path: string): string[] {
   return path.split('/').filter((s) => s.length > 0);
 }
@@ -66,6 +73,8 @@ function matchSegments(pattern: string[], path: string[]): Record<string, string
       } catch {
         return null;
       }
+      // An id parameter only takes a snowflake (or @me/@original), so `/messages/pins` is not message "pins".
+      if (expected.endsWith('Id') && !ID_SEGMENT.test(actual)) return null;
     } else if (expected !== actual) {
       return null;
     }

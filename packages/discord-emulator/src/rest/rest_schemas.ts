@@ -2,9 +2,10 @@ import { z } from 'zod';
 
 const snowflake = z.string().regex(/^\d{1,20}$/, 'Value is not snowflake.');
 const jsonObject = z.looseObject({});
-const commandName = z
-  .string()
-  .regex(/^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u, 'Invalid command name');
+const SLASH_NAME = /^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;
+const commandName = z.string().regex(SLASH_NAME, 'Invalid command name');
+/** USER and MESSAGE context-menu commands take any 1-32 character name (spaces and capitals allowed). */
+const anyCommandName = z.string().min(1).max(32);
 const localizations = z.record(z.string(), z.string().nullable()).nullish();
 
 /** Body of `POST /channels/:id/messages`. */
@@ -110,7 +111,7 @@ const commandOptionSchema: z.ZodType<CommandOptionShape> = z.lazy(() =>
 /** An application command (`SlashCommandBuilder#toJSON()` output). */
 export const commandSchema = z
   .looseObject({
-    name: commandName,
+    name: anyCommandName,
     name_localizations: localizations,
     description: z.string().max(100).nullish(),
     description_localizations: localizations,
@@ -129,18 +130,23 @@ export const commandSchema = z
       if (!command.description) {
         ctx.addIssue({ code: 'custom', path: ['description'], message: 'This field is required' });
       }
-      if (command.name !== command.name.toLowerCase()) {
-        ctx.addIssue({ code: 'custom', path: ['name'], message: 'Command name is invalid' });
+      if (!SLASH_NAME.test(command.name) || command.name !== command.name.toLowerCase()) {
+        ctx.addIssue({ code: 'custom', path: ['name'], message: 'Invalid command name' });
       }
     }
   });
+
+/** Whether a name is valid for a command of this type (chat-input names: lowercase, no spaces). */
+export function validCommandName(type: number, name: string): boolean {
+  return type !== 1 || (SLASH_NAME.test(name) && name === name.toLowerCase());
+}
 
 /** Body of `PUT /applications/:id/commands` (bulk overwrite). */
 export const commandListSchema = z.array(commandSchema).max(100);
 
 /** Body of `PATCH /applications/:id/commands/:id`. */
 export const commandPatchSchema = z.looseObject({
-  name: commandName.optional(),
+  name: anyCommandName.optional(),
   name_localizations: localizations,
   description: z.string().max(100).nullish(),
   description_localizations: localizations,

@@ -125,6 +125,7 @@ export interface ApiGuild {
   discovery_splash: null;
   banner: null;
   description: string | null;
+  home_header: string | null;
   owner_id: string;
   region: string;
   afk_channel_id: null;

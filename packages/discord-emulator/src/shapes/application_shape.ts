@@ -21,6 +21,7 @@ export function apiApplication(state: EmulatorState): JsonObject {
     bot_require_code_grant: false,
     verify_key: createHash('sha256').update(`verify:${app.id}`).digest('hex'),
     flags: app.flags,
+    flags_new: String(app.flags),
     owner: apiUser(owner),
     team: null,
     redirect_uris: app.redirect_uris,
@@ -29,6 +30,10 @@ export function apiApplication(state: EmulatorState): JsonObject {
     tags: [],
     integration_types_config: { '0': {} },
     approximate_guild_count: state.guildIdsOf(app.id).length,
+    approximate_user_install_count: 0,
+    approximate_user_authorization_count: 0,
+    explicit_content_filter: 0,
+    eligible_oauth2_scopes: ['applications.commands', 'bot', 'webhook.incoming'],
     bot: apiUser(bot),
   });
 }

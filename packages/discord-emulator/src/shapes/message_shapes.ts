@@ -1,4 +1,4 @@
-import { type JsonObject, toJson } from '../json.js';
+import { type JsonObject, type JsonValue, toJson } from '../json.js';
 import type { MessageRecord } from '../state/records.js';
 import type { EmulatorState } from '../state/state_store.js';
 import type { ApiMessage, ApiUser } from './api_types.js';
@@ -25,6 +25,38 @@ function mentionedUser(
   if (!gateway || !message.guild_id) return user;
   const member = state.member(message.guild_id, userId);
   return member ? { ...user, member: apiMemberWithoutUser(member) } : user;
+}
+
+/** Bot embeds are `rich` embeds: Discord always sends their `type`. */
+function richEmbed(embed: JsonValue): JsonValue {
+  const copy = structuredClone(embed);
+  if (copy && typeof copy === 'object' && !Array.isArray(copy) && copy['type'] === undefined)
+    copy['type'] = 'rich';
+  return copy;
+}
+
+/** Discord gives every component of a message an integer `id` (1, 2, 3… depth first) when none was sent. */
+export function numberComponents(components: readonly JsonValue[]): JsonValue[] {
+  let next = 1;
+  const used = new Set<number>();
+  const collect = (value: JsonValue): void => {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return;
+    if (typeof value['id'] === 'number') used.add(value['id']);
+    for (const child of [value['components'], value['accessory']].flat()) if (child) collect(child);
+  };
+  const assign = (value: JsonValue): void => {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return;
+    if (typeof value['id'] !== 'number') {
+      while (used.has(next)) next += 1;
+      value['id'] = next;
+      used.add(next);
+    }
+    for (const child of [value['components'], value['accessory']].flat()) if (child) assign(child);
+  };
+  const copy = structuredClone(components) as JsonValue[];
+  copy.forEach(collect);
+  copy.forEach(assign);
+  return copy;
 }
 
 /** A message record as Discord's message object. */
@@ -58,8 +90,8 @@ export function apiMessage(
         proxy_url: url,
       };
     }),
-    embeds: structuredClone(message.embeds),
-    components: structuredClone(message.components),
+    embeds: message.embeds.map(richEmbed),
+    components: numberComponents(message.components),
     pinned: message.pinned,
     flags: message.flags,
   };

@@ -13,7 +13,7 @@ import { apiApplication } from '../../shapes/application_shape.js';
 import { apiCommand } from '../../shapes/command_shapes.js';
 import { apiUser, unknownUser } from '../../shapes/user_shapes.js';
 import { botGuild } from '../guard.js';
-import { commandListSchema, commandPatchSchema, commandSchema } from '../rest_schemas.js';
+import { commandListSchema, commandPatchSchema, commandSchema, validCommandName } from '../rest_schemas.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
 
@@ -120,6 +120,10 @@ export const editCommandRoute: RestRoute = {
   handler: (ctx, req) => {
     const scope = scopeOf(ctx, req);
     const { value } = validateBody(req, commandPatchSchema);
+    const current = requireCommand(ctx, scope, req.params['commandId'] ?? '');
+    if (value.name !== undefined && !validCommandName(current.type, value.name)) {
+      throw Errors.invalidField(['name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Invalid command name');
+    }
     return json(
       200,
       apiCommand(editCommand(ctx, scope, req.params['commandId'] ?? '', toCommandPatch(value))),
