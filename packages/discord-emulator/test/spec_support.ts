@@ -83,7 +83,8 @@ const pointer = (...keys: string[]) =>
   keys.map((k) => encodeURIComponent(k.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
 
 function responseFor(op: SpecOp, status: number): { response: SpecResponse; key: string } | undefined {
-  const responses = (spec.paths[op.path]?.[op.method.toLowerCase()] as SpecOperation).responses;
+  const responses =
+    (spec.paths[op.path]?.[op.method.toLowerCase()] as SpecOperation | undefined)?.responses ?? {};
   const key = [String(status), `${String(status)[0]}XX`].find((k) => responses[k] !== undefined);
   if (key === undefined) return undefined;
   let response = responses[key] as SpecResponse;

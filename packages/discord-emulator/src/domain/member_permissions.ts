@@ -22,7 +22,9 @@ export function guildPermissionsOf(state: EmulatorState, guildId: string, userId
 
 /** Permissions of a member in a channel, overwrites applied (0n when not a member). */
 export function channelPermissionsOf(state: EmulatorState, channelId: string, userId: string): bigint {
-  const channel = state.channel(channelId);
+  const found = state.channel(channelId);
+  // A thread has its parent channel's permissions.
+  const channel = found?.thread && found.parent_id ? state.channel(found.parent_id) : found;
   if (!channel) return 0n;
   const subject = subjectOf(state, channel.guild_id, userId);
   if (!subject) return 0n;

@@ -95,10 +95,12 @@ export interface ApiChannel {
   type: number;
   guild_id: string;
   name: string;
-  position: number;
+  /** Absent on threads. */
+  position?: number;
   parent_id: string | null;
-  permission_overwrites: PermissionOverwrite[];
-  nsfw: boolean;
+  /** Absent on threads. */
+  permission_overwrites?: PermissionOverwrite[];
+  nsfw?: boolean;
   flags: number;
   topic?: string | null;
   last_message_id?: string | null;
@@ -106,6 +108,19 @@ export interface ApiChannel {
   bitrate?: number;
   user_limit?: number;
   rtc_region?: string | null;
+  /** Threads: creator, metadata and counts. */
+  owner_id?: string;
+  thread_metadata?: {
+    archived: boolean;
+    archive_timestamp: string;
+    auto_archive_duration: number;
+    locked: boolean;
+    create_timestamp: string;
+    invitable?: boolean;
+  };
+  message_count?: number;
+  member_count?: number;
+  total_message_sent?: number;
 }
 
 /**
@@ -136,7 +151,7 @@ export interface ApiGuild {
   default_message_notifications: number;
   explicit_content_filter: number;
   roles: ApiRole[];
-  emojis: JsonValue[];
+  emojis: JsonObject[];
   stickers: JsonValue[];
   features: string[];
   mfa_level: number;
@@ -211,6 +226,7 @@ export interface ApiMessage {
   components: JsonValue[];
   pinned: boolean;
   flags: number;
+  reactions?: JsonObject[];
   nonce?: string | number;
   webhook_id?: string;
   application_id?: string;

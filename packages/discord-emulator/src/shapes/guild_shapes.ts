@@ -3,6 +3,7 @@ import type { GuildRecord, MemberRecord, RoleRecord } from '../state/records.js'
 import type { EmulatorState } from '../state/state_store.js';
 import type { ApiGuild, ApiMember, ApiPartialGuild, ApiRole } from './api_types.js';
 import { apiChannel } from './channel_shapes.js';
+import { apiEmoji } from './expression_shapes.js';
 import { apiUser, unknownUser } from './user_shapes.js';
 
 /** A role record as Discord's role object. */
@@ -73,7 +74,7 @@ export function apiGuild(state: EmulatorState, guild: GuildRecord, withCounts = 
     default_message_notifications: 0,
     explicit_content_filter: 0,
     roles: state.roles(guild.id).map(apiRole),
-    emojis: [],
+    emojis: state.emojis.where((e) => e.guild_id === guild.id).map((e) => apiEmoji(state, e)),
     stickers: [],
     features: [...guild.features],
     mfa_level: 0,
@@ -114,9 +115,15 @@ export function apiGuildCreate(state: EmulatorState, guild: GuildRecord, botUser
     large: members.length > 250,
     member_count: members.length,
     lazy: true,
-    channels: state.channels(guild.id).map(apiChannel),
+    channels: state
+      .channels(guild.id)
+      .filter((c) => !c.thread)
+      .map(apiChannel),
     members: members.map((m) => apiMember(state, m)),
-    threads: [],
+    threads: state
+      .channels(guild.id)
+      .filter((c) => c.thread && !c.thread.archived)
+      .map(apiChannel),
     presences: [],
     voice_states: [],
     stage_instances: [],

@@ -1,5 +1,5 @@
 import { type JsonObject, type JsonValue, toJson } from '../json.js';
-import type { MessageRecord } from '../state/records.js';
+import type { MessageRecord, ReactionRecord } from '../state/records.js';
 import type { EmulatorState } from '../state/state_store.js';
 import type { ApiMessage, ApiUser } from './api_types.js';
 import { apiMemberWithoutUser } from './guild_shapes.js';
@@ -25,6 +25,33 @@ function mentionedUser(
   if (!gateway || !message.guild_id) return user;
   const member = state.member(message.guild_id, userId);
   return member ? { ...user, member: apiMemberWithoutUser(member) } : user;
+}
+
+function authorOf(state: EmulatorState, message: MessageRecord): ApiUser {
+  const webhook = message.webhook_id ? state.webhooks.get(message.webhook_id) : undefined;
+  if (webhook && message.author_id === webhook.id) {
+    return {
+      ...apiUser(unknownUser(webhook.id)),
+      username: webhook.name,
+      global_name: null,
+      avatar: webhook.avatar,
+      bot: true,
+    };
+  }
+  return apiUser(state.user(message.author_id) ?? unknownUser(message.author_id));
+}
+
+function apiReaction(reaction: ReactionRecord, botId: string): JsonObject {
+  const emoji: JsonObject = { id: reaction.emoji_id, name: reaction.emoji_name };
+  if (reaction.emoji_id && reaction.animated) emoji['animated'] = true;
+  return {
+    emoji,
+    count: reaction.user_ids.length,
+    count_details: { burst: 0, normal: reaction.user_ids.length },
+    burst_colors: [],
+    me_burst: false,
+    me: reaction.user_ids.includes(botId),
+  };
 }
 
 /** Bot embeds are `rich` embeds: Discord always sends their `type`. */
@@ -70,7 +97,7 @@ export function apiMessage(
     id: message.id,
     type: message.type,
     channel_id: message.channel_id,
-    author: apiUser(state.user(message.author_id) ?? unknownUser(message.author_id)),
+    author: authorOf(state, message),
     content: message.content,
     timestamp: message.timestamp,
     edited_timestamp: message.edited_timestamp,
@@ -101,6 +128,8 @@ export function apiMessage(
       gateway && !message.webhook_id ? state.member(message.guild_id, message.author_id) : undefined;
     if (member) out.member = apiMemberWithoutUser(member);
   }
+  const reactions = state.reactions.where((r) => r.message_id === message.id);
+  if (reactions.length > 0) out.reactions = reactions.map((r) => apiReaction(r, state.application().id));
   if (message.nonce !== null) out.nonce = message.nonce;
   if (message.webhook_id) out.webhook_id = message.webhook_id;
   if (message.application_id) out.application_id = message.application_id;

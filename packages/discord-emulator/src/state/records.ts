@@ -88,6 +88,8 @@ export interface ChannelRecord {
   last_message_id: string | null;
   bitrate: number;
   user_limit: number;
+  /** Set on threads (types 10, 11, 12); their `parent_id` is the channel they live in. */
+  thread?: ThreadInfo;
 }
 
 /**
@@ -303,4 +305,187 @@ export interface OAuthTokenRecord {
   user_id: string;
   scopes: string[];
   expires_at: number;
+}
+
+/**
+ * Thread fields of a {@link ChannelRecord} of type 10, 11 or 12.
+ *
+ * @example
+ * ```ts
+ * emulator.state.channel(threadId)?.thread?.archived; // false
+ * ```
+ */
+export interface ThreadInfo {
+  owner_id: string;
+  archived: boolean;
+  locked: boolean;
+  auto_archive_duration: number;
+  archive_timestamp: string;
+  create_timestamp: string;
+  invitable: boolean;
+  message_count: number;
+  member_count: number;
+}
+
+/**
+ * A ban.
+ *
+ * @example
+ * ```ts
+ * emulator.state.bans.where((b) => b.guild_id === DEMO.guildId).map((b) => b.user_id);
+ * ```
+ */
+export interface BanRecord {
+  guild_id: string;
+  user_id: string;
+  reason: string | null;
+}
+
+/**
+ * The users who reacted to a message with one emoji.
+ *
+ * @example
+ * ```ts
+ * emulator.state.reactions.where((r) => r.message_id === messageId)[0]?.user_ids;
+ * ```
+ */
+export interface ReactionRecord {
+  message_id: string;
+  channel_id: string;
+  /** Custom emoji id, null for a Unicode emoji. */
+  emoji_id: string | null;
+  emoji_name: string;
+  animated: boolean;
+  user_ids: string[];
+}
+
+/**
+ * A pin of a message (when it was pinned).
+ *
+ * @example
+ * ```ts
+ * emulator.state.pins.where((p) => p.channel_id === DEMO.channels.general);
+ * ```
+ */
+export interface PinRecord {
+  channel_id: string;
+  message_id: string;
+  pinned_at: string;
+}
+
+/**
+ * A DM channel between the bot and one user.
+ *
+ * @example
+ * ```ts
+ * emulator.state.dmChannels.where((c) => c.recipient_id === DEMO.users.member)[0]?.id;
+ * ```
+ */
+export interface DmChannelRecord {
+  id: string;
+  recipient_id: string;
+  last_message_id: string | null;
+}
+
+/**
+ * A member of a thread.
+ *
+ * @example
+ * ```ts
+ * emulator.state.threadMembers.where((m) => m.channel_id === threadId).map((m) => m.user_id);
+ * ```
+ */
+export interface ThreadMemberRecord {
+  channel_id: string;
+  user_id: string;
+  join_timestamp: string;
+}
+
+/**
+ * A channel webhook (type 1, incoming).
+ *
+ * @example
+ * ```ts
+ * emulator.state.webhooks.all()[0]?.token;
+ * ```
+ */
+export interface WebhookRecord {
+  id: string;
+  guild_id: string;
+  channel_id: string;
+  name: string;
+  avatar: string | null;
+  token: string;
+  creator_id: string;
+  application_id: string | null;
+}
+
+/**
+ * A custom guild emoji.
+ *
+ * @example
+ * ```ts
+ * emulator.state.emojis.all().map((e) => e.name);
+ * ```
+ */
+export interface EmojiRecord {
+  id: string;
+  guild_id: string;
+  name: string;
+  roles: string[];
+  creator_id: string;
+  animated: boolean;
+}
+
+/**
+ * A guild invite.
+ *
+ * @example
+ * ```ts
+ * emulator.state.invites.get(code)?.uses;
+ * ```
+ */
+export interface InviteRecord {
+  code: string;
+  guild_id: string;
+  channel_id: string;
+  inviter_id: string;
+  max_age: number;
+  max_uses: number;
+  uses: number;
+  temporary: boolean;
+  created_at: string;
+}
+
+/**
+ * A guild audit log entry.
+ *
+ * @example
+ * ```ts
+ * emulator.state.auditLog.all().find((e) => e.action_type === 22); // MEMBER_BAN_ADD
+ * ```
+ */
+export interface AuditLogRecord {
+  id: string;
+  guild_id: string;
+  user_id: string;
+  target_id: string | null;
+  action_type: number;
+  reason: string | null;
+  changes: { key: string; old_value?: JsonValue; new_value?: JsonValue }[];
+  options: Record<string, string> | null;
+}
+
+/**
+ * Permissions of one command in one guild (`command_id` = application id for the app-wide defaults).
+ *
+ * @example
+ * ```ts
+ * emulator.state.commandPermissions.all();
+ * ```
+ */
+export interface CommandPermissionsRecord {
+  guild_id: string;
+  command_id: string;
+  permissions: { id: string; type: number; permission: boolean }[];
 }

@@ -1,17 +1,28 @@
 import { compareSnowflakes } from '../snowflake.js';
+import { RecordTable } from './record_table.js';
 import type {
   ApplicationRecord,
+  AuditLogRecord,
+  BanRecord,
   ChannelRecord,
+  CommandPermissionsRecord,
   CommandRecord,
+  DmChannelRecord,
+  EmojiRecord,
   GuildRecord,
   InteractionRecord,
+  InviteRecord,
   MemberRecord,
   MessageRecord,
   OAuthCodeRecord,
   OAuthTokenRecord,
+  PinRecord,
+  ReactionRecord,
   RoleRecord,
   StoredFile,
+  ThreadMemberRecord,
   UserRecord,
+  WebhookRecord,
 } from './records.js';
 
 /**
@@ -38,7 +49,31 @@ export interface EmulatorSnapshot {
   readonly interactions: readonly InteractionRecord[];
   readonly oauthCodes: readonly OAuthCodeRecord[];
   readonly oauthTokens: readonly OAuthTokenRecord[];
+  /** The collections below were added after version 1 shipped: missing ones restore as empty. */
+  readonly bans?: readonly BanRecord[];
+  readonly reactions?: readonly ReactionRecord[];
+  readonly pins?: readonly PinRecord[];
+  readonly dmChannels?: readonly DmChannelRecord[];
+  readonly threadMembers?: readonly ThreadMemberRecord[];
+  readonly webhooks?: readonly WebhookRecord[];
+  readonly emojis?: readonly EmojiRecord[];
+  readonly invites?: readonly InviteRecord[];
+  readonly auditLog?: readonly AuditLogRecord[];
+  readonly commandPermissions?: readonly CommandPermissionsRecord[];
 }
+
+const TABLE_NAMES = [
+  'bans',
+  'reactions',
+  'pins',
+  'dmChannels',
+  'threadMembers',
+  'webhooks',
+  'emojis',
+  'invites',
+  'auditLog',
+  'commandPermissions',
+] as const;
 
 const memberKey = (guildId: string, userId: string): string => `${guildId}:${userId}`;
 const byId = <T extends { id: string }>(a: T, b: T): number => compareSnowflakes(a.id, b.id);
@@ -70,6 +105,31 @@ export class EmulatorState {
   #interactionTokens = new Map<string, string>();
   #oauthCodes = new Map<string, OAuthCodeRecord>();
   #oauthTokens = new Map<string, OAuthTokenRecord>();
+
+  /** Bans, by guild and user. */
+  readonly bans = new RecordTable<BanRecord>((b) => `${b.guild_id}:${b.user_id}`);
+  /** Reactions, by message and emoji. */
+  readonly reactions = new RecordTable<ReactionRecord>(
+    (r) => `${r.message_id}:${r.emoji_id ?? r.emoji_name}`,
+  );
+  /** Pinned messages, by message id. */
+  readonly pins = new RecordTable<PinRecord>((p) => p.message_id);
+  /** DM channels between the bot and a user, by channel id. */
+  readonly dmChannels = new RecordTable<DmChannelRecord>((c) => c.id);
+  /** Thread members, by thread and user. */
+  readonly threadMembers = new RecordTable<ThreadMemberRecord>((m) => `${m.channel_id}:${m.user_id}`);
+  /** Channel webhooks, by id. */
+  readonly webhooks = new RecordTable<WebhookRecord>((w) => w.id);
+  /** Custom guild emojis, by id. */
+  readonly emojis = new RecordTable<EmojiRecord>((e) => e.id);
+  /** Invites, by code. */
+  readonly invites = new RecordTable<InviteRecord>((i) => i.code);
+  /** Audit log entries, by id (oldest first). */
+  readonly auditLog = new RecordTable<AuditLogRecord>((e) => e.id);
+  /** Application command permissions, by guild and command. */
+  readonly commandPermissions = new RecordTable<CommandPermissionsRecord>(
+    (p) => `${p.guild_id}:${p.command_id}`,
+  );
 
   constructor(application: ApplicationRecord) {
     this.#application = application;
@@ -126,6 +186,13 @@ export class EmulatorState {
     for (const role of this.roles(id)) this.#roles.delete(role.id);
     for (const member of this.members(id)) this.#members.delete(memberKey(id, member.user_id));
     for (const command of this.commands(id)) this.#commands.delete(command.id);
+    const inGuild = (row: { guild_id: string }) => row.guild_id === id;
+    this.bans.deleteWhere(inGuild);
+    this.emojis.deleteWhere(inGuild);
+    this.invites.deleteWhere(inGuild);
+    this.auditLog.deleteWhere(inGuild);
+    this.commandPermissions.deleteWhere(inGuild);
+    this.webhooks.deleteWhere(inGuild);
     return true;
   }
 
@@ -158,8 +225,11 @@ export class EmulatorState {
   deleteChannel(id: string): boolean {
     if (!this.#channels.delete(id)) return false;
     for (const [messageId, message] of this.#messages) {
-      if (message.channel_id === id) this.#messages.delete(messageId);
+      if (message.channel_id === id) this.deleteMessage(messageId);
     }
+    this.threadMembers.deleteWhere((m) => m.channel_id === id);
+    this.webhooks.deleteWhere((w) => w.channel_id === id);
+    this.invites.deleteWhere((i) => i.channel_id === id);
     for (const [fileId, file] of this.#files) {
       if (file.channel_id === id) this.#files.delete(fileId);
     }
@@ -246,6 +316,8 @@ export class EmulatorState {
 
   /** Deletes a message. */
   deleteMessage(id: string): boolean {
+    this.reactions.deleteWhere((r) => r.message_id === id);
+    this.pins.delete(id);
     return this.#messages.delete(id);
   }
 
@@ -387,6 +459,7 @@ export class EmulatorState {
       interactions: [...this.#interactions.values()],
       oauthCodes: [...this.#oauthCodes.values()],
       oauthTokens: [...this.#oauthTokens.values()],
+      ...Object.fromEntries(TABLE_NAMES.map((name) => [name, this[name].all()])),
     });
   }
 
@@ -426,5 +499,6 @@ export class EmulatorState {
     this.#interactionTokens = next.interactionTokens;
     this.#oauthCodes = next.oauthCodes;
     this.#oauthTokens = next.oauthTokens;
+    for (const name of TABLE_NAMES) (this[name] as RecordTable<unknown>).load(copy[name] ?? []);
   }
 }

@@ -4,12 +4,12 @@ import { EmulatorError, Errors } from '../../errors.js';
 import { json, noContent } from '../../http/http_result.js';
 import { type JsonValue, toJson } from '../../json.js';
 import { PermissionFlags } from '../../permission_flags.js';
-import { apiChannel, isTextBased } from '../../shapes/channel_shapes.js';
+import { apiChannel, apiDmChannel, isTextBased } from '../../shapes/channel_shapes.js';
 import { apiMessage } from '../../shapes/message_shapes.js';
 import { compareSnowflakes } from '../../snowflake.js';
 import type { MessageRecord } from '../../state/records.js';
 import { storeAttachments } from '../attachments.js';
-import { botChannel, requireChannelPermission } from '../guard.js';
+import { botChannel, botMessageChannel, requireChannelPermission } from '../guard.js';
 import { messageCreateSchema, messageEditSchema } from '../rest_schemas.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
@@ -22,7 +22,11 @@ const restMessage = (ctx: EmulatorContext, message: MessageRecord) =>
 export const getChannel: RestRoute = {
   auth: 'bot',
   major: 'channelId',
-  handler: (ctx, req) => json(200, apiChannel(botChannel(ctx, channelId(req)))),
+  handler: (ctx, req) => {
+    const dm = ctx.state.dmChannels.get(channelId(req));
+    if (dm) return json(200, apiDmChannel(ctx.state, dm));
+    return json(200, apiChannel(botChannel(ctx, channelId(req))));
+  },
 };
 
 /** `GET /channels/:channelId/messages` (`limit` 1-100, `before`, `after`, `around`), newest first. */
@@ -30,7 +34,7 @@ export const getChannelMessages: RestRoute = {
   auth: 'bot',
   major: 'channelId',
   handler: (ctx, req) => {
-    const channel = botChannel(ctx, channelId(req));
+    const channel = botMessageChannel(ctx, channelId(req));
     requireChannelPermission(ctx, channel.id, PermissionFlags.ReadMessageHistory);
     const rawLimit = Number(req.query.get('limit') ?? 50);
     if (!Number.isInteger(rawLimit) || rawLimit < 1 || rawLimit > 100) {
@@ -63,7 +67,7 @@ export const getChannelMessage: RestRoute = {
   auth: 'bot',
   major: 'channelId',
   handler: (ctx, req) => {
-    const channel = botChannel(ctx, channelId(req));
+    const channel = botMessageChannel(ctx, channelId(req));
     requireChannelPermission(ctx, channel.id, PermissionFlags.ReadMessageHistory);
     const message = requireMessage(ctx, channel.id, req.params['messageId'] ?? '');
     if ((message.flags & 64) !== 0) throw Errors.unknownMessage();
@@ -76,11 +80,14 @@ export const createChannelMessage: RestRoute = {
   auth: 'bot',
   major: 'channelId',
   handler: (ctx, req) => {
-    const channel = botChannel(ctx, channelId(req));
+    const channel = botMessageChannel(ctx, channelId(req));
     if (!isTextBased(channel.type)) {
       throw new EmulatorError(400, 50008, 'Cannot send messages in a non-text channel');
     }
-    requireChannelPermission(ctx, channel.id, PermissionFlags.SendMessages);
+    const thread = ctx.state.channel(channel.id)?.thread;
+    if (thread?.archived) throw Errors.threadArchived();
+    const sendBit = thread ? PermissionFlags.SendMessagesInThreads : PermissionFlags.SendMessages;
+    requireChannelPermission(ctx, channel.id, sendBit);
     const { value, files } = validateBody(req, messageCreateSchema);
     if (files.length > 0) requireChannelPermission(ctx, channel.id, PermissionFlags.AttachFiles);
     const hasBody =
@@ -128,7 +135,7 @@ export const editChannelMessage: RestRoute = {
   auth: 'bot',
   major: 'channelId',
   handler: (ctx, req) => {
-    const channel = botChannel(ctx, channelId(req));
+    const channel = botMessageChannel(ctx, channelId(req));
     const message = requireMessage(ctx, channel.id, req.params['messageId'] ?? '');
     if (message.author_id !== ctx.state.application().id) {
       throw new EmulatorError(403, 50005, 'Cannot edit a message authored by another user');
@@ -152,7 +159,7 @@ export const deleteChannelMessage: RestRoute = {
   auth: 'bot',
   major: 'channelId',
   handler: (ctx, req) => {
-    const channel = botChannel(ctx, channelId(req));
+    const channel = botMessageChannel(ctx, channelId(req));
     const message = requireMessage(ctx, channel.id, req.params['messageId'] ?? '');
     if (message.author_id !== ctx.state.application().id) {
       requireChannelPermission(ctx, channel.id, PermissionFlags.ManageMessages);
@@ -167,7 +174,7 @@ export const triggerTyping: RestRoute = {
   auth: 'bot',
   major: 'channelId',
   handler: (ctx, req) => {
-    const channel = botChannel(ctx, channelId(req));
+    const channel = botMessageChannel(ctx, channelId(req));
     requireChannelPermission(ctx, channel.id, PermissionFlags.SendMessages);
     return noContent();
   },

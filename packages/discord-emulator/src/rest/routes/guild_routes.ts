@@ -37,7 +37,13 @@ export const getGuildChannels: RestRoute = {
   major: 'guildId',
   handler: (ctx, req) => {
     const guild = botGuild(ctx, guildId(req));
-    return json(200, ctx.state.channels(guild.id).map(apiChannel));
+    return json(
+      200,
+      ctx.state
+        .channels(guild.id)
+        .filter((c) => !c.thread)
+        .map(apiChannel),
+    );
   },
 };
 

@@ -1,12 +1,18 @@
+import { z } from 'zod';
+import { openDm } from '../../domain/dm_channels.js';
 import { guildPermissionsOf } from '../../domain/member_permissions.js';
 import { removeMember } from '../../domain/members.js';
 import { Errors } from '../../errors.js';
 import { json, noContent } from '../../http/http_result.js';
+import { apiDmChannel } from '../../shapes/channel_shapes.js';
 import { apiMember, apiPartialGuild } from '../../shapes/guild_shapes.js';
 import { apiUser } from '../../shapes/user_shapes.js';
 import { compareSnowflakes } from '../../snowflake.js';
 import type { RestAuth } from '../auth.js';
 import type { RestRoute } from '../rest_types.js';
+import { validateBody } from '../validate_body.js';
+
+const dmSchema = z.looseObject({ recipient_id: z.string().regex(/^\d{1,20}$/, 'Value is not snowflake.') });
 
 function requireScope(auth: RestAuth | null, scope: string): void {
   if (auth?.kind === 'bearer' && !auth.scopes.includes(scope)) throw Errors.unauthorized();
@@ -87,5 +93,14 @@ export const leaveGuild: RestRoute = {
     }
     removeMember(ctx, guildId, ctx.state.application().id);
     return noContent();
+  },
+};
+
+/** `POST /users/@me/channels` `{ recipient_id }`: the bot's DM channel with a user (created once). */
+export const createDm: RestRoute = {
+  auth: 'bot',
+  handler: (ctx, req) => {
+    const { value } = validateBody(req, dmSchema);
+    return json(200, apiDmChannel(ctx.state, openDm(ctx, value.recipient_id)));
   },
 };
