@@ -14,6 +14,7 @@ export {
 } from './constants.js';
 export type { ControlState, GuildView } from './control/control_api.js';
 export { EmulatorControl } from './control/control_api.js';
+export type { BanInput, GuildUpdateInput, ReactionInput, ThreadInput } from './control/control_inputs.js';
 export type { CommandData } from './domain/commands.js';
 export type {
   ChannelInput,
@@ -64,21 +65,33 @@ export type {
 } from './shapes/api_types.js';
 export type { SnowflakeGeneratorOptions } from './snowflake.js';
 export { compareSnowflakes, isSnowflake, SnowflakeGenerator, snowflakeTimestamp } from './snowflake.js';
+export { RecordTable } from './state/record_table.js';
 export type {
   ApplicationRecord,
   AttachmentRecord,
+  AuditLogRecord,
+  BanRecord,
   ChannelRecord,
+  CommandPermissionsRecord,
   CommandRecord,
+  DmChannelRecord,
+  EmojiRecord,
   GuildRecord,
   InteractionRecord,
   InteractionResponseRecord,
+  InviteRecord,
   MemberRecord,
   MessageRecord,
   OAuthCodeRecord,
   OAuthTokenRecord,
+  PinRecord,
+  ReactionRecord,
   RoleRecord,
   StoredFile,
+  ThreadInfo,
+  ThreadMemberRecord,
   UserRecord,
+  WebhookRecord,
 } from './state/records.js';
 export type { SeedApplication, SeedData } from './state/seed_data.js';
 export { defaultBotToken, demoSeed } from './state/seed_data.js';

@@ -1,8 +1,10 @@
 import type { z } from 'zod';
+import * as bans from '../domain/bans.js';
 import * as channels from '../domain/channels.js';
 import type { CommandData } from '../domain/commands.js';
 import { overwriteCommands } from '../domain/commands.js';
 import type { EmulatorContext } from '../domain/context.js';
+import { openDm } from '../domain/dm_channels.js';
 import * as guilds from '../domain/guilds.js';
 import type {
   ChannelInput,
@@ -23,10 +25,12 @@ import {
   requireInteraction,
 } from '../domain/interactions.js';
 import * as members from '../domain/members.js';
-import { createMessage } from '../domain/messages.js';
+import { createMessage, requireMessageChannel } from '../domain/messages.js';
+import * as reactions from '../domain/reactions.js';
 import * as roles from '../domain/roles.js';
+import * as threads from '../domain/threads.js';
 import { createUser } from '../domain/users.js';
-import { EmulatorError } from '../errors.js';
+import { EmulatorError, Errors } from '../errors.js';
 import type { DisconnectOptions } from '../gateway/hub.js';
 import type { SessionInfo } from '../gateway/session.js';
 import { commandListSchema } from '../rest/rest_schemas.js';
@@ -45,6 +49,7 @@ import { apiGuild, apiMember, apiRole } from '../shapes/guild_shapes.js';
 import { apiMessage } from '../shapes/message_shapes.js';
 import { apiUser } from '../shapes/user_shapes.js';
 import type { SeedData } from '../state/seed_data.js';
+import type { BanInput, GuildUpdateInput, ReactionInput, ThreadInput } from './control_inputs.js';
 import * as schemas from './control_schemas.js';
 
 /**
@@ -228,11 +233,21 @@ export class EmulatorControl {
     return apiChannel(channels.deleteChannel(this.#ctx, channelId));
   }
 
-  /** Posts a message as a user (MESSAGE_CREATE); the author must be a member of the channel's guild. */
+  /**
+   * Posts a message as a user (MESSAGE_CREATE): in a guild channel or thread the author must be a member; in a DM
+   * channel (see {@link EmulatorControl.openDm}) the author must be its recipient.
+   */
   sendMessage(channelId: string, input: MessageInput): ApiMessage {
     const value = validate(schemas.messageInputSchema, input);
-    const channel = channels.requireChannel(this.#ctx, channelId);
-    members.requireMember(this.#ctx, channel.guild_id, value.authorId);
+    const dm = this.#ctx.state.dmChannels.get(channelId);
+    if (dm && dm.recipient_id !== value.authorId)
+      throw new EmulatorError(400, 0, 'Only the recipient can write in this DM');
+    if (!dm)
+      members.requireMember(
+        this.#ctx,
+        channels.requireChannel(this.#ctx, channelId).guild_id,
+        value.authorId,
+      );
     const message = createMessage(this.#ctx, {
       channelId,
       authorId: value.authorId,
@@ -243,12 +258,78 @@ export class EmulatorControl {
     return apiMessage(this.#ctx.state, message, { baseUrl: this.#ctx.config.baseUrl });
   }
 
-  /** Messages of a channel, oldest first, the bot's replies included (ephemeral ones too when asked). */
+  /** Messages of a channel, thread or DM, oldest first, the bot's replies included (ephemeral ones too when asked). */
   messages(channelId: string, options: { includeEphemeral?: boolean } = {}): ApiMessage[] {
-    const channel = channels.requireChannel(this.#ctx, channelId);
+    const channel = requireMessageChannel(this.#ctx, channelId);
     return this.#ctx.state
       .messages(channel.id, options)
       .map((m) => apiMessage(this.#ctx.state, m, { baseUrl: this.#ctx.config.baseUrl }));
+  }
+
+  /** Renames a guild and/or transfers its ownership to a member (GUILD_UPDATE → discord.js `guildUpdate`). */
+  updateGuild(guildId: string, patch: GuildUpdateInput): ApiGuild {
+    const value = validate(schemas.guildPatchSchema, patch);
+    return apiGuild(this.#ctx.state, guilds.updateGuild(this.#ctx, guildId, value));
+  }
+
+  /** The DM channel between the bot and a user (created once); post in it with `sendMessage(id, { authorId: userId })`. */
+  openDm(userId: string): { id: string; recipientId: string } {
+    const dm = openDm(this.#ctx, userId);
+    return { id: dm.id, recipientId: dm.recipient_id };
+  }
+
+  /** A user reacts to a message (MESSAGE_REACTION_ADD); `emoji` is `👍` or `name:id` for a custom emoji. */
+  addReaction(channelId: string, messageId: string, input: ReactionInput): void {
+    const value = validate(schemas.reactionInputSchema, input);
+    const { message, emoji } = this.#reactionTarget(channelId, messageId, value);
+    reactions.addReaction(this.#ctx, message, emoji, value.userId);
+  }
+
+  /** A user removes their reaction (MESSAGE_REACTION_REMOVE). */
+  removeReaction(channelId: string, messageId: string, input: ReactionInput): void {
+    const value = validate(schemas.reactionInputSchema, input);
+    const { message, emoji } = this.#reactionTarget(channelId, messageId, value);
+    reactions.removeReaction(this.#ctx, message, emoji, value.userId);
+  }
+
+  #reactionTarget(channelId: string, messageId: string, value: ReactionInput) {
+    const channel = requireMessageChannel(this.#ctx, channelId);
+    if (channel.guild_id) members.requireMember(this.#ctx, channel.guild_id, value.userId);
+    if (!this.#ctx.state.user(value.userId)) throw Errors.unknownUser();
+    const message = reactions.messageIn(this.#ctx, channel.id, messageId);
+    return { message, emoji: reactions.parseEmoji(this.#ctx, value.emoji) };
+  }
+
+  /** A user opens a thread in a channel, from a message or not (THREAD_CREATE); returns the thread. */
+  createThread(channelId: string, input: ThreadInput): ApiChannel {
+    const value = validate(schemas.threadInputSchema, input);
+    const parent = channels.requireChannel(this.#ctx, channelId);
+    members.requireMember(this.#ctx, parent.guild_id, value.userId);
+    if (value.messageId !== undefined) reactions.messageIn(this.#ctx, parent.id, value.messageId);
+    const thread = threads.createThread(this.#ctx, {
+      parentId: parent.id,
+      name: value.name,
+      ownerId: value.userId,
+      messageId: value.messageId,
+      type: value.private ? 12 : 11,
+    });
+    return apiChannel(thread);
+  }
+
+  /** A moderator bans a user (GUILD_MEMBER_REMOVE, GUILD_BAN_ADD, audit log entry). */
+  banMember(guildId: string, userId: string, input: BanInput): void {
+    const value = validate(schemas.banInputSchema, input);
+    bans.banUser(this.#ctx, guildId, userId, {
+      actorId: value.byUserId,
+      reason: value.reason,
+      deleteMessageSeconds: value.deleteMessageSeconds,
+    });
+  }
+
+  /** A moderator lifts a ban (GUILD_BAN_REMOVE). */
+  unbanMember(guildId: string, userId: string, input: { byUserId: string }): void {
+    const value = validate(schemas.banInputSchema, input);
+    bans.unbanUser(this.#ctx, guildId, userId, { actorId: value.byUserId });
   }
 
   /** Invokes a slash command as a user (INTERACTION_CREATE); returns the interaction id and token. */

@@ -66,6 +66,32 @@ export function createControlRouter(): Router<ControlRoute> {
     .add('POST', '/users', ({ control }, req) => json(201, control.createUser(body(req))))
     .add('POST', '/guilds', ({ control }, req) => json(201, control.createGuild(body(req))))
     .add('GET', '/guilds/:guildId', ({ control }, req) => json(200, control.guild(p(req, 'guildId'))))
+    .add('PATCH', '/guilds/:guildId', ({ control }, req) =>
+      json(200, control.updateGuild(p(req, 'guildId'), body(req))),
+    )
+    .add('PUT', '/guilds/:guildId/bans/:userId', ({ control }, req) => {
+      control.banMember(p(req, 'guildId'), p(req, 'userId'), body(req));
+      return noContent();
+    })
+    .add('DELETE', '/guilds/:guildId/bans/:userId', ({ control }, req) => {
+      control.unbanMember(p(req, 'guildId'), p(req, 'userId'), { byUserId: req.query.get('byUserId') ?? '' });
+      return noContent();
+    })
+    .add('POST', '/users/:userId/dm', ({ control }, req) => json(200, control.openDm(p(req, 'userId'))))
+    .add('PUT', '/channels/:channelId/messages/:messageId/reactions', ({ control }, req) => {
+      control.addReaction(p(req, 'channelId'), p(req, 'messageId'), body(req));
+      return noContent();
+    })
+    .add('DELETE', '/channels/:channelId/messages/:messageId/reactions', ({ control }, req) => {
+      control.removeReaction(p(req, 'channelId'), p(req, 'messageId'), {
+        userId: req.query.get('userId') ?? '',
+        emoji: req.query.get('emoji') ?? '',
+      });
+      return noContent();
+    })
+    .add('POST', '/channels/:channelId/threads', ({ control }, req) =>
+      json(201, control.createThread(p(req, 'channelId'), body(req))),
+    )
     .add('DELETE', '/guilds/:guildId', ({ control }, req) => {
       control.deleteGuild(p(req, 'guildId'));
       return noContent();

@@ -151,3 +151,30 @@ export const registerCommandsSchema = z.strictObject({
   guildId: id.nullish(),
   commands: z.array(z.looseObject({ name: z.string().min(1).max(32) })),
 });
+
+/** `PATCH /_emulator/guilds/:id`. */
+export const guildPatchSchema = z.strictObject({
+  ownerId: id.optional(),
+  name: z.string().min(2).max(100).optional(),
+});
+
+/** `PUT /_emulator/channels/:id/messages/:messageId/reactions`: a user reacts (`👍` or `name:id`). */
+export const reactionInputSchema = z.strictObject({
+  userId: id,
+  emoji: z.string().min(1).max(64),
+});
+
+/** `POST /_emulator/channels/:id/threads`: a user opens a thread (from a message, or a public/private one). */
+export const threadInputSchema = z.strictObject({
+  userId: id,
+  name: z.string().min(1).max(100),
+  messageId: id.optional(),
+  private: z.boolean().optional(),
+});
+
+/** `PUT /_emulator/guilds/:id/bans/:userId`: a moderator bans a user. */
+export const banInputSchema = z.strictObject({
+  byUserId: id,
+  reason: z.string().max(512).optional(),
+  deleteMessageSeconds: z.int().min(0).max(604800).optional(),
+});

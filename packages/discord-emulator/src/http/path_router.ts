@@ -74,7 +74,7 @@ function matchSegments(pattern: string[], path: string[]): Record<string, string
         return null;
       }
       // An id parameter only takes a snowflake (or @me/@original), so `/messages/pins` is not message "pins".
-      if (expected.endsWith('Id') && !ID_SEGMENT.test(actual)) return null;
+      if (expected.endsWith('Id') && !ID_SEGMENT.test(params[expected.slice(1)] ?? '')) return null;
     } else if (expected !== actual) {
       return null;
     }
