@@ -269,6 +269,15 @@ export class EmulatorControl {
   /** Renames a guild and/or transfers its ownership to a member (GUILD_UPDATE → discord.js `guildUpdate`). */
   updateGuild(guildId: string, patch: GuildUpdateInput): ApiGuild {
     const value = validate(schemas.guildPatchSchema, patch);
+    if (
+      value.ownerId !== undefined &&
+      guilds.requireGuild(this.#ctx, guildId) &&
+      !this.#ctx.state.member(guildId, value.ownerId)
+    ) {
+      throw Errors.badRequest(
+        `User ${value.ownerId} is not a member of guild ${guildId}: the owner must be a member`,
+      );
+    }
     return apiGuild(this.#ctx.state, guilds.updateGuild(this.#ctx, guildId, value));
   }
 
