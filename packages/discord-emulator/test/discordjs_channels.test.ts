@@ -107,6 +107,9 @@ describe('discord.js channels, threads, webhooks and invites against the emulato
       [DEMO.users.member, DEMO.users.bot].sort(),
     );
     await thread.send('inside');
+    expect((await thread.members.fetch({ member: DEMO.users.member })).id).toBe(DEMO.users.member);
+    await thread.members.remove(DEMO.users.member);
+    expect(instance.state.threadMembers.get(`${thread.id}:${DEMO.users.member}`)).toBeUndefined();
     await thread.leave();
     await thread.join();
     const archived = nextEvent<[AnyThreadChannel, AnyThreadChannel]>(bot, Events.ThreadUpdate);
@@ -121,6 +124,10 @@ describe('discord.js channels, threads, webhooks and invites against the emulato
     expect(fromMessage.type).toBe(ChannelType.PublicThread);
     const active = await guild.channels.fetchActiveThreads();
     expect([...active.threads.keys()]).toEqual([fromMessage.id]);
+    await fromMessage.setArchived(true);
+    expect([...(await general.threads.fetchArchived()).threads.keys()]).toEqual([fromMessage.id]);
+    const joined = await general.threads.fetchArchived({ type: 'private', fetchAll: false });
+    expect([...joined.threads.keys()]).toEqual([thread.id]);
 
     const userThread = nextEvent<[AnyThreadChannel]>(bot, Events.ThreadCreate);
     const view = instance.control.createThread(DEMO.channels.general, {
@@ -155,6 +162,9 @@ describe('discord.js channels, threads, webhooks and invites against the emulato
     await client.deleteMessage(sent.id);
     client.destroy();
 
+    expect((await bot.fetchWebhook(webhook.id)).name).toBe('Announcer');
+    const byToken = await bot.fetchWebhook(webhook.id, webhook.token ?? '');
+    expect(byToken.token).toBe(webhook.token);
     const edited = await webhook.edit({ name: 'Crier' });
     expect(edited.name).toBe('Crier');
     await webhook.delete();
@@ -168,6 +178,7 @@ describe('discord.js channels, threads, webhooks and invites against the emulato
     expect((await created)[0].code).toBe(invite.code);
     expect(invite.maxUses).toBe(5);
     expect((await guild.invites.fetch()).map((i) => i.code)).toEqual([invite.code]);
+    expect((await general.fetchInvites()).map((i) => i.code)).toEqual([invite.code]);
     const fetched = await bot.fetchInvite(invite.code);
     expect(fetched.guild?.id).toBe(DEMO.guildId);
     expect(fetched.memberCount).toBe(6);

@@ -77,6 +77,12 @@ describe('discord.js messages, DMs, reactions and pins against the emulator', ()
     const removed = nextEvent(bot, Events.MessageReactionRemove);
     await message.reactions.cache.get('👍')?.users.remove(DEMO.users.member);
     await removed;
+    const emojiCleared = nextEvent(bot, Events.MessageReactionRemoveEmoji);
+    await message.reactions.cache.get('👍')?.remove();
+    await emojiCleared;
+    await message.react('🎉');
+    await message.reactions.cache.get('🎉')?.users.remove(DEMO.users.bot);
+    await message.react('🎉');
     const cleared = nextEvent(bot, Events.MessageReactionRemoveAll);
     await message.reactions.removeAll();
     await cleared;

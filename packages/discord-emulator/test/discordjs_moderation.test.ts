@@ -145,6 +145,7 @@ describe('discord.js moderation, guild, role and emoji calls against the emulato
     await created;
     expect(emoji.name).toBe('wolaro');
     expect((await guild.emojis.fetch()).map((e) => e.name)).toEqual(['wolaro']);
+    expect((await guild.emojis.fetch(emoji.id, { force: true })).name).toBe('wolaro');
     const updated = nextEvent(bot, Events.GuildEmojiUpdate);
     await emoji.edit({ name: 'wolaro2' });
     await updated;
