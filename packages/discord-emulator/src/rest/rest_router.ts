@@ -9,6 +9,7 @@ import * as emojis from './routes/emoji_routes.js';
 import { getGateway, getGatewayBot } from './routes/gateway_routes.js';
 import * as guilds from './routes/guild_routes.js';
 import * as interactions from './routes/interaction_routes.js';
+import * as invites from './routes/invite_routes.js';
 import * as extra from './routes/message_extra_routes.js';
 import * as moderation from './routes/moderation_routes.js';
 import * as roles from './routes/role_routes.js';
@@ -85,8 +86,8 @@ function addChannelRoutes(router: Router<RestRoute>): void {
     .add('DELETE', ch, admin.removeChannel)
     .add('PUT', `${ch}/permissions/:overwriteId`, admin.putOverwrite)
     .add('DELETE', `${ch}/permissions/:overwriteId`, admin.deleteOverwrite)
-    .add('GET', `${ch}/invites`, admin.listChannelInvites)
-    .add('POST', `${ch}/invites`, admin.createChannelInvite)
+    .add('GET', `${ch}/invites`, invites.listChannelInvites)
+    .add('POST', `${ch}/invites`, invites.createChannelInvite)
     .add('POST', `${ch}/messages/bulk-delete`, extra.bulkDelete)
     .add('GET', `${ch}/messages/pins`, extra.listPins)
     .add('PUT', `${ch}/messages/pins/:messageId`, extra.addPin)
@@ -128,7 +129,7 @@ function addGuildRoutes(router: Router<RestRoute>): void {
     .add('POST', `${g}/bulk-ban`, moderation.bulkBan)
     .add('POST', `${g}/channels`, admin.createGuildChannel)
     .add('PATCH', `${g}/channels`, admin.moveGuildChannels)
-    .add('GET', `${g}/invites`, admin.listGuildInvites)
+    .add('GET', `${g}/invites`, invites.listGuildInvites)
     .add('POST', `${g}/roles`, roles.createGuildRole)
     .add('PATCH', `${g}/roles`, roles.moveGuildRoles)
     .add('GET', `${g}/roles/member-counts`, roles.roleMemberCounts)
@@ -147,8 +148,8 @@ function addOtherRoutes(router: Router<RestRoute>): void {
   const perm = '/applications/:applicationId/guilds/:guildId/commands';
   router
     .add('POST', '/users/@me/channels', users.createDm)
-    .add('GET', '/invites/:code', admin.getInvite)
-    .add('DELETE', '/invites/:code', admin.revokeInvite)
+    .add('GET', '/invites/:code', invites.getInvite)
+    .add('DELETE', '/invites/:code', invites.revokeInvite)
     .add('GET', '/voice/regions', emojis.listVoiceRegions)
     .add('GET', `${perm}/permissions`, perms.listCommandPermissions)
     .add('GET', `${perm}/:commandId/permissions`, perms.getCommandPermissions)
