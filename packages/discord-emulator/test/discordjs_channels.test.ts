@@ -165,8 +165,10 @@ describe('discord.js channels, threads, webhooks and invites against the emulato
     expect((await bot.fetchWebhook(webhook.id)).name).toBe('Announcer');
     const byToken = await bot.fetchWebhook(webhook.id, webhook.token ?? '');
     expect(byToken.token).toBe(webhook.token);
-    const edited = await webhook.edit({ name: 'Crier' });
+    const edited = await webhook.edit({ name: 'Crier' }); // by token
     expect(edited.name).toBe('Crier');
+    const moved = await webhook.edit({ channel: DEMO.channels.welcome }); // bot token: PATCH /webhooks/:id
+    expect(moved.channelId).toBe(DEMO.channels.welcome);
     await webhook.delete();
     expect(await guild.fetchWebhooks()).toHaveProperty('size', 0);
   });

@@ -101,6 +101,7 @@ describe('discord.js messages, DMs, reactions and pins against the emulator', ()
     const pins = await channel.messages.fetchPins();
     expect(pins.items.map((pin) => pin.message.id)).toEqual([message.id]);
     expect(pins.items[0]?.message.pinned).toBe(true);
+    expect([...(await channel.messages.fetchPinned()).keys()]).toEqual([message.id]); // deprecated GET /pins
     await message.unpin();
     expect((await channel.messages.fetchPins()).items).toEqual([]);
     const log = instance.state.auditLog.where((e) => e.action_type === 74);

@@ -120,6 +120,9 @@ describe('discord.js moderation, guild, role and emoji calls against the emulato
     await role.edit({ name: 'Helpers' });
     expect((await updated)[1].name).toBe('Helpers');
     await guild.roles.setPositions([{ role: role.id, position: 2 }]);
+    const counts = await guild.roles.fetchMemberCounts();
+    expect(counts.get(DEMO.roles.admin)).toBe(2);
+    expect(counts.get(role.id)).toBe(0);
     expect(guild.roles.cache.get(role.id)?.position).toBe(2);
     await expect(guild.roles.cache.get(DEMO.roles.admin)?.edit({ name: 'x' })).resolves.toBeDefined();
 
