@@ -169,7 +169,9 @@ describe('discord.js channels, threads, webhooks and invites against the emulato
     expect(edited.name).toBe('Crier');
     const moved = await webhook.edit({ channel: DEMO.channels.welcome }); // bot token: PATCH /webhooks/:id
     expect(moved.channelId).toBe(DEMO.channels.welcome);
-    await webhook.delete();
+    await webhook.delete(); // by token
+    const other = await general.createWebhook({ name: 'Temp' });
+    await bot.deleteWebhook(other.id); // bot token: DELETE /webhooks/:id
     expect(await guild.fetchWebhooks()).toHaveProperty('size', 0);
   });
 
