@@ -228,8 +228,10 @@ export class EmulatorControl {
     );
   }
 
-  /** Deletes a channel and its messages (CHANNEL_DELETE); returns the deleted channel. */
+  /** Deletes a channel (CHANNEL_DELETE) or a thread (THREAD_DELETE) with its messages; returns it. */
   deleteChannel(channelId: string): ApiChannel {
+    if (this.#ctx.state.channel(channelId)?.thread)
+      return apiChannel(threads.deleteThread(this.#ctx, channelId));
     return apiChannel(channels.deleteChannel(this.#ctx, channelId));
   }
 
