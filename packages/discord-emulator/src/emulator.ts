@@ -1,16 +1,22 @@
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HEARTBEAT_INTERVAL } from './constants.js';
-import { EmulatorControl } from './control/api.js';
-import { createControlRouter } from './control/routes.js';
+import { EmulatorControl } from './control/control_api.js';
+import { createControlRouter } from './control/control_routes.js';
 import type { EmulatorConfig, EmulatorContext } from './domain/context.js';
 import { GatewayHub } from './gateway/hub.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer } from './http/http_server.js';
 import { type EmulatorLogger, silentLogger } from './logger.js';
-import { RateLimiter, type RateLimitOptions } from './rest/rate-limit.js';
-import { createRestRouter } from './rest/routes.js';
+import { RateLimiter, type RateLimitOptions } from './rest/rate_limit.js';
+import { createRestRouter } from './rest/rest_router.js';
 import { SnowflakeGenerator } from './snowflake.js';
-import { applySeed, resolveSeed, type SeedData, type SeedOverrides, seedApplication } from './state/seed.js';
-import { type EmulatorSnapshot, EmulatorState } from './state/store.js';
+import {
+  applySeed,
+  resolveSeed,
+  type SeedData,
+  type SeedOverrides,
+  seedApplication,
+} from './state/seed_data.js';
+import { type EmulatorSnapshot, EmulatorState } from './state/state_store.js';
 
 /**
  * Options of {@link startEmulator}.

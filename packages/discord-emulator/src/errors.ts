@@ -54,6 +54,15 @@ export const Errors = {
   unknownRole: unknown(10011, 'Role'),
   unknownUser: unknown(10013, 'User'),
   unknownWebhook: unknown(10015, 'Webhook'),
+  unknownBan: unknown(10026, 'Ban'),
+  unknownEmoji: unknown(10014, 'Emoji'),
+  unknownInvite: unknown(10006, 'Invite'),
+  unknownOverwrite: unknown(10009, 'Overwrite'),
+  unknownReaction: unknown(10014, 'Emoji'),
+  cannotDm: () => new EmulatorError(400, 50007, 'Cannot send messages to this user'),
+  threadArchived: () => new EmulatorError(400, 50083, 'Thread is archived'),
+  bulkDeleteTooOld: () =>
+    new EmulatorError(400, 50034, 'You can only bulk delete messages that are under 14 days old.'),
   unknownInteraction: unknown(10062, 'interaction'),
   unknownCommand: unknown(10063, 'application command'),
   notApplicationOwner: () =>

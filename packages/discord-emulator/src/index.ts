@@ -12,8 +12,9 @@ export {
   DEMO,
   DISCORD_EPOCH,
 } from './constants.js';
-export type { ControlState, GuildView } from './control/api.js';
-export { EmulatorControl } from './control/api.js';
+export type { ControlState, GuildView } from './control/control_api.js';
+export { EmulatorControl } from './control/control_api.js';
+export type { BanInput, GuildUpdateInput, ReactionInput, ThreadInput } from './control/control_inputs.js';
 export type { CommandData } from './domain/commands.js';
 export type {
   ChannelInput,
@@ -42,7 +43,7 @@ export type { SessionInfo } from './gateway/session.js';
 export type { JsonObject, JsonValue } from './json.js';
 export type { EmulatorLogger } from './logger.js';
 export { consoleLogger, silentLogger } from './logger.js';
-export type { PermissionOverwrite, PermissionSubject } from './permissions.js';
+export type { PermissionOverwrite, PermissionSubject } from './permission_flags.js';
 export {
   ALL_PERMISSIONS,
   computeChannelPermissions,
@@ -50,8 +51,8 @@ export {
   DEFAULT_EVERYONE_PERMISSIONS,
   PermissionFlags,
   parsePermissions,
-} from './permissions.js';
-export type { RateLimitOptions } from './rest/rate-limit.js';
+} from './permission_flags.js';
+export type { RateLimitOptions } from './rest/rate_limit.js';
 export type {
   ApiChannel,
   ApiCommand,
@@ -61,26 +62,38 @@ export type {
   ApiPartialGuild,
   ApiRole,
   ApiUser,
-} from './shapes/types.js';
+} from './shapes/api_types.js';
 export type { SnowflakeGeneratorOptions } from './snowflake.js';
 export { compareSnowflakes, isSnowflake, SnowflakeGenerator, snowflakeTimestamp } from './snowflake.js';
-export type { SeedApplication, SeedData } from './state/seed.js';
-export { defaultBotToken, demoSeed } from './state/seed.js';
-export type { EmulatorSnapshot } from './state/store.js';
-export { EmulatorState } from './state/store.js';
+export { RecordTable } from './state/record_table.js';
 export type {
   ApplicationRecord,
   AttachmentRecord,
+  AuditLogRecord,
+  BanRecord,
   ChannelRecord,
+  CommandPermissionsRecord,
   CommandRecord,
+  DmChannelRecord,
+  EmojiRecord,
   GuildRecord,
   InteractionRecord,
   InteractionResponseRecord,
+  InviteRecord,
   MemberRecord,
   MessageRecord,
   OAuthCodeRecord,
   OAuthTokenRecord,
+  PinRecord,
+  ReactionRecord,
   RoleRecord,
   StoredFile,
+  ThreadInfo,
+  ThreadMemberRecord,
   UserRecord,
-} from './state/types.js';
+  WebhookRecord,
+} from './state/records.js';
+export type { SeedApplication, SeedData } from './state/seed_data.js';
+export { defaultBotToken, demoSeed } from './state/seed_data.js';
+export type { EmulatorSnapshot } from './state/state_store.js';
+export { EmulatorState } from './state/state_store.js';

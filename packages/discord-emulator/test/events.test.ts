@@ -74,7 +74,7 @@ describe('gateway dispatches from the control API', () => {
       [DEMO.users.bot, 'and an embed'],
     ]);
     expect(list[1]?.type).toBe(19); // reply
-    expect(list[2]?.embeds).toEqual([{ title: 'Status', description: 'ok' }]);
+    expect(list[2]?.embeds).toEqual([{ type: 'rich', title: 'Status', description: 'ok' }]); // Discord adds the type
     // The bot sees its own messages too, like on Discord.
     expect(bot.channels.cache.get(DEMO.channels.general)?.isTextBased()).toBe(true);
   });

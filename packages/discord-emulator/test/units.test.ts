@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMultipart } from '../src/http/body.js';
-import { Router } from '../src/http/router.js';
+import { Router } from '../src/http/path_router.js';
+import { parseMultipart } from '../src/http/read_body.js';
 import {
   ALL_PERMISSIONS,
   compareSnowflakes,
@@ -15,7 +15,7 @@ import {
   SnowflakeGenerator,
   snowflakeTimestamp,
 } from '../src/index.js';
-import { RateLimiter } from '../src/rest/rate-limit.js';
+import { RateLimiter } from '../src/rest/rate_limit.js';
 
 describe('snowflakes', () => {
   it('encode the time since the Discord epoch and stay strictly increasing', () => {

@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import { GatewayIntents } from '../gateway/intents.js';
-import { apiChannel } from '../shapes/channels.js';
-import type { ChannelRecord } from '../state/types.js';
+import { apiChannel } from '../shapes/channel_shapes.js';
+import type { ChannelRecord } from '../state/records.js';
 import type { EmulatorContext } from './context.js';
 import { buildChannel, buildOverwrites, requireGuild, resolveChannelRef } from './guilds.js';
 import type { ChannelInput, ChannelPatch } from './inputs.js';

@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { toJson } from '../json.js';
-import type { CommandRecord } from '../state/types.js';
+import type { CommandRecord } from '../state/records.js';
 import type { EmulatorContext } from './context.js';
 
 /** Localized strings by locale (`null` / `undefined` entries are dropped). */

@@ -1,7 +1,7 @@
-import type { GatewayEvent } from '../gateway/events.js';
+import type { GatewayEvent } from '../gateway/gateway_event.js';
 import type { EmulatorLogger } from '../logger.js';
 import type { SnowflakeGenerator } from '../snowflake.js';
-import type { EmulatorState } from '../state/store.js';
+import type { EmulatorState } from '../state/state_store.js';
 
 /** Runtime settings the domain operations and routes read. */
 export interface EmulatorConfig {

@@ -1,9 +1,9 @@
 import { Errors } from '../errors.js';
 import { GatewayIntents } from '../gateway/intents.js';
-import type { PermissionOverwrite } from '../permissions.js';
-import { DEFAULT_EVERYONE_PERMISSIONS, PermissionFlags, parsePermissions } from '../permissions.js';
-import { apiGuildCreate } from '../shapes/guilds.js';
-import type { ChannelRecord, GuildRecord, MemberRecord, RoleRecord } from '../state/types.js';
+import type { PermissionOverwrite } from '../permission_flags.js';
+import { DEFAULT_EVERYONE_PERMISSIONS, PermissionFlags, parsePermissions } from '../permission_flags.js';
+import { apiGuild, apiGuildCreate } from '../shapes/guild_shapes.js';
+import type { ChannelRecord, GuildRecord, MemberRecord, RoleRecord } from '../state/records.js';
 import type { EmulatorContext } from './context.js';
 import type { ChannelInput, ChannelTypeInput, GuildInput, OverwriteInput, RoleInput } from './inputs.js';
 import { ensureUser } from './users.js';
@@ -24,7 +24,18 @@ export const DEFAULT_BOT_PERMISSIONS: bigint =
   PermissionFlags.BanMembers |
   PermissionFlags.ModerateMembers |
   PermissionFlags.ViewAuditLog |
-  PermissionFlags.UseApplicationCommands;
+  PermissionFlags.UseApplicationCommands |
+  PermissionFlags.CreateInstantInvite |
+  PermissionFlags.ManageChannels |
+  PermissionFlags.ManageGuild |
+  PermissionFlags.ManageWebhooks |
+  PermissionFlags.ManageGuildExpressions |
+  PermissionFlags.CreateGuildExpressions |
+  PermissionFlags.ManageThreads |
+  PermissionFlags.CreatePublicThreads |
+  PermissionFlags.CreatePrivateThreads |
+  PermissionFlags.SendMessagesInThreads |
+  PermissionFlags.PinMessages;
 
 const CHANNEL_TYPES: Readonly<Record<string, number>> = {
   text: 0,
@@ -248,4 +259,48 @@ export function deleteGuild(ctx: EmulatorContext, id: string): void {
   requireGuild(ctx, id);
   ctx.gateway.dispatch({ t: 'GUILD_DELETE', d: { id }, guildId: id, intents: GatewayIntents.Guilds });
   ctx.state.deleteGuild(id);
+}
+
+/** Changes to a guild (REST `PATCH /guilds/:id` and `control.updateGuild`). */
+export interface GuildPatch {
+  name?: string | undefined;
+  ownerId?: string | undefined;
+  description?: string | null | undefined;
+  icon?: string | null | undefined;
+  systemChannelId?: string | null | undefined;
+  preferredLocale?: string | undefined;
+  verificationLevel?: number | undefined;
+}
+
+/** Updates a guild and dispatches GUILD_UPDATE (discord.js emits `guildUpdate`). The new owner must be a member. */
+export function updateGuild(ctx: EmulatorContext, guildId: string, patch: GuildPatch): GuildRecord {
+  const guild = requireGuild(ctx, guildId);
+  if (patch.ownerId !== undefined && !ctx.state.member(guildId, patch.ownerId)) {
+    throw Errors.invalidField(
+      ['owner_id'],
+      'GUILD_OWNER_NOT_MEMBER',
+      'The new owner must be a member of the guild',
+    );
+  }
+  if (patch.systemChannelId != null && ctx.state.channel(patch.systemChannelId)?.guild_id !== guildId) {
+    throw Errors.unknownChannel();
+  }
+  const next: GuildRecord = {
+    ...guild,
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
+    ...(patch.ownerId !== undefined ? { owner_id: patch.ownerId } : {}),
+    ...(patch.description !== undefined ? { description: patch.description } : {}),
+    ...(patch.icon !== undefined ? { icon: patch.icon } : {}),
+    ...(patch.systemChannelId !== undefined ? { system_channel_id: patch.systemChannelId } : {}),
+    ...(patch.preferredLocale !== undefined ? { preferred_locale: patch.preferredLocale } : {}),
+    ...(patch.verificationLevel !== undefined ? { verification_level: patch.verificationLevel } : {}),
+  };
+  ctx.state.putGuild(next);
+  ctx.gateway.dispatch({
+    t: 'GUILD_UPDATE',
+    d: apiGuild(ctx.state, next),
+    guildId,
+    intents: GatewayIntents.Guilds,
+  });
+  return next;
 }

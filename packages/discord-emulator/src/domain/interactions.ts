@@ -2,20 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { EmulatorError, Errors } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { toJson } from '../json.js';
-import { apiChannel, isTextBased } from '../shapes/channels.js';
-import { apiMember } from '../shapes/guilds.js';
-import { apiMessage } from '../shapes/messages.js';
-import type { ApiMessage } from '../shapes/types.js';
-import type { AttachmentRecord, InteractionRecord, MessageRecord } from '../state/types.js';
+import type { ApiMessage } from '../shapes/api_types.js';
+import { apiChannel, isTextBased } from '../shapes/channel_shapes.js';
+import { apiMember } from '../shapes/guild_shapes.js';
+import { apiMessage } from '../shapes/message_shapes.js';
+import type { AttachmentRecord, InteractionRecord, MessageRecord } from '../state/records.js';
 import { requireChannel } from './channels.js';
-import { buildInteractionOptions, splitCommand } from './command-options.js';
+import { buildInteractionOptions, splitCommand } from './command_options.js';
 import { findCommandByName } from './commands.js';
 import type { EmulatorContext } from './context.js';
 import { requireGuild } from './guilds.js';
 import type { InteractionInput } from './inputs.js';
+import { channelPermissionsOf } from './member_permissions.js';
 import { requireMember } from './members.js';
 import { createMessage, EPHEMERAL, editMessage, LOADING, requireMessage } from './messages.js';
-import { channelPermissionsOf } from './permissions.js';
 
 /** Interaction callback types accepted for application command interactions. */
 export const CallbackType = {

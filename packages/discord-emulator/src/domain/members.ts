@@ -1,8 +1,8 @@
 import { Errors } from '../errors.js';
 import { GatewayIntents } from '../gateway/intents.js';
-import { apiGuildCreate, apiMember } from '../shapes/guilds.js';
-import { apiUser, unknownUser } from '../shapes/users.js';
-import type { MemberRecord } from '../state/types.js';
+import { apiGuildCreate, apiMember } from '../shapes/guild_shapes.js';
+import { apiUser, unknownUser } from '../shapes/user_shapes.js';
+import type { MemberRecord } from '../state/records.js';
 import type { EmulatorContext } from './context.js';
 import { requireGuild, resolveRoleRef } from './guilds.js';
 import type { MemberInput, MemberPatch } from './inputs.js';

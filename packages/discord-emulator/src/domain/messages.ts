@@ -2,9 +2,9 @@ import { Errors } from '../errors.js';
 import { GatewayIntents } from '../gateway/intents.js';
 import type { GatewaySession } from '../gateway/session.js';
 import type { JsonValue } from '../json.js';
-import { isTextBased } from '../shapes/channels.js';
-import { apiMessage } from '../shapes/messages.js';
-import type { AttachmentRecord, MessageRecord } from '../state/types.js';
+import { isTextBased } from '../shapes/channel_shapes.js';
+import { apiMessage } from '../shapes/message_shapes.js';
+import type { AttachmentRecord, MessageRecord } from '../state/records.js';
 import { requireChannel } from './channels.js';
 import type { EmulatorContext } from './context.js';
 
@@ -92,9 +92,37 @@ function dispatchMessage(ctx: EmulatorContext, t: string, message: MessageRecord
   });
 }
 
-/** Stores a message in a text channel and dispatches MESSAGE_CREATE (unless ephemeral). */
+/** Where messages live: a guild text channel, a thread, or a DM channel (`guild_id` null). */
+export interface MessageChannel {
+  id: string;
+  guild_id: string | null;
+  type: number;
+}
+
+/** A guild channel, thread or DM channel that must exist (404 Unknown Channel). */
+export function requireMessageChannel(ctx: EmulatorContext, channelId: string): MessageChannel {
+  const dm = ctx.state.dmChannels.get(channelId);
+  if (dm) return { id: dm.id, guild_id: null, type: 1 };
+  return requireChannel(ctx, channelId);
+}
+
+function touchChannel(ctx: EmulatorContext, channelId: string, messageId: string): void {
+  const dm = ctx.state.dmChannels.get(channelId);
+  if (dm) {
+    ctx.state.dmChannels.put({ ...dm, last_message_id: messageId });
+    return;
+  }
+  const channel = ctx.state.channel(channelId);
+  if (!channel) return;
+  const thread = channel.thread
+    ? { ...channel.thread, message_count: channel.thread.message_count + 1 }
+    : undefined;
+  ctx.state.putChannel({ ...channel, last_message_id: messageId, ...(thread ? { thread } : {}) });
+}
+
+/** Stores a message in a text channel, thread or DM and dispatches MESSAGE_CREATE (unless ephemeral). */
 export function createMessage(ctx: EmulatorContext, input: NewMessage): MessageRecord {
-  const channel = requireChannel(ctx, input.channelId);
+  const channel = requireMessageChannel(ctx, input.channelId);
   if (!isTextBased(channel.type)) throw Errors.badRequest(`Channel ${channel.id} is not a text channel`);
   let reference: MessageRecord['message_reference'] = null;
   if (input.replyTo) {
@@ -131,7 +159,7 @@ export function createMessage(ctx: EmulatorContext, input: NewMessage): MessageR
     interaction_id: input.interactionId ?? null,
   };
   ctx.state.putMessage(message);
-  if ((message.flags & EPHEMERAL) === 0) ctx.state.putChannel({ ...channel, last_message_id: message.id });
+  if ((message.flags & EPHEMERAL) === 0) touchChannel(ctx, channel.id, message.id);
   dispatchMessage(ctx, 'MESSAGE_CREATE', message);
   return message;
 }
@@ -172,5 +200,22 @@ export function deleteMessage(ctx: EmulatorContext, message: MessageRecord): voi
     d,
     guildId: message.guild_id,
     intents: message.guild_id ? GatewayIntents.GuildMessages : GatewayIntents.DirectMessages,
+  });
+}
+
+/** Deletes several messages of one channel and dispatches one MESSAGE_DELETE_BULK. */
+export function bulkDeleteMessages(ctx: EmulatorContext, channelId: string, ids: readonly string[]): void {
+  const channel = requireMessageChannel(ctx, channelId);
+  const deleted = ids.filter(
+    (id) => ctx.state.message(id)?.channel_id === channelId && ctx.state.deleteMessage(id),
+  );
+  if (deleted.length === 0) return;
+  const d: Record<string, unknown> = { ids: deleted, channel_id: channelId };
+  if (channel.guild_id) d['guild_id'] = channel.guild_id;
+  ctx.gateway.dispatch({
+    t: 'MESSAGE_DELETE_BULK',
+    d,
+    guildId: channel.guild_id,
+    intents: channel.guild_id ? GatewayIntents.GuildMessages : GatewayIntents.DirectMessages,
   });
 }

@@ -1,8 +1,8 @@
 import { Errors } from '../errors.js';
 import { GatewayIntents } from '../gateway/intents.js';
-import { parsePermissions } from '../permissions.js';
-import { apiRole } from '../shapes/guilds.js';
-import type { RoleRecord } from '../state/types.js';
+import { parsePermissions } from '../permission_flags.js';
+import { apiRole } from '../shapes/guild_shapes.js';
+import type { RoleRecord } from '../state/records.js';
 import type { EmulatorContext } from './context.js';
 import { buildRole, requireGuild } from './guilds.js';
 import type { RoleInput, RolePatch } from './inputs.js';

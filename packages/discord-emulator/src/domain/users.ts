@@ -1,5 +1,5 @@
 import { EmulatorError, Errors } from '../errors.js';
-import type { UserRecord } from '../state/types.js';
+import type { UserRecord } from '../state/records.js';
 import type { EmulatorContext } from './context.js';
 import type { UserInput } from './inputs.js';
 

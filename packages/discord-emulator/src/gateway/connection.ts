@@ -1,7 +1,7 @@
 import type { RawData, WebSocket } from 'ws';
 import type { EmulatorLogger } from '../logger.js';
 import { CLOSE_REASONS, GatewayCloseCodes, GatewayOpcodes } from './codes.js';
-import { envelopeSchema } from './schemas.js';
+import { envelopeSchema } from './gateway_schemas.js';
 import type { DispatchFrame, GatewaySession, SessionSocket } from './session.js';
 
 const MAX_PAYLOAD_BYTES = 4096;

@@ -3,13 +3,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { EmulatorLogger } from '../logger.js';
-import type { EmulatorState } from '../state/store.js';
+import type { EmulatorState } from '../state/state_store.js';
 import { GatewayCloseCodes, GatewayOpcodes } from './codes.js';
 import { type ConnectionHandler, GatewayConnection } from './connection.js';
-import type { GatewayEvent } from './events.js';
+import type { GatewayEvent } from './gateway_event.js';
+import { identifySchema, requestMembersSchema, resumeSchema } from './gateway_schemas.js';
 import { ALL_INTENTS, GatewayIntents, PRIVILEGED_INTENTS } from './intents.js';
 import { guildCreatePayloads, memberChunks, readyPayload } from './payloads.js';
-import { identifySchema, requestMembersSchema, resumeSchema } from './schemas.js';
 import { GatewaySession, type SessionInfo } from './session.js';
 
 /** Options of the {@link GatewayHub}. */

@@ -1,8 +1,8 @@
 import { type JsonObject, type JsonValue, toJson as toJsonValue } from '../json.js';
-import { apiGuildCreate, apiMember } from '../shapes/guilds.js';
-import { apiUser, unknownUser } from '../shapes/users.js';
-import type { EmulatorState } from '../state/store.js';
-import type { RequestMembersData } from './schemas.js';
+import { apiGuildCreate, apiMember } from '../shapes/guild_shapes.js';
+import { apiUser, unknownUser } from '../shapes/user_shapes.js';
+import type { EmulatorState } from '../state/state_store.js';
+import type { RequestMembersData } from './gateway_schemas.js';
 import type { GatewaySession } from './session.js';
 
 const toJson = (value: unknown): JsonObject => toJsonValue<JsonObject>(value);

@@ -9,6 +9,7 @@ export const SUPPORTED_SCOPES: ReadonlySet<string> = new Set([
   'bot',
   'applications.commands',
   'applications.commands.update',
+  'applications.commands.permissions.update',
   'role_connections.write',
 ]);
 

@@ -1,6 +1,6 @@
 import type { EmulatorContext } from '../domain/context.js';
-import type { UploadedFile } from '../http/body.js';
-import type { AttachmentRecord } from '../state/types.js';
+import type { UploadedFile } from '../http/read_body.js';
+import type { AttachmentRecord } from '../state/records.js';
 
 interface PayloadAttachment {
   id: string | number;

@@ -1,4 +1,4 @@
-import type { EmulatorState } from '../state/store.js';
+import type { EmulatorState } from '../state/state_store.js';
 
 /** Who a REST request is authenticated as. */
 export type RestAuth =

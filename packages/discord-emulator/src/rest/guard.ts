@@ -1,7 +1,13 @@
 import type { EmulatorContext } from '../domain/context.js';
-import { channelPermissionsOf, guildPermissionsOf, highestRolePosition } from '../domain/permissions.js';
+import {
+  channelPermissionsOf,
+  guildPermissionsOf,
+  highestRolePosition,
+} from '../domain/member_permissions.js';
+import type { MessageChannel } from '../domain/messages.js';
 import { Errors } from '../errors.js';
-import type { ChannelRecord, GuildRecord } from '../state/types.js';
+import type { ChannelRecord, GuildRecord } from '../state/records.js';
+import type { RestRequest } from './rest_types.js';
 
 /** A guild the bot is in: 404 Unknown Guild if it doesn't exist, 403 Missing Access if the bot isn't a member. */
 export function botGuild(ctx: EmulatorContext, guildId: string): GuildRecord {
@@ -21,6 +27,28 @@ export function botChannel(ctx: EmulatorContext, channelId: string): ChannelReco
   return channel;
 }
 
+/** A guild channel or thread the bot can see, or one of the bot's DM channels (`guild_id` null). */
+export function botMessageChannel(ctx: EmulatorContext, channelId: string): MessageChannel {
+  const dm = ctx.state.dmChannels.get(channelId);
+  if (dm) return { id: dm.id, guild_id: null, type: 1 };
+  return botChannel(ctx, channelId);
+}
+
+/** Who performs a REST call (the bot) and the `X-Audit-Log-Reason` it gave. */
+export function actor(ctx: EmulatorContext, req: RestRequest): { actorId: string; reason: string | null } {
+  const raw = req.headers['x-audit-log-reason'];
+  const header = Array.isArray(raw) ? raw[0] : raw;
+  let reason: string | null = null;
+  if (header !== undefined) {
+    try {
+      reason = decodeURIComponent(header);
+    } catch {
+      reason = header;
+    }
+  }
+  return { actorId: ctx.state.application().id, reason };
+}
+
 /** 403 Missing Permissions unless the bot has every bit in the guild. */
 export function requireGuildPermission(ctx: EmulatorContext, guildId: string, bits: bigint): void {
   if ((guildPermissionsOf(ctx.state, guildId, ctx.state.application().id) & bits) !== bits) {
@@ -30,6 +58,7 @@ export function requireGuildPermission(ctx: EmulatorContext, guildId: string, bi
 
 /** 403 Missing Permissions unless the bot has every bit in the channel. */
 export function requireChannelPermission(ctx: EmulatorContext, channelId: string, bits: bigint): void {
+  if (ctx.state.dmChannels.get(channelId)) return; // DMs have no permissions
   if ((channelPermissionsOf(ctx.state, channelId, ctx.state.application().id) & bits) !== bits) {
     throw Errors.missingPermissions();
   }

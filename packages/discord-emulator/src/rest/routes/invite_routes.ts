@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { createInvite, deleteInvite, requireInvite } from '../../domain/invites.js';
+import { Errors } from '../../errors.js';
+import { json } from '../../http/http_result.js';
+import { PermissionFlags } from '../../permission_flags.js';
+import { apiInvite } from '../../shapes/expression_shapes.js';
+import { actor, botChannel, botGuild, requireChannelPermission, requireGuildPermission } from '../guard.js';
+import type { RestRequest, RestRoute } from '../rest_types.js';
+import { validateBody } from '../validate_body.js';
+
+const p = (req: RestRequest, name: string): string => req.params[name] ?? '';
+
+const inviteSchema = z.looseObject({
+  max_age: z.int().min(0).max(604800).nullish(),
+  max_uses: z.int().min(0).max(100).nullish(),
+  temporary: z.boolean().nullish(),
+  unique: z.boolean().nullish(),
+});
+
+/** `POST /channels/:channelId/invites` (CREATE_INSTANT_INVITE); INVITE_CREATE. */
+export const createChannelInvite: RestRoute = {
+  auth: 'bot',
+  major: 'channelId',
+  handler: (ctx, req) => {
+    const channel = botChannel(ctx, p(req, 'channelId'));
+    if (channel.thread || channel.type === 4) throw Errors.unknownChannel();
+    requireChannelPermission(ctx, channel.id, PermissionFlags.CreateInstantInvite);
+    const { value } = validateBody(req, inviteSchema);
+    const { actorId, reason } = actor(ctx, req);
+    const invite = createInvite(ctx, channel.id, {
+      inviterId: actorId,
+      maxAge: value.max_age ?? undefined,
+      maxUses: value.max_uses ?? undefined,
+      temporary: value.temporary ?? undefined,
+      unique: value.unique ?? undefined,
+      reason,
+    });
+    return json(200, apiInvite(ctx.state, invite));
+  },
+};
+
+/** `GET /channels/:channelId/invites` (MANAGE_CHANNELS). */
+export const listChannelInvites: RestRoute = {
+  auth: 'bot',
+  major: 'channelId',
+  handler: (ctx, req) => {
+    const channel = botChannel(ctx, p(req, 'channelId'));
+    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageChannels);
+    return json(
+      200,
+      ctx.state.invites.where((i) => i.channel_id === channel.id).map((i) => apiInvite(ctx.state, i)),
+    );
+  },
+};
+
+/** `GET /guilds/:guildId/invites` (MANAGE_GUILD). */
+export const listGuildInvites: RestRoute = {
+  auth: 'bot',
+  major: 'guildId',
+  handler: (ctx, req) => {
+    const guild = botGuild(ctx, p(req, 'guildId'));
+    requireGuildPermission(ctx, guild.id, PermissionFlags.ManageGuild);
+    return json(
+      200,
+      ctx.state.invites.where((i) => i.guild_id === guild.id).map((i) => apiInvite(ctx.state, i)),
+    );
+  },
+};
+
+/** `GET /invites/:code` (`with_counts`). */
+export const getInvite: RestRoute = {
+  auth: 'any',
+  handler: (ctx, req) => {
+    const invite = requireInvite(ctx, p(req, 'code'));
+    const body = apiInvite(ctx.state, invite, false);
+    if (req.query.get('with_counts') === 'true') {
+      body['approximate_member_count'] = ctx.state.members(invite.guild_id).length;
+      body['approximate_presence_count'] = 0;
+    }
+    return json(200, body);
+  },
+};
+
+/** `DELETE /invites/:code` (MANAGE_CHANNELS on the channel, or MANAGE_GUILD); INVITE_DELETE, answers the invite. */
+export const revokeInvite: RestRoute = {
+  auth: 'bot',
+  handler: (ctx, req) => {
+    const invite = requireInvite(ctx, p(req, 'code'));
+    botGuild(ctx, invite.guild_id);
+    requireChannelPermission(ctx, invite.channel_id, PermissionFlags.ManageChannels);
+    const body = apiInvite(ctx.state, invite, false);
+    const { actorId, reason } = actor(ctx, req);
+    deleteInvite(ctx, invite, actorId, reason);
+    return json(200, body);
+  },
+};
