@@ -5,13 +5,7 @@ import {
   removeMember,
   upsertMembers,
 } from '@wolaro/panel-api/db';
-import {
-  GuildConfigCache,
-  type MemoryBus,
-  type RedisFallbackManager,
-  type SyncClient,
-  toError,
-} from '@wolaro/sync';
+import { GuildConfigCache, type MemoryBus, type RedisFallbackManager, type SyncClient } from '@wolaro/sync';
 import { type Revocation, watchPermissionRevocations } from '@wolaro/sync/discord';
 import { Client, type ClientOptions, GatewayIntentBits, Partials } from 'discord.js';
 import { createDispatcher } from './commands/dispatch.js';
@@ -225,6 +219,6 @@ export async function startBot(config: BotConfig, deps: BotDeps = {}): Promise<B
     return { client, sync, configs, db, close };
   } catch (err) {
     await close();
-    throw toError(err);
+    throw err instanceof Error ? err : new Error(String(err));
   }
 }

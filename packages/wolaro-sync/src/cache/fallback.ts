@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { InvalidKeyError } from '../errors.js';
-import { assertValidPrefix } from '../keys/cache_keys.js';
+import { assertValidPrefix } from '../internal/key_prefix.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { type DecodedValue, decodeValue, encodeTombstone, encodeValue } from './envelope.js';
 import {

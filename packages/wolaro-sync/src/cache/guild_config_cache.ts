@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
+import { toError } from '../internal/to_error.js';
 import { cacheKeys } from '../keys/cache_keys.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { toError } from '../transports/transport.js';
 import {
   DefaultGuildConfigCacheOptions as Defaults,
   type GuildConfigCacheEvents,

@@ -1,8 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import { ClosedError } from '../errors.js';
+import { createRedisClient, isRedisClient, waitForReady } from '../internal/redis_client.js';
+import { toError } from '../internal/to_error.js';
 import type { Logger } from '../logger.js';
-import { createRedisClient, isRedisClient, type RedisInput, waitForReady } from '../transports/redis.js';
-import { toError } from '../transports/transport.js';
+import type { RedisInput } from '../transports/redis.js';
 import { CAS_SCRIPT } from './envelope.js';
 import { CacheCommandTimeoutError, isOutageError, isTimeoutError } from './redis_ops.js';
 

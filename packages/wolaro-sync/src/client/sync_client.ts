@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
 import { type BuiltinChannels, builtinChannels } from '../channels/builtin.js';
-import { decodePayload, formatIssues } from '../channels/codec.js';
+import { decodePayload } from '../channels/codec.js';
 import type { ChannelDefinition, ChannelMap } from '../channels/define.js';
 import type { ChannelName, PayloadOf, PublishInput } from '../channels/types.js';
 import {
@@ -12,11 +12,13 @@ import {
   PublishFailedError,
   UnknownChannelError,
 } from '../errors.js';
-import { assertValidPrefix } from '../keys/cache_keys.js';
+import { formatIssues } from '../internal/format_issues.js';
+import { assertValidPrefix } from '../internal/key_prefix.js';
+import { toError } from '../internal/to_error.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { MemoryTransport } from '../transports/memory.js';
 import { RedisTransport } from '../transports/redis.js';
-import { type Transport, toError } from '../transports/transport.js';
+import type { Transport } from '../transports/transport.js';
 import { DefaultSyncClientOptions, type SyncClientOptions } from './options.js';
 
 /**

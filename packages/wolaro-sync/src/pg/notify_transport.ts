@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ClosedError } from '../errors.js';
-import { BaseTransport, toError } from '../transports/transport.js';
+import { BaseTransport } from '../internal/base_transport.js';
+import { toError } from '../internal/to_error.js';
 
 /**
  * Options of {@link PgNotifyTransport}. Give a `pool` (stays yours) or a `connectionString`.

@@ -1,6 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import { PublishFailedError } from '../errors.js';
-import { BaseTransport, type Transport, toError } from './transport.js';
+import { BaseTransport } from '../internal/base_transport.js';
+import { eventIdOf } from '../internal/event_id.js';
+import { toError } from '../internal/to_error.js';
+import type { Transport } from './transport.js';
 
 /**
  * Options of {@link FailoverTransport}.
@@ -21,29 +24,6 @@ export interface FailoverTransportOptions {
    * @defaultValue 60000
    */
   dedupeTtlMs?: number;
-}
-
-const EVENT_ID_AT_START = /^\{"eventId":"([^"\\]{1,64})"/;
-
-/**
- * Extracts the `eventId` of a raw message without a full parse (the client writes it first).
- *
- * @example
- * ```ts
- * eventIdOf('{"eventId":"abc","guildId":"1"}'); // 'abc'
- * ```
- */
-export function eventIdOf(raw: string): string | undefined {
-  const m = EVENT_ID_AT_START.exec(raw);
-  if (m) return m[1];
-  if (!raw.includes('"eventId"')) return undefined;
-  // Published by someone else with eventId elsewhere: only a top-level field counts.
-  try {
-    const id = (JSON.parse(raw) as { eventId?: unknown } | null)?.eventId;
-    return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { ClosedError, NotConnectedError } from '../errors.js';
-import { BaseTransport } from './transport.js';
+import { BaseTransport } from '../internal/base_transport.js';
 
 /**
  * An in-process message bus. Every `MemoryTransport` on the same bus sees the others' messages,

@@ -1,6 +1,8 @@
-import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { ClosedError } from '../errors.js';
-import { BaseTransport, toError } from './transport.js';
+import { BaseTransport } from '../internal/base_transport.js';
+import { createRedisClient, isRedisClient, waitForReady } from '../internal/redis_client.js';
+import { toError } from '../internal/to_error.js';
 
 /**
  * Anything `@wolaro/sync` accepts as "a Redis": a URL, ioredis options, or an existing ioredis
@@ -50,76 +52,6 @@ export const DefaultRedisTransportOptions = {
   heartbeatIntervalMs: 5000,
   connectTimeoutMs: 10_000,
 } as const satisfies Required<Omit<RedisTransportOptions, 'redis'>>;
-
-/**
- * Tells an ioredis client (`Redis` or `Cluster`) from URL/options, by shape, so two copies of
- * ioredis in one app still work.
- *
- * @example
- * ```ts
- * isRedisClient(new Redis()); // true
- * isRedisClient('redis://localhost'); // false
- * ```
- */
-export function isRedisClient(value: unknown): value is Redis | Cluster {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Redis).duplicate === 'function' &&
-    typeof (value as Redis).publish === 'function'
-  );
-}
-
-/**
- * Creates an ioredis client from a URL or options, tuned to fail fast: no offline queue (a call
- * while Redis is down rejects at once instead of waiting), one retry per request and a
- * per-command timeout. Shared by the transport and the cache.
- *
- * @example
- * ```ts
- * const redis = createRedisClient('redis://127.0.0.1:6379', 250);
- * await redis.connect();
- * ```
- */
-export function createRedisClient(input: string | RedisOptions, commandTimeoutMs: number): Redis {
-  const tuned: RedisOptions = {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: commandTimeoutMs,
-    connectTimeout: 5000,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 1000),
-  };
-  return typeof input === 'string' ? new Redis(input, tuned) : new Redis({ ...tuned, ...input });
-}
-
-/**
- * Resolves when an ioredis client is ready, starting it if it is lazy; rejects after `timeoutMs`.
- * The client keeps reconnecting in the background either way.
- *
- * @example
- * ```ts
- * await waitForReady(redis, 5000);
- * ```
- */
-export function waitForReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const done = (err?: Error): void => {
-      clearTimeout(timer);
-      client.off('ready', onReady);
-      client.off('end', onEnd);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onReady = (): void => done();
-    const onEnd = (): void => done(new Error('Redis connection ended before it was ready'));
-    const timer = setTimeout(() => done(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs);
-    client.on('ready', onReady);
-    client.on('end', onEnd);
-    if (client.status === 'wait') client.connect().catch(() => {});
-  });
-}
 
 /**
  * Redis pub/sub transport: one connection publishes, a duplicate subscribes. After a reconnect it
