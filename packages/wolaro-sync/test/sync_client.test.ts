@@ -76,7 +76,11 @@ describe('SyncClient', () => {
     expect(got).toEqual(['t-1']);
     expect(a.channels['ticket:created']?.socketEvent).toBe('ticket:created');
     expect(
-      () => new SyncClient({ channels: defineChannels({ 'config:update': { schema: z.object({}) } }) }),
+      () =>
+        new SyncClient({
+          transport: 'memory',
+          channels: defineChannels({ 'config:update': { schema: z.object({}) } }),
+        }),
     ).toThrow(/built in/);
   });
 
@@ -91,7 +95,7 @@ describe('SyncClient', () => {
     await publisher.publishGuildReload('1');
     await waitFor(() => some.stats().received === 2);
     expect(publisher.stats().received).toBe(0);
-    expect(() => new SyncClient({ listen: ['nope'] })).toThrow(UnknownChannelError);
+    expect(() => new SyncClient({ transport: 'memory', listen: ['nope'] })).toThrow(UnknownChannelError);
   });
 
   it('uses an injected ioredis client without closing it', async () => {

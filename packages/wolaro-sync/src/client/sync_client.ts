@@ -17,9 +17,18 @@ import { assertValidPrefix } from '../internal/key_prefix.js';
 import { toError } from '../internal/to_error.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { MemoryTransport } from '../transports/memory.js';
-import { RedisTransport } from '../transports/redis.js';
+import { type RedisInput, RedisTransport } from '../transports/redis.js';
 import type { Transport } from '../transports/transport.js';
 import { DefaultSyncClientOptions, type SyncClientOptions } from './options.js';
+import { validateSyncClientOptions } from './validate_options.js';
+
+/** The bus the (validated) options ask for. */
+function createTransport(options: SyncClientOptions<ChannelMap>): Transport {
+  if (options.transport === 'memory' || options.redis === false) return new MemoryTransport();
+  if (options.transport) return options.transport;
+  const { redis, connectTimeoutMs } = options as { redis: RedisInput; connectTimeoutMs?: number };
+  return new RedisTransport(connectTimeoutMs === undefined ? { redis } : { redis, connectTimeoutMs });
+}
 
 /**
  * A message that was refused on receipt, as emitted with `'invalid'`.
@@ -136,8 +145,9 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   #suppressedInvalid = 0;
   readonly #stats = { published: 0, received: 0, invalid: 0, handlerErrors: 0 };
 
-  constructor(options: SyncClientOptions<M> = {}) {
+  constructor(options: SyncClientOptions<M>) {
     super();
+    validateSyncClientOptions(options);
     for (const name of Object.keys(options.channels ?? {})) {
       if (Object.hasOwn(builtinChannels, name))
         throw new TypeError(`Channel "${name}" is built in; pick another name`);
@@ -159,12 +169,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
       for (const c of listen) if (!this.#defs.has(c)) throw new UnknownChannelError(c);
     }
     this.#listen = listen === true ? names : listen === false ? [] : [...(listen as readonly string[])];
-    if (options.transport && options.redis !== undefined) {
-      throw new TypeError('Give SyncClient either `redis` or `transport`, not both');
-    }
-    this.#transport =
-      options.transport ??
-      (options.redis !== undefined ? new RedisTransport({ redis: options.redis }) : new MemoryTransport());
+    this.#transport = createTransport(options);
     this.#transport.on('message', (channel, raw) => this.#onMessage(channel, raw));
     this.#transport.on('error', (err) => {
       this.#logger.warn({ err, transport: this.#transport.name }, `Sync transport error: ${err.message}`);

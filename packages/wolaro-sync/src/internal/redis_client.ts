@@ -1,4 +1,6 @@
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import { RedisUnavailableError } from '../errors.js';
+import { redisAddress } from './redis_address.js';
 
 /**
  * Tells an ioredis client (`Redis` or `Cluster`) from URL/options, by shape, so two copies of
@@ -43,29 +45,37 @@ export function createRedisClient(input: string | RedisOptions, commandTimeoutMs
 }
 
 /**
- * Resolves when an ioredis client is ready, starting it if it is lazy; rejects after `timeoutMs`.
- * The client keeps reconnecting in the background either way.
- *
- * @example
- * ```ts
- * await waitForReady(redis, 5000);
- * ```
+ * Resolves when an ioredis client is ready, starting it if it is lazy; rejects after `timeoutMs`
+ * (or when the client gives up) with a `RedisUnavailableError` naming the address, whose `cause`
+ * is the last connection error. The client keeps reconnecting in the background either way.
  */
 export function waitForReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
+  const address = redisAddress(client);
   return new Promise<void>((resolve, reject) => {
-    const done = (err?: Error): void => {
+    let last: Error | undefined;
+    const done = (why?: string): void => {
       clearTimeout(timer);
       client.off('ready', onReady);
       client.off('end', onEnd);
-      if (err) reject(err);
-      else resolve();
+      client.off('error', onError);
+      if (why === undefined) {
+        resolve();
+        return;
+      }
+      const reason = last ? `: ${last.message}` : '';
+      const message = `Redis unavailable at ${address}: ${why}${reason}`;
+      reject(new RedisUnavailableError(address, message, last ? { cause: last } : undefined));
     };
     const onReady = (): void => done();
-    const onEnd = (): void => done(new Error('Redis connection ended before it was ready'));
-    const timer = setTimeout(() => done(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs);
+    const onEnd = (): void => done('the connection ended before it was ready');
+    const onError = (err: Error): void => {
+      last = err;
+    };
+    const timer = setTimeout(() => done(`not ready after ${timeoutMs} ms`), timeoutMs);
     client.on('ready', onReady);
     client.on('end', onEnd);
+    client.on('error', onError);
     if (client.status === 'wait') client.connect().catch(() => {});
   });
 }

@@ -1,7 +1,9 @@
 import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
 import { PublishFailedError } from '../errors.js';
 import { BaseTransport } from '../internal/base_transport.js';
 import { eventIdOf } from '../internal/event_id.js';
+import { checkOptions, durationMs } from '../internal/options.js';
 import { toError } from '../internal/to_error.js';
 import type { Transport } from './transport.js';
 
@@ -25,6 +27,21 @@ export interface FailoverTransportOptions {
    */
   dedupeTtlMs?: number;
 }
+
+const transportShape = z.custom<object>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    ['connect', 'subscribe', 'publish', 'close', 'on'].every(
+      (m) => typeof (v as Record<string, unknown>)[m] === 'function',
+    ),
+  'must be a Transport',
+);
+const failoverSchema = z.object({
+  members: z.array(transportShape, 'must be an array of transports').min(1, 'needs at least one transport'),
+  dedupeMax: z.number().int().positive().optional(),
+  dedupeTtlMs: durationMs.optional(),
+});
 
 /**
  * Keeps real-time sync alive through an outage: publishes on the first healthy transport (in the
@@ -52,7 +69,7 @@ export class FailoverTransport extends BaseTransport {
 
   constructor(members: readonly Transport[], options: FailoverTransportOptions = {}) {
     super();
-    if (members.length === 0) throw new TypeError('FailoverTransport needs at least one transport');
+    checkOptions('FailoverTransport', failoverSchema, { members, ...options });
     this.#members = members;
     this.name = `failover(${members.map((m) => m.name).join(',')})`;
     this.#seen = new LRUCache({ max: options.dedupeMax ?? 20_000, ttl: options.dedupeTtlMs ?? 60_000 });

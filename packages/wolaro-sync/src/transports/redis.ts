@@ -1,6 +1,8 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import { z } from 'zod';
 import { ClosedError } from '../errors.js';
 import { BaseTransport } from '../internal/base_transport.js';
+import { checkOptions, durationMs, redisInputSchema, requireRedis } from '../internal/options.js';
 import { createRedisClient, isRedisClient, waitForReady } from '../internal/redis_client.js';
 import { toError } from '../internal/to_error.js';
 
@@ -22,7 +24,7 @@ export type RedisInput = string | RedisOptions | Redis | Cluster;
  *
  * @example
  * ```ts
- * new RedisTransport({ redis: process.env.REDIS_URL, commandTimeoutMs: 500 });
+ * new RedisTransport({ redis: 'redis://127.0.0.1:6379', commandTimeoutMs: 500, connectTimeoutMs: 2000 });
  * ```
  */
 export interface RedisTransportOptions {
@@ -40,7 +42,8 @@ export interface RedisTransportOptions {
    */
   heartbeatIntervalMs?: number;
   /**
-   * How long `connect()` waits for Redis before rejecting (it keeps retrying in the background).
+   * How long `connect()` waits for Redis before rejecting with a `RedisUnavailableError`
+   * (`E_REDIS_UNAVAILABLE`, naming `host:port`); the connection keeps retrying in the background.
    * @defaultValue 10000
    */
   connectTimeoutMs?: number;
@@ -53,6 +56,13 @@ export const DefaultRedisTransportOptions = {
   connectTimeoutMs: 10_000,
 } as const satisfies Required<Omit<RedisTransportOptions, 'redis'>>;
 
+const redisTransportSchema = z.object({
+  redis: redisInputSchema.optional(),
+  commandTimeoutMs: durationMs.optional(),
+  heartbeatIntervalMs: z.union([z.literal(0), durationMs]).optional(),
+  connectTimeoutMs: durationMs.optional(),
+});
+
 /**
  * Redis pub/sub transport: one connection publishes, a duplicate subscribes. After a reconnect it
  * subscribes again and emits `up` (the client turns that into `'resync'`); a heartbeat notices a
@@ -60,8 +70,8 @@ export const DefaultRedisTransportOptions = {
  *
  * @example
  * ```ts
- * const sync = new SyncClient({ transport: new RedisTransport({ redis: process.env.REDIS_URL }) });
- * // same as: new SyncClient({ redis: process.env.REDIS_URL })
+ * const sync = new SyncClient({ transport: new RedisTransport({ redis: 'redis://127.0.0.1:6379' }) });
+ * // same as: new SyncClient({ redis: 'redis://127.0.0.1:6379' })
  * ```
  */
 export class RedisTransport extends BaseTransport {
@@ -76,6 +86,7 @@ export class RedisTransport extends BaseTransport {
 
   constructor(options: RedisTransportOptions) {
     super();
+    checkOptions('RedisTransport', redisTransportSchema, options, requireRedis(''));
     this.#options = {
       commandTimeoutMs: options.commandTimeoutMs ?? DefaultRedisTransportOptions.commandTimeoutMs,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? DefaultRedisTransportOptions.heartbeatIntervalMs,
