@@ -121,4 +121,34 @@ describe('SyncClient', () => {
     expect(sync.connected).toBe(false);
     await sync.close();
   });
+
+  it('publish helpers take one object (the positional forms still work)', async () => {
+    const bus = new MemoryBus();
+    const sync = track(new SyncClient({ transport: new MemoryTransport({ bus }) }));
+    await sync.connect();
+    const seen: unknown[] = [];
+    sync.subscribe(
+      'command:executed',
+      (e) => void seen.push([e.command, e.executorId, e.result, e.executor]),
+    );
+    sync.subscribe('config:update', (e) => void seen.push([e.guildId, e.settings, e.version]));
+    await sync.publishCommandExecuted({
+      guildId: '123',
+      command: 'ban',
+      executorId: '456',
+      result: 'success',
+      executor: 'theo',
+    });
+    await sync.publishCommandExecuted('123', 'kick', '456', 'denied');
+    await sync.publishConfigUpdate({ guildId: '123', settings: { prefix: '?' }, version: 3 });
+    await sync.publishConfigUpdate('123', { prefix: '!' });
+    await expect(sync.publishGuildReload({ guildId: 'nope' })).rejects.toBeInstanceOf(InvalidPayloadError);
+    await waitFor(() => seen.length === 4);
+    expect(seen).toEqual([
+      ['ban', '456', 'success', 'theo'],
+      ['kick', '456', 'denied', undefined],
+      ['123', { prefix: '?' }, 3],
+      ['123', { prefix: '!' }, undefined],
+    ]);
+  });
 });

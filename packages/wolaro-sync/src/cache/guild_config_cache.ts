@@ -145,7 +145,21 @@ export class GuildConfigCache extends EventEmitter<GuildConfigCacheEvents> {
   }
 
   /**
-   * Unsubscribes and empties L1 (without events it could no longer be trusted). `start()` again to resume.
+   * Unsubscribes and empties L1 (without events it could no longer be trusted). Idempotent;
+   * `start()` again to resume. The `SyncClient` and the `RedisFallbackManager` stay open (they are
+   * yours; `createGuildConfigSync` closes all three).
+   *
+   * @example
+   * ```ts
+   * await configs.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    this.stop();
+  }
+
+  /**
+   * Synchronous form of {@link GuildConfigCache.close}, kept for existing callers.
    *
    * @example
    * ```ts

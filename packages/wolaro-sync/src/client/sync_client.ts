@@ -4,7 +4,16 @@ import { EventEmitter } from 'eventemitter3';
 import { type BuiltinChannels, builtinChannels } from '../channels/builtin.js';
 import { decodePayload } from '../channels/codec.js';
 import type { ChannelDefinition, ChannelMap } from '../channels/define.js';
-import type { ChannelName, PayloadOf, PublishInput } from '../channels/types.js';
+import type {
+  ChannelName,
+  CommandExecutedEvent,
+  ConfigUpdateEvent,
+  GuildReloadEvent,
+  ModuleToggleEvent,
+  PayloadOf,
+  PermissionRevokedEvent,
+  PublishInput,
+} from '../channels/types.js';
 import {
   ClosedError,
   InvalidPayloadError,
@@ -316,18 +325,27 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
    *
    * @example
    * ```ts
-   * await sync.publishConfigUpdate('123', { prefix: '!' }, 7);
+   * await sync.publishConfigUpdate({ guildId: '123', settings: { prefix: '!' }, version: 7 });
    * ```
    */
+  publishConfigUpdate(event: PublishInput<'config:update'>): Promise<ConfigUpdateEvent>;
+  /** @deprecated Use the object form: `publishConfigUpdate({ guildId, settings, version })`. */
   publishConfigUpdate(
     guildId: string,
     settings: Record<string, unknown>,
     version?: number,
-  ): Promise<PayloadOf<'config:update'>> {
-    return this.#builtin(
-      'config:update',
-      version === undefined ? { guildId, settings } : { guildId, settings, version },
-    );
+  ): Promise<ConfigUpdateEvent>;
+  publishConfigUpdate(
+    first: string | PublishInput<'config:update'>,
+    settings?: Record<string, unknown>,
+    version?: number,
+  ): Promise<ConfigUpdateEvent> {
+    if (typeof first !== 'string') return this.#builtin('config:update', first);
+    return this.#builtin('config:update', {
+      guildId: first,
+      settings: settings as Record<string, unknown>,
+      ...(version === undefined ? {} : { version }),
+    });
   }
 
   /**
@@ -335,20 +353,30 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
    *
    * @example
    * ```ts
-   * await sync.publishModuleToggle('123', 'moderation', false, 8);
+   * await sync.publishModuleToggle({ guildId: '123', module: 'moderation', enabled: false, version: 8 });
    * ```
    */
+  publishModuleToggle(event: PublishInput<'module:toggle'>): Promise<ModuleToggleEvent>;
+  /** @deprecated Use the object form: `publishModuleToggle({ guildId, module, enabled, version, config })`. */
   publishModuleToggle(
     guildId: string,
     module: string,
     enabled: boolean,
     version?: number,
     config?: Record<string, unknown>,
-  ): Promise<PayloadOf<'module:toggle'>> {
+  ): Promise<ModuleToggleEvent>;
+  publishModuleToggle(
+    first: string | PublishInput<'module:toggle'>,
+    module?: string,
+    enabled?: boolean,
+    version?: number,
+    config?: Record<string, unknown>,
+  ): Promise<ModuleToggleEvent> {
+    if (typeof first !== 'string') return this.#builtin('module:toggle', first);
     return this.#builtin('module:toggle', {
-      guildId,
-      module,
-      enabled,
+      guildId: first,
+      module: module as string,
+      enabled: enabled as boolean,
       ...(version === undefined ? {} : { version }),
       ...(config === undefined ? {} : { config }),
     });
@@ -359,11 +387,21 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
    *
    * @example
    * ```ts
-   * await sync.publishGuildReload('123', 'manual sync');
+   * await sync.publishGuildReload({ guildId: '123', reason: 'manual sync' });
    * ```
    */
-  publishGuildReload(guildId: string, reason?: string): Promise<PayloadOf<'guild:reload'>> {
-    return this.#builtin('guild:reload', reason === undefined ? { guildId } : { guildId, reason });
+  publishGuildReload(event: PublishInput<'guild:reload'>): Promise<GuildReloadEvent>;
+  /** @deprecated Use the object form: `publishGuildReload({ guildId, reason })`. */
+  publishGuildReload(guildId: string, reason?: string): Promise<GuildReloadEvent>;
+  publishGuildReload(
+    first: string | PublishInput<'guild:reload'>,
+    reason?: string,
+  ): Promise<GuildReloadEvent> {
+    if (typeof first !== 'string') return this.#builtin('guild:reload', first);
+    return this.#builtin(
+      'guild:reload',
+      reason === undefined ? { guildId: first } : { guildId: first, reason },
+    );
   }
 
   /**
@@ -371,15 +409,23 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
    *
    * @example
    * ```ts
-   * await sync.publishPermissionRevoked('123', '456', 'Administrator role removed');
+   * await sync.publishPermissionRevoked({ guildId: '123', userId: '456', reason: 'Administrator role removed' });
    * ```
    */
+  publishPermissionRevoked(event: PublishInput<'permission:revoked'>): Promise<PermissionRevokedEvent>;
+  /** @deprecated Use the object form: `publishPermissionRevoked({ guildId, userId, reason })`. */
+  publishPermissionRevoked(guildId: string, userId: string, reason: string): Promise<PermissionRevokedEvent>;
   publishPermissionRevoked(
-    guildId: string,
-    userId: string,
-    reason: string,
-  ): Promise<PayloadOf<'permission:revoked'>> {
-    return this.#builtin('permission:revoked', { guildId, userId, reason });
+    first: string | PublishInput<'permission:revoked'>,
+    userId?: string,
+    reason?: string,
+  ): Promise<PermissionRevokedEvent> {
+    if (typeof first !== 'string') return this.#builtin('permission:revoked', first);
+    return this.#builtin('permission:revoked', {
+      guildId: first,
+      userId: userId as string,
+      reason: reason as string,
+    });
   }
 
   /**
@@ -387,21 +433,31 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
    *
    * @example
    * ```ts
-   * await sync.publishCommandExecuted('123', 'ban', '456', 'success', 'theo7791l');
+   * await sync.publishCommandExecuted({ guildId: '123', command: 'ban', executorId: '456', result: 'success', executor: 'theo7791l' });
    * ```
    */
+  publishCommandExecuted(event: PublishInput<'command:executed'>): Promise<CommandExecutedEvent>;
+  /** @deprecated Use the object form: `publishCommandExecuted({ guildId, command, executorId, result, executor })`. */
   publishCommandExecuted(
     guildId: string,
     command: string,
     executorId: string,
     result: 'success' | 'error' | 'denied',
     executor?: string,
-  ): Promise<PayloadOf<'command:executed'>> {
+  ): Promise<CommandExecutedEvent>;
+  publishCommandExecuted(
+    first: string | PublishInput<'command:executed'>,
+    command?: string,
+    executorId?: string,
+    result?: 'success' | 'error' | 'denied',
+    executor?: string,
+  ): Promise<CommandExecutedEvent> {
+    if (typeof first !== 'string') return this.#builtin('command:executed', first);
     return this.#builtin('command:executed', {
-      guildId,
-      command,
-      executorId,
-      result,
+      guildId: first,
+      command: command as string,
+      executorId: executorId as string,
+      result: result as 'success',
       ...(executor === undefined ? {} : { executor }),
     });
   }
