@@ -7,17 +7,39 @@ import { createRedisClient, isRedisClient, waitForReady } from '../internal/redi
 import { toError } from '../internal/to_error.js';
 
 /**
+ * The part of an ioredis `Redis` or `Cluster` the SDK's types rely on. Structural on purpose: an
+ * instance of any compatible ioredis (5.x or 6.x, even a second copy in `node_modules`) type-checks,
+ * where the nominal classes of two copies would not.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * const client: RedisClientLike = new Redis({ lazyConnect: true });
+ * ```
+ */
+export interface RedisClientLike {
+  readonly status: string;
+  readonly isCluster: boolean;
+  duplicate(...args: never[]): unknown;
+  publish(channel: string, message: string): Promise<unknown>;
+  ping(): Promise<unknown>;
+  quit(): Promise<unknown>;
+  disconnect(reconnect?: boolean): void;
+}
+
+/**
  * Anything `@wolaro/sync` accepts as "a Redis": a URL, ioredis options, or an existing ioredis
  * `Redis` or `Cluster` (which stays yours: the SDK never closes a client it did not create).
  *
  * @example
  * ```ts
+ * import { Redis } from 'ioredis';
  * const a: RedisInput = 'redis://127.0.0.1:6379';
- * const b: RedisInput = { host: '127.0.0.1', port: 6379, password: process.env.REDIS_PASSWORD };
- * const c: RedisInput = new Redis();
+ * const b: RedisInput = { host: '127.0.0.1', port: 6379, password: 'secret' };
+ * const c: RedisInput = new Redis({ lazyConnect: true });
  * ```
  */
-export type RedisInput = string | RedisOptions | Redis | Cluster;
+export type RedisInput = string | RedisOptions | RedisClientLike;
 
 /**
  * Options of {@link RedisTransport}.
@@ -96,7 +118,8 @@ export class RedisTransport extends BaseTransport {
       this.#pub = options.redis;
       this.#ownsPub = false;
     } else {
-      this.#pub = createRedisClient(options.redis, this.#options.commandTimeoutMs);
+      const input = options.redis as string | RedisOptions;
+      this.#pub = createRedisClient(input, this.#options.commandTimeoutMs);
       this.#ownsPub = true;
     }
     const subOverrides = { lazyConnect: true, autoResubscribe: false, enableOfflineQueue: true } as const;
