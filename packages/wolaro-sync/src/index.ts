@@ -4,6 +4,7 @@ export * from './cache/fallback_options.js';
 export * from './cache/guild_config.js';
 export * from './cache/guild_config_cache.js';
 export * from './cache/guild_config_options.js';
+export * from './cache/guild_config_sync.js';
 export * from './channels/builtin.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, type DecodeResult, decodePayload } from './channels/codec.js';
 export * from './channels/define.js';
