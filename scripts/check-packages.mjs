@@ -7,10 +7,10 @@
  * - publint: package.json fields, exports/format mismatches, unpublished entry files. Errors and
  *   warnings fail; suggestions are printed only.
  * - @arethetypeswrong/core: whether TypeScript finds correct types for every entrypoint under
- *   node16 (from CJS), node16 (from ESM), bundler, and node10. Every problem fails, except node10
- *   "no resolution" of subpath entrypoints (`./pg`, ...): `moduleResolution: node10` cannot read
- *   `exports`, so subpaths are unreachable there by design. The root entrypoint must still work under
- *   node10 (via `main`/`types`). This is `attw --profile node16` plus the node10 root check.
+ *   node16 (from CJS), node16 (from ESM), bundler, and node10. Every problem fails, with no exemption:
+ *   `moduleResolution: node10` cannot read `exports`, so each subpath ships a stub folder
+ *   (`pg/package.json` pointing into dist/) that node10 resolves instead. This is `attw` with every
+ *   resolution kind.
  *
  * Prints one `OK <name>` line per package, or the problems and exits 1. A package without dist/ is an
  * error (run `npm run build` first).
@@ -85,25 +85,16 @@ function describeProblem(problem) {
   return `attw ${problem.kind}: ${title}${where ? ` (${where})` : ''}`;
 }
 
-/** @returns {Promise<{ problems: string[], subpathsWithoutNode10: number, entrypoints: number }>} */
+/** @returns {Promise<{ problems: string[], entrypoints: number }>} */
 async function runAttw(tarball) {
   const analysis = await checkPackage(createPackageFromTarballData(tarball));
   if (!analysis.types) {
-    return {
-      problems: ['attw: the package ships no type declarations'],
-      subpathsWithoutNode10: 0,
-      entrypoints: 0,
-    };
+    return { problems: ['attw: the package ships no type declarations'], entrypoints: 0 };
   }
-  const problems = [];
-  let subpathsWithoutNode10 = 0;
-  for (const problem of analysis.problems) {
-    const node10Subpath =
-      problem.kind === 'NoResolution' && problem.resolutionKind === 'node10' && problem.entrypoint !== '.';
-    if (node10Subpath) subpathsWithoutNode10++;
-    else problems.push(describeProblem(problem));
-  }
-  return { problems, subpathsWithoutNode10, entrypoints: Object.keys(analysis.entrypoints).length };
+  return {
+    problems: analysis.problems.map(describeProblem),
+    entrypoints: Object.keys(analysis.entrypoints).length,
+  };
 }
 
 async function checkOne(dir) {
@@ -117,12 +108,11 @@ async function checkOne(dir) {
   try {
     const tarball = await pack(dir);
     const [lint, types] = await Promise.all([runPublint(dir), runAttw(tarball)]);
-    const node10 = types.subpathsWithoutNode10 ? `, node10: root only` : '';
     return {
       name,
       problems: [...lint.problems, ...types.problems],
       notes: lint.notes,
-      summary: `publint, attw: ${types.entrypoints} entrypoint(s)${node10}`,
+      summary: `publint, attw: ${types.entrypoints} entrypoint(s), node10/node16/bundler`,
     };
   } catch (err) {
     return {

@@ -67,7 +67,7 @@ describe('typed Socket.io event maps', () => {
   });
 
   it('accepts a typed and an untyped server', () => {
-    const sync = new SyncClient();
+    const sync = new SyncClient({ transport: 'memory' });
     const options = {
       sync,
       verifyToken: async (): Promise<VerifiedToken> => ({ userId: '1' }),

@@ -1,9 +1,9 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { originCheck } from '../src/auth/origin.js';
 import { TokenBucket } from '../src/gateway/rate_limit.js';
-import { RevocationLog } from '../src/gateway/revocations.js';
 import { HandshakeError, jwtVerifier } from '../src/index.js';
+import { originCheck } from '../src/internal/origin.js';
+import { RevocationLog } from '../src/internal/revocations.js';
 import { SECRET, SECRET_BYTES } from './helpers.js';
 
 const USER = '111111111111111111';

@@ -17,7 +17,9 @@ export type ErrorCode =
   | 'E_ROW_NOT_FOUND'
   | 'E_NOT_CONNECTED'
   | 'E_PUBLISH_FAILED'
-  | 'E_CLOSED';
+  | 'E_CLOSED'
+  | 'E_REDIS_UNAVAILABLE'
+  | 'E_PG_UNAVAILABLE';
 
 /**
  * Base class of every error thrown by `@wolaro/sync`: a stable `code`, a `name` and an optional `cause`.
@@ -163,6 +165,83 @@ export class ClosedError extends WolaroSyncError {
 }
 
 /**
+ * Redis could not be reached in time (`connect()` of a `SyncClient` or `RedisTransport`, the first
+ * connection of a `RedisFallbackManager`). Code `E_REDIS_UNAVAILABLE`; `address` is `host:port`
+ * (or the socket path, or the cluster's first node); `cause` holds the last connection error
+ * (e.g. `ECONNREFUSED`) when there was one.
+ *
+ * @example
+ * ```ts
+ * try { await sync.connect(); } catch (err) {
+ *   if (err instanceof RedisUnavailableError) logger.fatal(`Redis down at ${err.address}`);
+ * }
+ * ```
+ */
+export class RedisUnavailableError extends WolaroSyncError {
+  static readonly code = 'E_REDIS_UNAVAILABLE';
+  constructor(
+    /** Where the SDK tried to connect: `host:port`, a socket path or the cluster's first node. */
+    readonly address: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('E_REDIS_UNAVAILABLE', message, options);
+  }
+}
+
+/**
+ * Postgres could not be reached (`connect()` of a `PgNotifyTransport`). Code `E_PG_UNAVAILABLE`;
+ * `address` is `host:port` when known; `cause` holds the driver's error.
+ *
+ * @example
+ * ```ts
+ * try { await sync.connect(); } catch (err) {
+ *   if (err instanceof PgUnavailableError) logger.fatal(`Postgres down at ${err.address}`);
+ * }
+ * ```
+ */
+export class PgUnavailableError extends WolaroSyncError {
+  static readonly code = 'E_PG_UNAVAILABLE';
+  constructor(
+    /** Where the SDK tried to connect (`host:port`), `unknown` when the pool does not say. */
+    readonly address: string,
+    options?: { cause?: unknown },
+  ) {
+    const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super('E_PG_UNAVAILABLE', `Postgres unavailable at ${address}${reason}`, options);
+  }
+}
+
+/**
+ * Options given to a constructor or factory of the SDK are wrong. Thrown at once (at construction,
+ * never later), listing every problem. A `TypeError` (it is a programming error, like
+ * `attachSync`'s) with the stable code `E_INVALID_OPTIONS` and the list in `issues`.
+ *
+ * @example
+ * ```ts
+ * try { new SyncClient({ redis: process.env.REDIS_URL as string }); } catch (err) {
+ *   if (err instanceof InvalidOptionsError) console.error(err.issues);
+ *   // ['redis: is undefined (an unset environment variable?): ...']
+ * }
+ * ```
+ */
+export class InvalidOptionsError extends TypeError {
+  static readonly code = 'E_INVALID_OPTIONS';
+  /** Stable machine-readable code. */
+  readonly code = 'E_INVALID_OPTIONS';
+  /** Every problem, as `path: message`. */
+  readonly issues: readonly string[];
+  constructor(owner: string, issues: readonly string[]) {
+    super(`${owner}: invalid options: ${issues.join('; ')}`);
+    this.issues = issues;
+  }
+
+  override get name(): string {
+    return 'InvalidOptionsError';
+  }
+}
+
+/**
  * Every error class of the SDK, keyed by name, for `instanceof` checks without deep imports.
  *
  * @example
@@ -180,4 +259,7 @@ export const errors = {
   NotConnectedError,
   PublishFailedError,
   ClosedError,
+  RedisUnavailableError,
+  PgUnavailableError,
+  InvalidOptionsError,
 } as const;

@@ -1,10 +1,12 @@
+// Everything public is exported here; what lives under internal/ is not (and never will be).
 export * from './cache/fallback.js';
 export * from './cache/fallback_options.js';
 export * from './cache/guild_config.js';
 export * from './cache/guild_config_cache.js';
 export * from './cache/guild_config_options.js';
+export * from './cache/guild_config_sync.js';
 export * from './channels/builtin.js';
-export * from './channels/codec.js';
+export { DEFAULT_MAX_PAYLOAD_BYTES, type DecodeResult, decodePayload } from './channels/codec.js';
 export * from './channels/define.js';
 export type * from './channels/types.js';
 export * from './client/options.js';
@@ -15,4 +17,4 @@ export * from './logger.js';
 export * from './transports/failover.js';
 export * from './transports/memory.js';
 export * from './transports/redis.js';
-export * from './transports/transport.js';
+export type { Transport, TransportEvents } from './transports/transport.js';

@@ -2,7 +2,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { defineChannels, type PayloadOf, SyncClient, type SyncEvents, snowflake } from '../src/index.js';
 
-const sync = new SyncClient();
+const sync = new SyncClient({ transport: 'memory' });
 
 describe('typed channels', () => {
   it('types handler payloads per channel', () => {
@@ -43,7 +43,7 @@ describe('typed channels', () => {
     const channels = defineChannels({
       'ticket:created': { schema: z.object({ guildId: snowflake, ticketId: z.string() }) },
     });
-    const custom = new SyncClient({ channels });
+    const custom = new SyncClient({ transport: 'memory', channels });
     custom.subscribe('ticket:created', (e) => {
       expectTypeOf(e.ticketId).toEqualTypeOf<string>();
     });

@@ -76,7 +76,11 @@ describe('SyncClient', () => {
     expect(got).toEqual(['t-1']);
     expect(a.channels['ticket:created']?.socketEvent).toBe('ticket:created');
     expect(
-      () => new SyncClient({ channels: defineChannels({ 'config:update': { schema: z.object({}) } }) }),
+      () =>
+        new SyncClient({
+          transport: 'memory',
+          channels: defineChannels({ 'config:update': { schema: z.object({}) } }),
+        }),
     ).toThrow(/built in/);
   });
 
@@ -91,7 +95,7 @@ describe('SyncClient', () => {
     await publisher.publishGuildReload('1');
     await waitFor(() => some.stats().received === 2);
     expect(publisher.stats().received).toBe(0);
-    expect(() => new SyncClient({ listen: ['nope'] })).toThrow(UnknownChannelError);
+    expect(() => new SyncClient({ transport: 'memory', listen: ['nope'] })).toThrow(UnknownChannelError);
   });
 
   it('uses an injected ioredis client without closing it', async () => {
@@ -116,5 +120,35 @@ describe('SyncClient', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect(sync.connected).toBe(false);
     await sync.close();
+  });
+
+  it('publish helpers take one object (the positional forms still work)', async () => {
+    const bus = new MemoryBus();
+    const sync = track(new SyncClient({ transport: new MemoryTransport({ bus }) }));
+    await sync.connect();
+    const seen: unknown[] = [];
+    sync.subscribe(
+      'command:executed',
+      (e) => void seen.push([e.command, e.executorId, e.result, e.executor]),
+    );
+    sync.subscribe('config:update', (e) => void seen.push([e.guildId, e.settings, e.version]));
+    await sync.publishCommandExecuted({
+      guildId: '123',
+      command: 'ban',
+      executorId: '456',
+      result: 'success',
+      executor: 'theo',
+    });
+    await sync.publishCommandExecuted('123', 'kick', '456', 'denied');
+    await sync.publishConfigUpdate({ guildId: '123', settings: { prefix: '?' }, version: 3 });
+    await sync.publishConfigUpdate('123', { prefix: '!' });
+    await expect(sync.publishGuildReload({ guildId: 'nope' })).rejects.toBeInstanceOf(InvalidPayloadError);
+    await waitFor(() => seen.length === 4);
+    expect(seen).toEqual([
+      ['ban', '456', 'success', 'theo'],
+      ['kick', '456', 'denied', undefined],
+      ['123', { prefix: '?' }, 3],
+      ['123', { prefix: '!' }, undefined],
+    ]);
   });
 });

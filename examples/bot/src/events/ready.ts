@@ -1,4 +1,3 @@
-import { toError } from '@wolaro/sync';
 import { Events } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { syncGuild } from '../guild_sync.js';
@@ -15,7 +14,7 @@ export const ready = defineEvent({
       }
       ctx.markSynced();
     } catch (err) {
-      ctx.markSynced(toError(err));
+      ctx.markSynced(err instanceof Error ? err : new Error(String(err)));
     }
   },
 });

@@ -8,7 +8,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { HandshakeError } from '../errors.js';
-import { isSessionId, isSnowflake } from '../ids.js';
+import { isSessionId, isSnowflake } from '../internal/ids.js';
 
 /**
  * Who a verified token belongs to: the user, the panel session (optional) and when the token

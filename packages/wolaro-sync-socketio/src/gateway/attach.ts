@@ -1,16 +1,16 @@
 import type { ChannelMap, DeliveryInfo, Logger } from '@wolaro/sync';
 import { silentLogger } from '@wolaro/sync';
 import type { DefaultEventsMap, Namespace, Server, Socket } from 'socket.io';
-import { authenticate } from '../auth/handshake.js';
-import { originCheck } from '../auth/origin.js';
 import { HandshakeError } from '../errors.js';
 import type { ClientToServerEvents, GuildAck, ServerToClientEvents, SocketData } from '../events.js';
-import { isSessionId, isSnowflake } from '../ids.js';
-import { GuildAuthorizer } from './authorizer.js';
-import { forClient, forwardChannels, type LocalEmitter, type RevokedEvent } from './forwarder.js';
+import { GuildAuthorizer } from '../internal/authorizer.js';
+import { forClient, forwardChannels, type LocalEmitter, type RevokedEvent } from '../internal/forwarder.js';
+import { authenticate } from '../internal/handshake.js';
+import { isSessionId, isSnowflake } from '../internal/ids.js';
+import { originCheck } from '../internal/origin.js';
+import { RevocationLog } from '../internal/revocations.js';
 import { type AttachSyncOptions, DefaultAttachSyncOptions, validateAttachOptions } from './options.js';
 import { TokenBucket } from './rate_limit.js';
-import { RevocationLog } from './revocations.js';
 import { GUILD_ROOM_PREFIX, rooms } from './rooms.js';
 import type { GatewayStats, SyncGateway } from './types.js';
 

@@ -1,7 +1,7 @@
 import type { ChannelMap, Logger, SyncClient } from '@wolaro/sync';
 import { z } from 'zod';
 import type { TokenVerifier } from '../auth/jwt_verifier.js';
-import { normalizeOrigin } from '../auth/origin.js';
+import { normalizeOrigin } from '../internal/origin.js';
 import { DefaultRateLimitOptions, type RateLimitOptions } from './rate_limit.js';
 
 /**

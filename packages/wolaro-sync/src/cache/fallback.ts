@@ -1,6 +1,16 @@
 import { EventEmitter } from 'eventemitter3';
+import { z } from 'zod';
 import { InvalidKeyError } from '../errors.js';
-import { assertValidPrefix } from '../keys/cache_keys.js';
+import { assertValidPrefix } from '../internal/key_prefix.js';
+import {
+  checkOptions,
+  durationMs,
+  keyPrefixSchema,
+  loggerSchema,
+  positiveNumber,
+  redisInputSchema,
+  requireRedis,
+} from '../internal/options.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { type DecodedValue, decodeValue, encodeTombstone, encodeValue } from './envelope.js';
 import {
@@ -15,6 +25,21 @@ import { MemoryFallback } from './memory_fallback.js';
 import { RedisLink } from './redis_link.js';
 import { runCas } from './redis_ops.js';
 import { issueWriteBack } from './write_back.js';
+
+const fallbackSchema = z.object({
+  redis: redisInputSchema.optional(),
+  defaultTtlSeconds: positiveNumber.optional(),
+  healthCheckIntervalMs: durationMs.optional(),
+  commandTimeoutMs: durationMs.optional(),
+  connectTimeoutMs: durationMs.optional(),
+  memory: z
+    .object({ max: z.number().int().positive().optional(), maxSize: positiveNumber.optional() })
+    .optional(),
+  ttlJitter: z.number().min(0).max(0.9).optional(),
+  keyPrefix: keyPrefixSchema.optional(),
+  maxKeyLength: z.number().int().positive().optional(),
+  logger: loggerSchema.optional(),
+});
 
 /**
  * The note's `RedisFallbackManager`, made complete: a string/JSON cache in Redis that keeps working
@@ -55,6 +80,7 @@ export class RedisFallbackManager extends EventEmitter<RedisFallbackManagerEvent
 
   constructor(options: RedisFallbackManagerOptions) {
     super();
+    checkOptions('RedisFallbackManager', fallbackSchema, options, requireRedis(''));
     this.#logger = options.logger ?? silentLogger;
     this.#prefix = assertValidPrefix(options.keyPrefix ?? Defaults.keyPrefix);
     this.#defaultTtlSeconds = positive(

@@ -56,7 +56,9 @@ export interface RedisFallbackManagerOptions {
   commandTimeoutMs?: number;
   /**
    * How long calls made right after construction wait for the first connection before falling
-   * back to memory.
+   * back to memory. If Redis is not there by then, `'down'` fires with a `RedisUnavailableError`
+   * (`E_REDIS_UNAVAILABLE`, naming `host:port`, with the connection error as `cause`) and calls are
+   * served from memory until it comes.
    * @defaultValue 2000
    */
   connectTimeoutMs?: number;

@@ -1,7 +1,15 @@
 import { EventEmitter } from 'eventemitter3';
+import { z } from 'zod';
+import {
+  checkOptions,
+  durationMs,
+  functionSchema,
+  loggerSchema,
+  positiveNumber,
+} from '../internal/options.js';
+import { toError } from '../internal/to_error.js';
 import { cacheKeys } from '../keys/cache_keys.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { toError } from '../transports/transport.js';
 import {
   DefaultGuildConfigCacheOptions as Defaults,
   type GuildConfigCacheEvents,
@@ -10,6 +18,34 @@ import {
   type GuildConfigEventSource,
 } from './guild_config_options.js';
 import { type Config, GuildConfigStore } from './guild_config_store.js';
+
+const guildConfigCacheSchema = z.object({
+  sync: z.custom<object>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      ['subscribe', 'on', 'off'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+    'must be a SyncClient (subscribe/on/off methods)',
+  ),
+  cache: z
+    .custom<object>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        ['getJSONEntry', 'setJSON', 'invalidate', 'del'].every(
+          (m) => typeof (v as Record<string, unknown>)[m] === 'function',
+        ),
+      'must be a RedisFallbackManager',
+    )
+    .optional(),
+  load: functionSchema('guildId => Promise<GuildConfig | null>'),
+  loadVersions: functionSchema('guildIds => Promise<Map<guildId, version>>').optional(),
+  l1: z.object({ max: z.number().int().positive().optional(), ttlMs: durationMs.optional() }).optional(),
+  l2TtlSeconds: positiveNumber.optional(),
+  maxStaleLoads: z.number().int().nonnegative().optional(),
+  resyncConcurrency: z.number().int().positive().optional(),
+  logger: loggerSchema.optional(),
+});
 
 /**
  * Read-through guild configuration for bots and APIs: in-process L1 (parsed, frozen objects) →
@@ -62,6 +98,7 @@ export class GuildConfigCache extends EventEmitter<GuildConfigCacheEvents> {
 
   constructor(options: GuildConfigCacheOptions) {
     super();
+    checkOptions('GuildConfigCache', guildConfigCacheSchema, options);
     this.#sync = options.sync;
     this.#logger = options.logger ?? silentLogger;
     this.#store = new GuildConfigStore({
@@ -108,7 +145,21 @@ export class GuildConfigCache extends EventEmitter<GuildConfigCacheEvents> {
   }
 
   /**
-   * Unsubscribes and empties L1 (without events it could no longer be trusted). `start()` again to resume.
+   * Unsubscribes and empties L1 (without events it could no longer be trusted). Idempotent;
+   * `start()` again to resume. The `SyncClient` and the `RedisFallbackManager` stay open (they are
+   * yours; `createGuildConfigSync` closes all three).
+   *
+   * @example
+   * ```ts
+   * await configs.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    this.stop();
+  }
+
+  /**
+   * Synchronous form of {@link GuildConfigCache.close}, kept for existing callers.
    *
    * @example
    * ```ts

@@ -21,7 +21,22 @@ export interface GuildConfigEventSource {
 }
 
 /**
+ * What a {@link GuildConfigLoader} may return: a {@link GuildConfig} whose `version` may also be a
+ * string of digits, as node-postgres returns a `bigint` column (`'2'`). Such a version is coerced to
+ * a number when it is a safe integer (up to 2^53 - 1); anything else is refused.
+ *
+ * @example
+ * ```ts
+ * const row: LoadedGuildConfig = { settings: { prefix: '!' }, modules: {}, version: '2' };
+ * ```
+ */
+export type LoadedGuildConfig = Omit<GuildConfig, 'version'> & { version: number | string };
+
+/**
  * Loads one guild's config from the source of truth (the database); `null` if the guild does not exist.
+ * What it returns is checked: a wrong or missing field rejects `get` with an `InvalidPayloadError`
+ * naming the guild and the field (e.g. `load('123') returned an invalid guild config: version: must
+ * be a non-negative safe integer ...`); a digit-string `version` (pg `bigint`) is accepted.
  *
  * @example
  * ```ts
@@ -31,20 +46,23 @@ export interface GuildConfigEventSource {
  * };
  * ```
  */
-export type GuildConfigLoader = (guildId: string) => Promise<GuildConfig | null>;
+export type GuildConfigLoader = (guildId: string) => Promise<GuildConfig | LoadedGuildConfig | null>;
 
 /**
  * Loads the current versions of many guilds in one query (guilds that no longer exist are absent).
+ * Versions are checked like `load`'s: numbers, or digit strings (pg `bigint`) coerced when safe.
  *
  * @example
  * ```ts
  * const loadVersions: GuildVersionsLoader = async (ids) => {
  *   const { rows } = await pool.query('select guild_id, version from guilds where guild_id = any($1)', [ids]);
- *   return new Map(rows.map((r) => [r.guild_id, Number(r.version)]));
+ *   return new Map(rows.map((r) => [r.guild_id, r.version])); // a bigint '2' is fine
  * };
  * ```
  */
-export type GuildVersionsLoader = (guildIds: readonly string[]) => Promise<ReadonlyMap<string, number>>;
+export type GuildVersionsLoader = (
+  guildIds: readonly string[],
+) => Promise<ReadonlyMap<string, number | string>>;
 
 /**
  * Bounds of the in-process L1 of {@link GuildConfigCache}.

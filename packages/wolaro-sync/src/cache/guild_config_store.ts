@@ -6,6 +6,7 @@ import type { RedisFallbackManager } from './fallback.js';
 import type { CacheEntry } from './fallback_options.js';
 import { type GuildConfig, isGuildConfig } from './guild_config.js';
 import type { GuildConfigLoader, GuildVersionsLoader } from './guild_config_options.js';
+import { checkLoadedConfig, checkLoadedVersions } from './loaded_config.js';
 
 /** A cached config: frozen, shared by every caller. */
 export type Config = Readonly<GuildConfig>;
@@ -74,7 +75,9 @@ export class GuildConfigStore {
 
   /** Current versions of many guilds (the caller handles errors). */
   loadVersions(ids: readonly string[]): Promise<ReadonlyMap<string, number>> {
-    return this.#loadVersions ? this.#loadVersions(ids) : Promise.resolve(new Map());
+    return this.#loadVersions
+      ? this.#loadVersions(ids).then(checkLoadedVersions)
+      : Promise.resolve(new Map());
   }
 
   floor(guildId: string): number | undefined {
@@ -161,7 +164,7 @@ export class GuildConfigStore {
       }
       this.stats.loads++;
       flight.stale = false;
-      const loaded = await this.#load(guildId);
+      const loaded = checkLoadedConfig(guildId, await this.#load(guildId));
       if (flight.stale && round < MAX_FILL_ROUNDS) continue; // invalidated while loading: its answer may predate it
       if (loaded === null) return null;
       const floor = this.#floorOf(guildId);
@@ -213,7 +216,7 @@ export class GuildConfigStore {
     if (!this.#loadVersions) return false;
     if (this.#confirmed.get(guildId) === version) return true;
     try {
-      const ok = (await this.#loadVersions([guildId])).get(guildId) === version;
+      const ok = (await this.loadVersions([guildId])).get(guildId) === version;
       if (ok) {
         // Bounded: the suspect window ends after one L2 TTL and every distrust starts afresh.
         if (this.#confirmed.size >= 100_000) this.#confirmed.clear();

@@ -1,8 +1,9 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { ClosedError } from '../errors.js';
+import { createRedisClient, isRedisClient, waitForReady } from '../internal/redis_client.js';
+import { toError } from '../internal/to_error.js';
 import type { Logger } from '../logger.js';
-import { createRedisClient, isRedisClient, type RedisInput, waitForReady } from '../transports/redis.js';
-import { toError } from '../transports/transport.js';
+import type { RedisInput } from '../transports/redis.js';
 import { CAS_SCRIPT } from './envelope.js';
 import { CacheCommandTimeoutError, isOutageError, isTimeoutError } from './redis_ops.js';
 
@@ -59,7 +60,7 @@ export class RedisLink {
       ) as { commandTimeout?: number } | undefined;
       this.#ownTimer = typeof clientOptions?.commandTimeout !== 'number';
     } else {
-      const client = createRedisClient(options.redis, options.commandTimeoutMs);
+      const client = createRedisClient(options.redis as string | RedisOptions, options.commandTimeoutMs);
       // Reconnect at least once per health-check interval so the end of an outage is seen in time.
       const cap = Math.min(1000, options.healthCheckIntervalMs);
       client.options.retryStrategy = (times) => Math.min(50 * 2 ** Math.min(times, 6), cap);

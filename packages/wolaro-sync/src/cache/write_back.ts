@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
+import { toError } from '../internal/to_error.js';
 import type { Logger } from '../logger.js';
-import { toError } from '../transports/transport.js';
 import { decodeValue } from './envelope.js';
 import type { MemoryFallback } from './memory_fallback.js';
 import { isOutageError, runCas } from './redis_ops.js';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { formatIssues } from '../internal/format_issues.js';
 
 /** Default upper bound of one message on the wire: 256 KiB. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -26,17 +27,8 @@ function hasForbiddenKey(raw: string): boolean {
   return found;
 }
 
-/**
- * Formats zod issues as `path: message` lines.
- *
- * @example
- * ```ts
- * formatIssues(result.error); // ['guildId: must be a Discord snowflake (1-20 digits)']
- * ```
- */
-export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-}
+// Kept for src/pg/outbox (which imports it from here); not part of the public entry.
+export { formatIssues } from '../internal/format_issues.js';
 
 /**
  * Parses and validates one message from the wire. Never throws: anything that is not JSON, too

@@ -5,22 +5,36 @@ import type { RedisInput } from '../transports/redis.js';
 import type { Transport } from '../transports/transport.js';
 
 /**
- * Options of {@link SyncClient}. Give `redis` (the common case) or any `transport`; with neither
- * the client uses the in-process `MemoryTransport` (bot and API in one process).
+ * Options of {@link SyncClient}. Give exactly one of `redis` (the common case) or `transport`. The
+ * in-process bus is never chosen by accident: ask for it with `transport: 'memory'` (or
+ * `redis: false`). Checked at construction: a mistake throws one `InvalidOptionsError` listing
+ * every problem.
  *
  * @example
  * ```ts
- * const options: SyncClientOptions = { redis: process.env.REDIS_URL, keyPrefix: 'prod:', logger: pino() };
+ * const options: SyncClientOptions = { redis: 'redis://127.0.0.1:6379', keyPrefix: 'prod:', connectTimeoutMs: 3000 };
+ * const embedded: SyncClientOptions = { transport: 'memory' }; // bot and API in one process
  * ```
  */
 export interface SyncClientOptions<M extends ChannelMap = Record<never, never>> {
-  /** A Redis URL, ioredis options, or an ioredis `Redis`/`Cluster` (stays yours). Shortcut for `transport: new RedisTransport({ redis })`. */
-  redis?: RedisInput;
   /**
-   * The message bus. The client closes it on `close()`.
-   * @defaultValue `new MemoryTransport()` when `redis` is not given either
+   * A Redis URL, ioredis options, or an ioredis `Redis`/`Cluster` (stays yours). Shortcut for
+   * `transport: new RedisTransport({ redis, connectTimeoutMs })`. `false` means the in-process bus
+   * (same as `transport: 'memory'`).
    */
-  transport?: Transport;
+  redis?: RedisInput | false;
+  /**
+   * The message bus (the client closes it on `close()`), or `'memory'` for a `MemoryTransport` on
+   * the process-wide bus (bot and API in one process, tests).
+   */
+  transport?: Transport | 'memory';
+  /**
+   * With `redis`: how long `connect()` waits for Redis before rejecting with a
+   * `RedisUnavailableError` (`E_REDIS_UNAVAILABLE`, naming `host:port`, with the connection error as
+   * `cause`). With your own `transport`, set its own timeout instead.
+   * @defaultValue 10000
+   */
+  connectTimeoutMs?: number;
   /** Your own channels from `defineChannels`, added to the five built-in ones. */
   channels?: M;
   /**

@@ -2,9 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventEmitter } from 'eventemitter3';
 import { type BuiltinChannels, builtinChannels } from '../channels/builtin.js';
-import { decodePayload, formatIssues } from '../channels/codec.js';
+import { decodePayload } from '../channels/codec.js';
 import type { ChannelDefinition, ChannelMap } from '../channels/define.js';
-import type { ChannelName, PayloadOf, PublishInput } from '../channels/types.js';
+import type {
+  ChannelName,
+  CommandExecutedEvent,
+  ConfigUpdateEvent,
+  GuildReloadEvent,
+  ModuleToggleEvent,
+  PayloadOf,
+  PermissionRevokedEvent,
+  PublishInput,
+} from '../channels/types.js';
 import {
   ClosedError,
   InvalidPayloadError,
@@ -12,12 +21,23 @@ import {
   PublishFailedError,
   UnknownChannelError,
 } from '../errors.js';
-import { assertValidPrefix } from '../keys/cache_keys.js';
+import { formatIssues } from '../internal/format_issues.js';
+import { assertValidPrefix } from '../internal/key_prefix.js';
+import { toError } from '../internal/to_error.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { MemoryTransport } from '../transports/memory.js';
-import { RedisTransport } from '../transports/redis.js';
-import { type Transport, toError } from '../transports/transport.js';
+import { type RedisInput, RedisTransport } from '../transports/redis.js';
+import type { Transport } from '../transports/transport.js';
 import { DefaultSyncClientOptions, type SyncClientOptions } from './options.js';
+import { validateSyncClientOptions } from './validate_options.js';
+
+/** The bus the (validated) options ask for. */
+function createTransport(options: SyncClientOptions<ChannelMap>): Transport {
+  if (options.transport === 'memory' || options.redis === false) return new MemoryTransport();
+  if (options.transport) return options.transport;
+  const { redis, connectTimeoutMs } = options as { redis: RedisInput; connectTimeoutMs?: number };
+  return new RedisTransport(connectTimeoutMs === undefined ? { redis } : { redis, connectTimeoutMs });
+}
 
 /**
  * A message that was refused on receipt, as emitted with `'invalid'`.
@@ -134,8 +154,9 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   #suppressedInvalid = 0;
   readonly #stats = { published: 0, received: 0, invalid: 0, handlerErrors: 0 };
 
-  constructor(options: SyncClientOptions<M> = {}) {
+  constructor(options: SyncClientOptions<M>) {
     super();
+    validateSyncClientOptions(options);
     for (const name of Object.keys(options.channels ?? {})) {
       if (Object.hasOwn(builtinChannels, name))
         throw new TypeError(`Channel "${name}" is built in; pick another name`);
@@ -157,12 +178,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
       for (const c of listen) if (!this.#defs.has(c)) throw new UnknownChannelError(c);
     }
     this.#listen = listen === true ? names : listen === false ? [] : [...(listen as readonly string[])];
-    if (options.transport && options.redis !== undefined) {
-      throw new TypeError('Give SyncClient either `redis` or `transport`, not both');
-    }
-    this.#transport =
-      options.transport ??
-      (options.redis !== undefined ? new RedisTransport({ redis: options.redis }) : new MemoryTransport());
+    this.#transport = createTransport(options);
     this.#transport.on('message', (channel, raw) => this.#onMessage(channel, raw));
     this.#transport.on('error', (err) => {
       this.#logger.warn({ err, transport: this.#transport.name }, `Sync transport error: ${err.message}`);
@@ -309,18 +325,27 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
    *
    * @example
    * ```ts
-   * await sync.publishConfigUpdate('123', { prefix: '!' }, 7);
+   * await sync.publishConfigUpdate({ guildId: '123', settings: { prefix: '!' }, version: 7 });
    * ```
    */
+  publishConfigUpdate(event: PublishInput<'config:update'>): Promise<ConfigUpdateEvent>;
+  /** @deprecated Use the object form: `publishConfigUpdate({ guildId, settings, version })`. */
   publishConfigUpdate(
     guildId: string,
     settings: Record<string, unknown>,
     version?: number,
-  ): Promise<PayloadOf<'config:update'>> {
-    return this.#builtin(
-      'config:update',
-      version === undefined ? { guildId, settings } : { guildId, settings, version },
-    );
+  ): Promise<ConfigUpdateEvent>;
+  publishConfigUpdate(
+    first: string | PublishInput<'config:update'>,
+    settings?: Record<string, unknown>,
+    version?: number,
+  ): Promise<ConfigUpdateEvent> {
+    if (typeof first !== 'string') return this.#builtin('config:update', first);
+    return this.#builtin('config:update', {
+      guildId: first,
+      settings: settings as Record<string, unknown>,
+      ...(version === undefined ? {} : { version }),
+    });
   }
 
   /**
@@ -328,20 +353,30 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
    *
    * @example
    * ```ts
-   * await sync.publishModuleToggle('123', 'moderation', false, 8);
+   * await sync.publishModuleToggle({ guildId: '123', module: 'moderation', enabled: false, version: 8 });
    * ```
    */
+  publishModuleToggle(event: PublishInput<'module:toggle'>): Promise<ModuleToggleEvent>;
+  /** @deprecated Use the object form: `publishModuleToggle({ guildId, module, enabled, version, config })`. */
   publishModuleToggle(
     guildId: string,
     module: string,
     enabled: boolean,
     version?: number,
     config?: Record<string, unknown>,
-  ): Promise<PayloadOf<'module:toggle'>> {
+  ): Promise<ModuleToggleEvent>;
+  publishModuleToggle(
+    first: string | PublishInput<'module:toggle'>,
+    module?: string,
+    enabled?: boolean,
+    version?: number,
+    config?: Record<string, unknown>,
+  ): Promise<ModuleToggleEvent> {
+    if (typeof first !== 'string') return this.#builtin('module:toggle', first);
     return this.#builtin('module:toggle', {
-      guildId,
-      module,
-      enabled,
+      guildId: first,
+      module: module as string,
+      enabled: enabled as boolean,
       ...(version === undefined ? {} : { version }),
       ...(config === undefined ? {} : { config }),
     });
@@ -352,11 +387,21 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
    *
    * @example
    * ```ts
-   * await sync.publishGuildReload('123', 'manual sync');
+   * await sync.publishGuildReload({ guildId: '123', reason: 'manual sync' });
    * ```
    */
-  publishGuildReload(guildId: string, reason?: string): Promise<PayloadOf<'guild:reload'>> {
-    return this.#builtin('guild:reload', reason === undefined ? { guildId } : { guildId, reason });
+  publishGuildReload(event: PublishInput<'guild:reload'>): Promise<GuildReloadEvent>;
+  /** @deprecated Use the object form: `publishGuildReload({ guildId, reason })`. */
+  publishGuildReload(guildId: string, reason?: string): Promise<GuildReloadEvent>;
+  publishGuildReload(
+    first: string | PublishInput<'guild:reload'>,
+    reason?: string,
+  ): Promise<GuildReloadEvent> {
+    if (typeof first !== 'string') return this.#builtin('guild:reload', first);
+    return this.#builtin(
+      'guild:reload',
+      reason === undefined ? { guildId: first } : { guildId: first, reason },
+    );
   }
 
   /**
@@ -364,15 +409,23 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
    *
    * @example
    * ```ts
-   * await sync.publishPermissionRevoked('123', '456', 'Administrator role removed');
+   * await sync.publishPermissionRevoked({ guildId: '123', userId: '456', reason: 'Administrator role removed' });
    * ```
    */
+  publishPermissionRevoked(event: PublishInput<'permission:revoked'>): Promise<PermissionRevokedEvent>;
+  /** @deprecated Use the object form: `publishPermissionRevoked({ guildId, userId, reason })`. */
+  publishPermissionRevoked(guildId: string, userId: string, reason: string): Promise<PermissionRevokedEvent>;
   publishPermissionRevoked(
-    guildId: string,
-    userId: string,
-    reason: string,
-  ): Promise<PayloadOf<'permission:revoked'>> {
-    return this.#builtin('permission:revoked', { guildId, userId, reason });
+    first: string | PublishInput<'permission:revoked'>,
+    userId?: string,
+    reason?: string,
+  ): Promise<PermissionRevokedEvent> {
+    if (typeof first !== 'string') return this.#builtin('permission:revoked', first);
+    return this.#builtin('permission:revoked', {
+      guildId: first,
+      userId: userId as string,
+      reason: reason as string,
+    });
   }
 
   /**
@@ -380,21 +433,31 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
    *
    * @example
    * ```ts
-   * await sync.publishCommandExecuted('123', 'ban', '456', 'success', 'theo7791l');
+   * await sync.publishCommandExecuted({ guildId: '123', command: 'ban', executorId: '456', result: 'success', executor: 'theo7791l' });
    * ```
    */
+  publishCommandExecuted(event: PublishInput<'command:executed'>): Promise<CommandExecutedEvent>;
+  /** @deprecated Use the object form: `publishCommandExecuted({ guildId, command, executorId, result, executor })`. */
   publishCommandExecuted(
     guildId: string,
     command: string,
     executorId: string,
     result: 'success' | 'error' | 'denied',
     executor?: string,
-  ): Promise<PayloadOf<'command:executed'>> {
+  ): Promise<CommandExecutedEvent>;
+  publishCommandExecuted(
+    first: string | PublishInput<'command:executed'>,
+    command?: string,
+    executorId?: string,
+    result?: 'success' | 'error' | 'denied',
+    executor?: string,
+  ): Promise<CommandExecutedEvent> {
+    if (typeof first !== 'string') return this.#builtin('command:executed', first);
     return this.#builtin('command:executed', {
-      guildId,
-      command,
-      executorId,
-      result,
+      guildId: first,
+      command: command as string,
+      executorId: executorId as string,
+      result: result as 'success',
       ...(executor === undefined ? {} : { executor }),
     });
   }

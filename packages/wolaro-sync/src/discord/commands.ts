@@ -1,6 +1,7 @@
 import type { ChannelMap } from '../channels/define.js';
 import type { SyncClient } from '../client/sync_client.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { validateCommandEvents } from './validate_options.js';
 
 /**
  * Throw it from a command to report it as `denied` (missing permission, module disabled...)
@@ -87,6 +88,7 @@ export function withCommandEvents<A extends unknown[], R, M extends ChannelMap =
   execute: (...args: A) => Promise<R> | R,
   options: CommandEventsOptions<A> = {},
 ): (...args: A) => Promise<R> {
+  validateCommandEvents(sync, execute, options);
   const logger = options.logger ?? silentLogger;
   const describe =
     options.describe ??

@@ -2,6 +2,7 @@ import type { Client, GuildMember, PartialGuildMember, Role } from 'discord.js';
 import type { ChannelMap } from '../channels/define.js';
 import type { SyncClient } from '../client/sync_client.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { validateWatch } from './validate_options.js';
 
 // discord.js is an optional peer dependency: only its types are imported, never its code.
 const ADMINISTRATOR = 'Administrator';
@@ -94,6 +95,7 @@ export function watchPermissionRevocations<M extends ChannelMap>(
   sync: SyncClient<M>,
   options: WatchPermissionOptions = {},
 ): () => void {
+  validateWatch(client, sync, options);
   const logger = options.logger ?? silentLogger;
 
   const revoke = async (revocation: Revocation): Promise<void> => {

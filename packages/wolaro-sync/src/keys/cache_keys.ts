@@ -1,4 +1,5 @@
 import { InvalidKeyError } from '../errors.js';
+import { assertValidPrefix } from '../internal/key_prefix.js';
 
 /**
  * The TTL of every cache entry unless told otherwise: one hour, as the design note says.
@@ -12,7 +13,6 @@ export const DEFAULT_TTL_SECONDS = 3600;
 
 const SNOWFLAKE = /^\d{1,20}$/;
 const MODULE = /^[a-z0-9_-]{1,32}$/;
-const PREFIX = /^[A-Za-z0-9:._-]{0,64}$/;
 
 function id(kind: string, value: unknown): string {
   if (typeof value !== 'string' || !SNOWFLAKE.test(value)) {
@@ -44,21 +44,6 @@ export interface CacheKeys {
   userPermissions(userId: string): string;
   /** The same key builders under another prefix (e.g. per environment on a shared Redis). */
   withPrefix(prefix: string): CacheKeys;
-}
-
-/**
- * Checks a key/channel prefix: letters, digits and `: . _ -`, at most 64 characters.
- *
- * @example
- * ```ts
- * assertValidPrefix('staging:'); // ok
- * ```
- */
-export function assertValidPrefix(prefix: string): string {
-  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
-    throw new InvalidKeyError(`keyPrefix must match [A-Za-z0-9:._-]{0,64}, got ${JSON.stringify(prefix)}`);
-  }
-  return prefix;
 }
 
 /**

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { ClosedError } from '../errors.js';
-import { BaseTransport, toError } from '../transports/transport.js';
+import { z } from 'zod';
+import { ClosedError, PgUnavailableError } from '../errors.js';
+import { BaseTransport } from '../internal/base_transport.js';
+import { checkOptions, durationMs, type OptionsCheck } from '../internal/options.js';
+import { toError } from '../internal/to_error.js';
 
 /**
  * Options of {@link PgNotifyTransport}. Give a `pool` (stays yours) or a `connectionString`.
@@ -23,6 +26,29 @@ export interface PgNotifyTransportOptions {
    */
   reconnectDelayMs?: number;
 }
+
+const pgNotifySchema = z.object({
+  pool: z
+    .custom<object>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function',
+      'must be a pg.Pool',
+    )
+    .optional(),
+  connectionString: z.string().min(1, 'must not be empty').optional(),
+  reconnectDelayMs: durationMs.optional(),
+});
+
+const onePool: OptionsCheck = (o) => {
+  const pool = o['pool'] !== undefined;
+  const url = o['connectionString'] !== undefined;
+  if (pool && url) return ['pool: give either `pool` or `connectionString`, not both'];
+  if (pool || url) return [];
+  const why =
+    'connectionString' in o
+      ? 'connectionString: is undefined (an unset environment variable?)'
+      : 'pool: is required';
+  return [`${why}: give a pg.Pool or a connectionString`];
+};
 
 /**
  * Postgres NOTIFY carries at most 8000 bytes; larger messages go out as chunks of this many
@@ -105,6 +131,7 @@ export class PgNotifyTransport extends BaseTransport {
 
   constructor(options: PgNotifyTransportOptions) {
     super();
+    checkOptions('PgNotifyTransport', pgNotifySchema, options, onePool);
     if (options.pool) {
       this.#pool = options.pool;
       this.#ownsPool = false;
@@ -130,7 +157,8 @@ export class PgNotifyTransport extends BaseTransport {
     } catch (err) {
       this.markDown(toError(err));
       this.#scheduleReconnect();
-      throw err;
+      if (this.#closed) throw err;
+      throw new PgUnavailableError(this.#address(), { cause: err });
     }
   }
 
@@ -198,6 +226,12 @@ export class PgNotifyTransport extends BaseTransport {
     this.#listenerReady = true;
     this.#attempt = 0;
     this.markUp();
+  }
+
+  /** `host:port` the LISTEN connection goes to (a pg.Client parses the config without connecting). */
+  #address(): string {
+    const client = new pg.Client(this.#clientConfig());
+    return `${client.host}:${client.port}`;
   }
 
   #clientConfig(): pg.ClientConfig {

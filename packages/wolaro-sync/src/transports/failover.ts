@@ -1,6 +1,11 @@
 import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
 import { PublishFailedError } from '../errors.js';
-import { BaseTransport, type Transport, toError } from './transport.js';
+import { BaseTransport } from '../internal/base_transport.js';
+import { eventIdOf } from '../internal/event_id.js';
+import { checkOptions, durationMs } from '../internal/options.js';
+import { toError } from '../internal/to_error.js';
+import type { Transport } from './transport.js';
 
 /**
  * Options of {@link FailoverTransport}.
@@ -23,28 +28,20 @@ export interface FailoverTransportOptions {
   dedupeTtlMs?: number;
 }
 
-const EVENT_ID_AT_START = /^\{"eventId":"([^"\\]{1,64})"/;
-
-/**
- * Extracts the `eventId` of a raw message without a full parse (the client writes it first).
- *
- * @example
- * ```ts
- * eventIdOf('{"eventId":"abc","guildId":"1"}'); // 'abc'
- * ```
- */
-export function eventIdOf(raw: string): string | undefined {
-  const m = EVENT_ID_AT_START.exec(raw);
-  if (m) return m[1];
-  if (!raw.includes('"eventId"')) return undefined;
-  // Published by someone else with eventId elsewhere: only a top-level field counts.
-  try {
-    const id = (JSON.parse(raw) as { eventId?: unknown } | null)?.eventId;
-    return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const transportShape = z.custom<object>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    ['connect', 'subscribe', 'publish', 'close', 'on'].every(
+      (m) => typeof (v as Record<string, unknown>)[m] === 'function',
+    ),
+  'must be a Transport',
+);
+const failoverSchema = z.object({
+  members: z.array(transportShape, 'must be an array of transports').min(1, 'needs at least one transport'),
+  dedupeMax: z.number().int().positive().optional(),
+  dedupeTtlMs: durationMs.optional(),
+});
 
 /**
  * Keeps real-time sync alive through an outage: publishes on the first healthy transport (in the
@@ -72,7 +69,7 @@ export class FailoverTransport extends BaseTransport {
 
   constructor(members: readonly Transport[], options: FailoverTransportOptions = {}) {
     super();
-    if (members.length === 0) throw new TypeError('FailoverTransport needs at least one transport');
+    checkOptions('FailoverTransport', failoverSchema, { members, ...options });
     this.#members = members;
     this.name = `failover(${members.map((m) => m.name).join(',')})`;
     this.#seen = new LRUCache({ max: options.dedupeMax ?? 20_000, ttl: options.dedupeTtlMs ?? 60_000 });

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
+import { z } from 'zod';
 import { ClosedError, NotConnectedError } from '../errors.js';
-import { BaseTransport } from './transport.js';
+import { BaseTransport } from '../internal/base_transport.js';
+import { checkOptions } from '../internal/options.js';
 
 /**
  * An in-process message bus. Every `MemoryTransport` on the same bus sees the others' messages,
@@ -64,6 +66,10 @@ export interface MemoryTransportOptions {
   bus?: MemoryBus;
 }
 
+const memorySchema = z.object({
+  bus: z.instanceof(MemoryBus, { message: 'must be a MemoryBus' }).optional(),
+});
+
 /**
  * In-process transport on an eventemitter3 bus: the embedded default (bot and API in one
  * process) and the fastest transport for tests. It never goes down.
@@ -86,6 +92,7 @@ export class MemoryTransport extends BaseTransport {
 
   constructor(options: MemoryTransportOptions = {}) {
     super();
+    checkOptions('MemoryTransport', memorySchema, options);
     this.#bus = options.bus ?? defaultMemoryBus;
   }
 

@@ -1,6 +1,31 @@
-import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import { z } from 'zod';
 import { ClosedError } from '../errors.js';
-import { BaseTransport, toError } from './transport.js';
+import { BaseTransport } from '../internal/base_transport.js';
+import { checkOptions, durationMs, redisInputSchema, requireRedis } from '../internal/options.js';
+import { createRedisClient, isRedisClient, waitForReady } from '../internal/redis_client.js';
+import { toError } from '../internal/to_error.js';
+
+/**
+ * The part of an ioredis `Redis` or `Cluster` the SDK's types rely on. Structural on purpose: an
+ * instance of any compatible ioredis (5.x or 6.x, even a second copy in `node_modules`) type-checks,
+ * where the nominal classes of two copies would not.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * const client: RedisClientLike = new Redis({ lazyConnect: true });
+ * ```
+ */
+export interface RedisClientLike {
+  readonly status: string;
+  readonly isCluster: boolean;
+  duplicate(...args: never[]): unknown;
+  publish(channel: string, message: string): Promise<unknown>;
+  ping(): Promise<unknown>;
+  quit(): Promise<unknown>;
+  disconnect(reconnect?: boolean): void;
+}
 
 /**
  * Anything `@wolaro/sync` accepts as "a Redis": a URL, ioredis options, or an existing ioredis
@@ -8,19 +33,20 @@ import { BaseTransport, toError } from './transport.js';
  *
  * @example
  * ```ts
+ * import { Redis } from 'ioredis';
  * const a: RedisInput = 'redis://127.0.0.1:6379';
- * const b: RedisInput = { host: '127.0.0.1', port: 6379, password: process.env.REDIS_PASSWORD };
- * const c: RedisInput = new Redis();
+ * const b: RedisInput = { host: '127.0.0.1', port: 6379, password: 'secret' };
+ * const c: RedisInput = new Redis({ lazyConnect: true });
  * ```
  */
-export type RedisInput = string | RedisOptions | Redis | Cluster;
+export type RedisInput = string | RedisOptions | RedisClientLike;
 
 /**
  * Options of {@link RedisTransport}.
  *
  * @example
  * ```ts
- * new RedisTransport({ redis: process.env.REDIS_URL, commandTimeoutMs: 500 });
+ * new RedisTransport({ redis: 'redis://127.0.0.1:6379', commandTimeoutMs: 500, connectTimeoutMs: 2000 });
  * ```
  */
 export interface RedisTransportOptions {
@@ -38,7 +64,8 @@ export interface RedisTransportOptions {
    */
   heartbeatIntervalMs?: number;
   /**
-   * How long `connect()` waits for Redis before rejecting (it keeps retrying in the background).
+   * How long `connect()` waits for Redis before rejecting with a `RedisUnavailableError`
+   * (`E_REDIS_UNAVAILABLE`, naming `host:port`); the connection keeps retrying in the background.
    * @defaultValue 10000
    */
   connectTimeoutMs?: number;
@@ -51,75 +78,12 @@ export const DefaultRedisTransportOptions = {
   connectTimeoutMs: 10_000,
 } as const satisfies Required<Omit<RedisTransportOptions, 'redis'>>;
 
-/**
- * Tells an ioredis client (`Redis` or `Cluster`) from URL/options, by shape, so two copies of
- * ioredis in one app still work.
- *
- * @example
- * ```ts
- * isRedisClient(new Redis()); // true
- * isRedisClient('redis://localhost'); // false
- * ```
- */
-export function isRedisClient(value: unknown): value is Redis | Cluster {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Redis).duplicate === 'function' &&
-    typeof (value as Redis).publish === 'function'
-  );
-}
-
-/**
- * Creates an ioredis client from a URL or options, tuned to fail fast: no offline queue (a call
- * while Redis is down rejects at once instead of waiting), one retry per request and a
- * per-command timeout. Shared by the transport and the cache.
- *
- * @example
- * ```ts
- * const redis = createRedisClient('redis://127.0.0.1:6379', 250);
- * await redis.connect();
- * ```
- */
-export function createRedisClient(input: string | RedisOptions, commandTimeoutMs: number): Redis {
-  const tuned: RedisOptions = {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: commandTimeoutMs,
-    connectTimeout: 5000,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 1000),
-  };
-  return typeof input === 'string' ? new Redis(input, tuned) : new Redis({ ...tuned, ...input });
-}
-
-/**
- * Resolves when an ioredis client is ready, starting it if it is lazy; rejects after `timeoutMs`.
- * The client keeps reconnecting in the background either way.
- *
- * @example
- * ```ts
- * await waitForReady(redis, 5000);
- * ```
- */
-export function waitForReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const done = (err?: Error): void => {
-      clearTimeout(timer);
-      client.off('ready', onReady);
-      client.off('end', onEnd);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onReady = (): void => done();
-    const onEnd = (): void => done(new Error('Redis connection ended before it was ready'));
-    const timer = setTimeout(() => done(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs);
-    client.on('ready', onReady);
-    client.on('end', onEnd);
-    if (client.status === 'wait') client.connect().catch(() => {});
-  });
-}
+const redisTransportSchema = z.object({
+  redis: redisInputSchema.optional(),
+  commandTimeoutMs: durationMs.optional(),
+  heartbeatIntervalMs: z.union([z.literal(0), durationMs]).optional(),
+  connectTimeoutMs: durationMs.optional(),
+});
 
 /**
  * Redis pub/sub transport: one connection publishes, a duplicate subscribes. After a reconnect it
@@ -128,8 +92,8 @@ export function waitForReady(client: Redis | Cluster, timeoutMs: number): Promis
  *
  * @example
  * ```ts
- * const sync = new SyncClient({ transport: new RedisTransport({ redis: process.env.REDIS_URL }) });
- * // same as: new SyncClient({ redis: process.env.REDIS_URL })
+ * const sync = new SyncClient({ transport: new RedisTransport({ redis: 'redis://127.0.0.1:6379' }) });
+ * // same as: new SyncClient({ redis: 'redis://127.0.0.1:6379' })
  * ```
  */
 export class RedisTransport extends BaseTransport {
@@ -144,6 +108,7 @@ export class RedisTransport extends BaseTransport {
 
   constructor(options: RedisTransportOptions) {
     super();
+    checkOptions('RedisTransport', redisTransportSchema, options, requireRedis(''));
     this.#options = {
       commandTimeoutMs: options.commandTimeoutMs ?? DefaultRedisTransportOptions.commandTimeoutMs,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? DefaultRedisTransportOptions.heartbeatIntervalMs,
@@ -153,7 +118,8 @@ export class RedisTransport extends BaseTransport {
       this.#pub = options.redis;
       this.#ownsPub = false;
     } else {
-      this.#pub = createRedisClient(options.redis, this.#options.commandTimeoutMs);
+      const input = options.redis as string | RedisOptions;
+      this.#pub = createRedisClient(input, this.#options.commandTimeoutMs);
       this.#ownsPub = true;
     }
     const subOverrides = { lazyConnect: true, autoResubscribe: false, enableOfflineQueue: true } as const;

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 
 /**
  * Events every transport emits.
@@ -59,42 +59,5 @@ export interface Transport {
   ): this;
 }
 
-/**
- * Shared plumbing for transports: the event emitter, the subscribed channel set, and down/up
- * bookkeeping (so `up` carries the outage length and fires once per outage).
- *
- * @example
- * ```ts
- * class MyTransport extends BaseTransport { readonly name = 'mine'; ... }
- * ```
- */
-export abstract class BaseTransport extends EventEmitter<TransportEvents> {
-  /** Channels the caller asked for (re-established after a reconnect). */
-  protected readonly channels = new Set<string>();
-  #downSince: number | undefined;
-
-  /** True between a `down` and the next `up`. */
-  protected get isDown(): boolean {
-    return this.#downSince !== undefined;
-  }
-
-  /** Records an outage (once) and emits `down`. */
-  protected markDown(error: Error): void {
-    if (this.#downSince !== undefined) return;
-    this.#downSince = Date.now();
-    this.emit('down', error);
-  }
-
-  /** Ends an outage, if any, and emits `up` with its length. */
-  protected markUp(): void {
-    if (this.#downSince === undefined) return;
-    const downtimeMs = Date.now() - this.#downSince;
-    this.#downSince = undefined;
-    this.emit('up', { downtimeMs });
-  }
-}
-
-/** Turns anything thrown into an Error. */
-export function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}
+// Kept for src/pg/outbox (which imports it from here); not part of the public entry.
+export { toError } from '../internal/to_error.js';

@@ -64,7 +64,7 @@ describe('migrate()', () => {
     const db = await createTestSchema('nomigrate', { max: 1 });
     defer(() => db.drop());
     const { SyncClient } = await import('../../src/index.js');
-    const relay = new OutboxRelay({ pool: db.pool, sync: new SyncClient() });
+    const relay = new OutboxRelay({ pool: db.pool, sync: new SyncClient({ transport: 'memory' }) });
     await expect(relay.start()).rejects.toThrow(/sync_outbox not found .*run migrate\(pool\) first/);
     expect(relay.stats().running).toBe(false);
   });

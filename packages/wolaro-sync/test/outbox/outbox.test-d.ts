@@ -6,11 +6,11 @@ import { enqueue, type OutboxEvent, OutboxRelay, versionedUpdate } from '../../s
 
 declare const pool: pg.Pool;
 declare const client: pg.PoolClient;
-const sync = new SyncClient();
+const sync = new SyncClient({ transport: 'memory' });
 const channels = defineChannels({
   'ticket:created': { schema: z.object({ guildId: snowflake, ticketId: z.string() }) },
 });
-const custom = new SyncClient({ channels });
+const custom = new SyncClient({ transport: 'memory', channels });
 
 describe('outbox types', () => {
   it('types enqueue by channel, custom channels included', () => {

@@ -1,6 +1,6 @@
 import type { DeliveryInfo, Logger } from '@wolaro/sync';
-import { isSnowflake } from '../ids.js';
-import { rooms } from './rooms.js';
+import { rooms } from '../gateway/rooms.js';
+import { isSnowflake } from './ids.js';
 
 /** Event names Socket.io refuses to emit, plus the gateway's own. */
 const RESERVED_EVENTS = new Set([

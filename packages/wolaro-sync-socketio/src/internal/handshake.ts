@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '@wolaro/sync';
+import type { TokenVerifier, VerifiedToken } from '../auth/jwt_verifier.js';
 import { HandshakeError } from '../errors.js';
-import { guardedCall } from '../gateway/guard.js';
-import { isSessionId, isSnowflake } from '../ids.js';
-import type { TokenVerifier, VerifiedToken } from './jwt_verifier.js';
+import { guardedCall } from './guard.js';
+import { isSessionId, isSnowflake } from './ids.js';
 import type { OriginCheck } from './origin.js';
 
 /** Longest token looked at; anything longer is refused unread. */

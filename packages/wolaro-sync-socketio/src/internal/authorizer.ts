@@ -1,6 +1,6 @@
 import type { Logger } from '@wolaro/sync';
-import { isSnowflake } from '../ids.js';
 import { guardedCall } from './guard.js';
+import { isSnowflake } from './ids.js';
 
 /** What {@link GuildAuthorizer} needs from the options. */
 export interface GuildAuthorizerDeps {
