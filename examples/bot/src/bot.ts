@@ -107,7 +107,7 @@ function listen(ctx: BotContext, client: Client, tasks: TaskTracker, event: AnyB
 }
 
 /**
- * Starts the bot (DESIGN §5.2): database, bus, guild config cache, discord.js client, event
+ * Starts the bot: database, bus, guild config cache, discord.js client, event
  * handlers, permission revocation watch. Resolves once READY arrived and every guild and its
  * members are in the database, after logging `Bot ready`.
  *

@@ -39,7 +39,7 @@ export interface BotConfig {
   shardId: number | undefined;
   /** `SHARD_COUNT`: total shards (discord.js `shardCount`). */
   shardCount: number | undefined;
-  /** `REDIS_HEALTH_CHECK_MS` (10000): how often the cache pings Redis (the note's "auto-reconnect every 10s"). */
+  /** `REDIS_HEALTH_CHECK_MS` (10000): how often the cache pings Redis (to reconnect). */
   redisHealthCheckMs: number;
 }
 

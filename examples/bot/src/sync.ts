@@ -13,7 +13,7 @@ import type { BotConfig } from './config.js';
 import type { BotLogger } from './logger.js';
 
 /**
- * The bus transport for a config (DESIGN §3.3, §6):
+ * The bus transport for a config:
  * - `REDIS_URL` + a real Postgres (`PG_NOTIFY` not false) → `FailoverTransport([Redis, PgNotify])`:
  *   pushes keep arriving through LISTEN/NOTIFY while Redis is down;
  * - `REDIS_URL` alone (or with the embedded database) → Redis;

@@ -114,7 +114,7 @@ export async function request<T>(method: 'GET' | 'POST' | 'PATCH', path: string,
 
 const guildPath = (guildId: string) => `/api/panel/guilds/${encodeURIComponent(guildId)}`;
 
-/** The endpoints the panel uses (DESIGN §5.1). */
+/** The endpoints the panel uses. */
 export const api = {
   me: () => request<Me>('GET', '/api/auth/me'),
   logout: () => request<{ ok: boolean }>('POST', '/api/auth/logout'),

@@ -320,7 +320,7 @@ export async function restoreRevision(
 }
 
 /**
- * The note's force reload (`POST /api/panel/guilds/:id/sync`): a `guild:reload` through the outbox,
+ * A forced reload (`POST /api/panel/guilds/:id/sync`): a `guild:reload` through the outbox,
  * so it is not lost if the bus is down.
  */
 export async function requestGuildReload(

@@ -46,7 +46,7 @@ export function runningEmbeddedUrl(dataDir: string): string | undefined {
  * Opens (creating on first use) the PGlite database in `dataDir` and serves it on a free port of
  * 127.0.0.1 with `PGLiteSocketServer`.
  *
- * PGlite is one session underneath (DESIGN §6). The server's query queue is replaced by
+ * PGlite is one session underneath. The server's query queue is replaced by
  * {@link ExclusiveQueryQueue} so every request and transaction of a connection runs whole, which
  * lets other processes (`npm run token`, a bot) connect too; a transaction still blocks every
  * other connection, so nothing may wait on another connection inside one, and this process's

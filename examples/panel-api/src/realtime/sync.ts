@@ -22,7 +22,7 @@ export interface SyncSetup {
 }
 
 /**
- * Picks the transport from the config (DESIGN §5.1, §6):
+ * Picks the transport from the config:
  * - `REDIS_URL` + a real `DATABASE_URL` → `FailoverTransport([Redis, PgNotify])`: pushes continue
  *   through Postgres LISTEN/NOTIFY while Redis is down;
  * - `REDIS_URL` with the embedded database → Redis alone (NOTIFY does not cross PGlite connections);

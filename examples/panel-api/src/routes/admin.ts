@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requireAdmin, requireSession } from '../auth/middleware.js';
 import type { AppContext } from '../context.js';
 
-/** `/api/admin`: the note's monitoring endpoints, for user ids in `ADMIN_USER_IDS`. */
+/** `/api/admin`: the monitoring endpoints, for user ids in `ADMIN_USER_IDS`. */
 export function adminRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(requireSession(ctx), requireAdmin(ctx));

@@ -28,7 +28,7 @@ import {
 /**
  * `/api/panel`: the guilds a user manages and their configuration. Every route needs a session;
  * every `/guilds/:id` route also needs owner/ADMINISTRATOR rights on that guild and the bot in it.
- * Writes are versioned and go through the outbox (DESIGN §2).
+ * Writes are versioned and go through the outbox.
  */
 export function panelRouter(ctx: AppContext): Router {
   const router = Router();

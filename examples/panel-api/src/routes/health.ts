@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context.js';
 
-/** `GET /api/health`: the note's shape; 503 when the database is down. */
+/** `GET /api/health`: `{ status, database, redis, ... }`; 503 when the database is down. */
 export function healthRouter(ctx: AppContext): Router {
   const router = Router();
   router.get('/health', async (_req, res) => {

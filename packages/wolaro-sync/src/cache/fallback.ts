@@ -17,7 +17,7 @@ import { runCas } from './redis_ops.js';
 import { issueWriteBack } from './write_back.js';
 
 /**
- * The note's `RedisFallbackManager`, made complete: a string/JSON cache in Redis that keeps working
+ * `RedisFallbackManager`: a string/JSON cache in Redis that keeps working
  * when Redis does not.
  *
  * - Redis first. On a Redis error (connection lost, or no answer within `commandTimeoutMs`) it logs
@@ -253,7 +253,7 @@ export class RedisFallbackManager extends EventEmitter<RedisFallbackManagerEvent
   }
 
   /**
-   * Counters in the shape of the note's `/api/admin/cache/stats`, plus hits and misses.
+   * Counters in the shape of the reference API's `/api/admin/cache/stats`, plus hits and misses.
    *
    * @example
    * ```ts

@@ -103,7 +103,7 @@ type AnyHandler = (payload: unknown, info: DeliveryInfo) => void | Promise<void>
 
 /**
  * The real-time bus of Wolaro Sync: typed publish/subscribe over Redis (or any transport), with
- * the design note's five channels built in and your own added with `defineChannels`. Every
+ * five channels built in and your own added with `defineChannels`. Every
  * received message is parsed and validated; bad ones are dropped and counted, never thrown.
  *
  * @example
@@ -217,7 +217,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
       throw err;
     }
     this.#state = 'connected';
-    // The note's operator line; an in-process bus says so rather than pretending to be Redis.
+    // The line operators grep for; an in-process bus says so rather than pretending to be Redis.
     const line = this.#transport.name.includes('redis')
       ? 'Redis Pub/Sub initialized'
       : `Redis Pub/Sub initialized (${this.#transport.name} transport, no Redis)`;
@@ -305,7 +305,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   }
 
   /**
-   * The note's `publishConfigUpdate`: a guild's settings changed.
+   * A guild's settings changed.
    *
    * @example
    * ```ts
@@ -324,7 +324,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   }
 
   /**
-   * The note's `publishModuleToggle`: a module was enabled or disabled (optionally with its config).
+   * A module was enabled or disabled (optionally with its config).
    *
    * @example
    * ```ts
@@ -348,7 +348,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   }
 
   /**
-   * The note's `guild:reload`: every consumer reloads the guild from the database.
+   * `guild:reload`: every consumer reloads the guild from the database.
    *
    * @example
    * ```ts
@@ -360,7 +360,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   }
 
   /**
-   * The note's `publishPermissionRevoked`: a user lost admin rights on a guild.
+   * A user lost admin rights on a guild.
    *
    * @example
    * ```ts
@@ -376,7 +376,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   }
 
   /**
-   * The note's `publishCommandExecuted`: a command ran (for the live audit log).
+   * A command ran (for the live audit log).
    *
    * @example
    * ```ts
