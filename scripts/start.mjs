@@ -183,7 +183,12 @@ function lockDataDir() {
     } catch (err) {
       if (err.code !== 'EEXIST') fail(`Cannot write ${lockFile}: ${err.message}`);
     }
-    const holder = Number(readFileSync(lockFile, 'utf8').trim());
+    let holder;
+    try {
+      holder = Number(readFileSync(lockFile, 'utf8').trim());
+    } catch {
+      continue; // removed in between: try again
+    }
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && startIsAlive(holder)) {
       fail(
         `data directory ${dataDir} is in use by pid ${holder} (another npm start): stop it, or set PGLITE_DATA_DIR to another directory`,
