@@ -6,8 +6,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
-/** Folders never scanned: installs, builds, generated API docs, local state. */
-const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'coverage', '.git', '.wolaro', 'api']);
+/** Folders never scanned: installs, builds, local state, and the generated API docs (docs/api). */
+const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'coverage', '.git', '.wolaro']);
+const GENERATED = join('docs', 'api');
 
 /** Sources whose comments and strings users read (TSDoc, log lines, generated reports). */
 const SOURCE_ROOTS = ['packages/*/src', 'examples/*/src', 'bench/src', 'scripts'];
@@ -34,7 +35,7 @@ function walk(dir: string, keep: (file: string) => boolean, out: string[] = []):
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRS.has(entry.name)) walk(path, keep, out);
+      if (!SKIPPED_DIRS.has(entry.name) && !path.endsWith(GENERATED)) walk(path, keep, out);
     } else if (keep(path)) out.push(path);
   }
   return out;
