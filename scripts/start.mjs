@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm start`: the whole Wolaro system in one process on embedded defaults — PGlite (data kept in
-// .wolaro/), the in-process bus, the Discord emulator with the demo seed, the bot and the panel
-// API serving the panel. DATABASE_URL, REDIS_URL and DISCORD_TOKEN switch to the real services.
+// .wolaro/ at the repository root), the in-process bus, the Discord emulator with the demo seed, the
+// bot and the panel API serving the panel. DATABASE_URL, REDIS_URL and DISCORD_TOKEN switch to the
+// real services. SIGINT or SIGTERM (also when sent to npm's pid: the script runs with `exec`) stops
+// everything; a second start on the same data directory is refused while the first one runs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -79,7 +81,7 @@ if (stale.length > 0) {
   );
 }
 
-// --- ports ---------------------------------------------------------------------------------------
+// --- configuration, checked before anything starts ----------------------------------------------
 const host = env.HOST ?? '127.0.0.1';
 
 function parsePort(name, fallback) {
@@ -90,6 +92,115 @@ function parsePort(name, fallback) {
   return port;
 }
 
+const wantedApiPort = parsePort('PORT', 3000);
+const useEmulator = !env.DISCORD_TOKEN;
+const wantedEmulatorPort = useEmulator ? parsePort('EMULATOR_PORT', 4000) : undefined;
+const dataDir = resolve(env.PGLITE_DATA_DIR ?? join(root, '.wolaro/pgdata'));
+
+const { MemoryBus } = await import('@wolaro/sync');
+const { startEmulator } = await import('@wolaro/discord-emulator');
+const { startPanelApi, loadConfig: loadApiConfig, withDevJwtSecret } = await import('@wolaro/panel-api');
+const { startBot, loadConfig: loadBotConfig } = await import('@wolaro/bot');
+
+const quiet = env.LOG_LEVEL ?? 'warn';
+
+/** The panel API's environment: the user's, with the ports, paths and (if any) the emulator's values. */
+function apiEnv(apiPort, panelOrigin, emulator) {
+  return {
+    LOG_LEVEL: quiet,
+    ...env,
+    PORT: String(apiPort),
+    HOST: host,
+    PANEL_ORIGIN: panelOrigin,
+    PANEL_WEB_DIR: env.PANEL_WEB_DIR ?? join(root, 'examples/panel-web/dist'),
+    PGLITE_DATA_DIR: dataDir,
+    ...(emulator
+      ? {
+          DISCORD_API_URL: emulator.apiUrl,
+          DISCORD_TOKEN: emulator.botToken,
+          DISCORD_CLIENT_ID: emulator.applicationId,
+          DISCORD_CLIENT_SECRET: emulator.clientSecret,
+          ADMIN_USER_IDS: env.ADMIN_USER_IDS ?? '100000000000000001',
+        }
+      : {}),
+  };
+}
+
+function botEnv(emulator) {
+  return {
+    LOG_LEVEL: quiet,
+    ...env,
+    ...(emulator ? { DISCORD_API_URL: emulator.apiUrl, DISCORD_TOKEN: emulator.botToken } : {}),
+  };
+}
+
+/** Runs `load`; a bad variable (DATABASE_URL=notaurl…) is one line per problem, and nothing has started yet. */
+function checked(load) {
+  try {
+    return load();
+  } catch (err) {
+    if (Array.isArray(err?.problems)) fail(err.problems.join('\n  '));
+    throw err;
+  }
+}
+
+checked(() => loadApiConfig(apiEnv(wantedApiPort, env.PANEL_ORIGIN ?? `http://${host}:${wantedApiPort}`)));
+checked(() => loadBotConfig(botEnv(undefined)));
+
+// --- one npm start per data directory ----------------------------------------------------------
+const usesEmbedded = !env.DATABASE_URL;
+const lockFile = join(dirname(dataDir), `${basename(dataDir)}.pid`);
+
+/** Whether `pid` is a live `npm start` (on Linux its command line is checked, so a reused pid is not). */
+function startIsAlive(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if (err.code !== 'EPERM') return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start.mjs');
+  } catch {
+    return true; // no /proc: trust the live pid
+  }
+}
+
+function releaseLock() {
+  try {
+    if (readFileSync(lockFile, 'utf8').trim() === String(process.pid)) rmSync(lockFile, { force: true });
+  } catch {
+    // already gone
+  }
+}
+
+function lockDataDir() {
+  mkdirSync(dirname(lockFile), { recursive: true });
+  for (;;) {
+    try {
+      writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
+      process.on('exit', releaseLock);
+      return;
+    } catch (err) {
+      if (err.code !== 'EEXIST') fail(`Cannot write ${lockFile}: ${err.message}`);
+    }
+    let holder;
+    try {
+      holder = Number(readFileSync(lockFile, 'utf8').trim());
+    } catch {
+      continue; // removed in between: try again
+    }
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && startIsAlive(holder)) {
+      fail(
+        `data directory ${dataDir} is in use by pid ${holder} (another npm start): stop it, or set PGLITE_DATA_DIR to another directory`,
+      );
+    }
+    rmSync(lockFile, { force: true }); // left by a run that was killed
+  }
+}
+
+if (usesEmbedded) lockDataDir();
+
+// --- ports ---------------------------------------------------------------------------------------
 /** Checks a port is free (0 → picks one), so a clash is one clear line instead of a stack trace. */
 function reservePort(port, name) {
   return new Promise((resolve) => {
@@ -109,26 +220,23 @@ function reservePort(port, name) {
   });
 }
 
-const apiPort = await reservePort(parsePort('PORT', 3000), 'PORT');
-const useEmulator = !env.DISCORD_TOKEN;
-const emulatorPort = useEmulator
-  ? await reservePort(parsePort('EMULATOR_PORT', 4000), 'EMULATOR_PORT')
-  : undefined;
+const apiPort = await reservePort(wantedApiPort, 'PORT');
+const emulatorPort = useEmulator ? await reservePort(wantedEmulatorPort, 'EMULATOR_PORT') : undefined;
 const panelOrigin = env.PANEL_ORIGIN ?? `http://${host}:${apiPort}`;
 
-// --- start ---------------------------------------------------------------------------------------
-const { MemoryBus } = await import('@wolaro/sync');
-const { startEmulator } = await import('@wolaro/discord-emulator');
-const { startPanelApi, loadConfig: loadApiConfig, withDevJwtSecret } = await import('@wolaro/panel-api');
-const { startBot, loadConfig: loadBotConfig } = await import('@wolaro/bot');
-
-const quiet = env.LOG_LEVEL ?? 'warn';
+// --- stop ----------------------------------------------------------------------------------------
+/** Longest a stop may take; then the process exits anyway so a process manager is never kept waiting. */
+const STOP_BUDGET_MS = 4000;
 const closers = [];
 let stopping = false;
 async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   console.log(dim('\nStopping…'));
+  setTimeout(() => {
+    console.error(`${red('✗')} Still stopping after ${STOP_BUDGET_MS / 1000} s: exiting anyway`);
+    process.exit(code || 1);
+  }, STOP_BUDGET_MS).unref();
   for (const close of closers.reverse()) await close().catch((err) => console.error(err));
   console.log('Stopped.');
   process.exit(code);
@@ -136,7 +244,8 @@ async function shutdown(code) {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
-try {
+// --- start ---------------------------------------------------------------------------------------
+async function startAll() {
   const emulator = useEmulator
     ? await step(`Starting the Discord emulator (demo guild "Wolaro Demo")`, () =>
         startEmulator({
@@ -150,24 +259,7 @@ try {
   if (emulator) closers.push(() => emulator.stop());
 
   const bus = new MemoryBus();
-  const apiConfig = loadApiConfig({
-    LOG_LEVEL: quiet,
-    ...env,
-    PORT: String(apiPort),
-    HOST: host,
-    PANEL_ORIGIN: panelOrigin,
-    PANEL_WEB_DIR: env.PANEL_WEB_DIR ?? join(root, 'examples/panel-web/dist'),
-    PGLITE_DATA_DIR: env.PGLITE_DATA_DIR ?? join(root, '.wolaro/pgdata'),
-    ...(emulator
-      ? {
-          DISCORD_API_URL: emulator.apiUrl,
-          DISCORD_TOKEN: emulator.botToken,
-          DISCORD_CLIENT_ID: emulator.applicationId,
-          DISCORD_CLIENT_SECRET: emulator.clientSecret,
-          ADMIN_USER_IDS: env.ADMIN_USER_IDS ?? '100000000000000001',
-        }
-      : {}),
-  });
+  const apiConfig = loadApiConfig(apiEnv(apiPort, panelOrigin, emulator));
   const storage = apiConfig.databaseUrl
     ? 'PostgreSQL'
     : `embedded PostgreSQL (PGlite, data in ${apiConfig.dataDir})`;
@@ -177,19 +269,16 @@ try {
   );
   closers.push(() => api.close());
 
-  const botConfig = loadBotConfig({
-    LOG_LEVEL: quiet,
-    ...env,
-    ...(emulator ? { DISCORD_API_URL: emulator.apiUrl, DISCORD_TOKEN: emulator.botToken } : {}),
-  });
   const bot = await step('Starting the bot and syncing its guilds', () =>
-    startBot(botConfig, { db: api.db, bus, ...(emulator ? { emulator } : {}) }),
+    startBot(loadBotConfig(botEnv(emulator)), { db: api.db, bus, ...(emulator ? { emulator } : {}) }),
   );
   closers.push(() => bot.close());
-  console.log(
-    `${green('✓')} Bot ready (${bot.client.guilds.cache.size} guild${bot.client.guilds.cache.size === 1 ? '' : 's'} synced)`,
-  );
+  const guilds = bot.client.guilds.cache.size;
+  console.log(`${green('✓')} Bot ready (${guilds} guild${guilds === 1 ? '' : 's'} synced)`);
+  return emulator;
+}
 
+function printWelcome(emulator) {
   console.log('');
   console.log(bold(`Panel: ${panelOrigin}/panel`));
   if (emulator) console.log(bold(`Discord emulator: ${emulator.url}`));
@@ -205,7 +294,11 @@ try {
       ),
     );
   }
-  console.log(dim('Ctrl-C stops everything.'));
+  console.log(dim('Ctrl-C (or SIGTERM) stops everything.'));
+}
+
+try {
+  printWelcome(await startAll());
 } catch (err) {
   console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   await shutdown(1);

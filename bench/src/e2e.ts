@@ -379,7 +379,7 @@ function report(
     `| p99 ≤ ${TARGET.socketP99} ms to the panel socket | ${stats.ms(acrossRuns.socketP99)} | ${verdict(acrossRuns.socketP99, TARGET.socketP99, ' ms')} |`,
     `| p50 ≤ ${TARGET.floorRatio} × the raw floor (same run) | ${acrossRuns.ratio.toFixed(2)}× | ${verdict(acrossRuns.ratio, TARGET.floorRatio, '×')} |`,
     '',
-    `p99 vs the floor's p99: socket ${socketP99Ratio.toFixed(2)}×, bot ${botP99Ratio.toFixed(2)}×. Timeouts (> ${TIMEOUT_MS} ms): ${timeouts}, errors: ${errors}. CPU per update (median of rounds, from /proc): panel API ${cpu.api.toFixed(2)} ms + its Postgres backends ${cpu.pgApi.toFixed(2)} ms, bot ${cpu.bot.toFixed(2)} ms + its Postgres backends ${cpu.pgBot.toFixed(2)} ms (the floor's Postgres: ${cpu.floorPg.toFixed(2)} ms). The design note promised 55–100 ms.`,
+    `p99 vs the floor's p99: socket ${socketP99Ratio.toFixed(2)}×, bot ${botP99Ratio.toFixed(2)}×. Timeouts (> ${TIMEOUT_MS} ms): ${timeouts}, errors: ${errors}. CPU per update (median of rounds, from /proc): panel API ${cpu.api.toFixed(2)} ms + its Postgres backends ${cpu.pgApi.toFixed(2)} ms, bot ${cpu.bot.toFixed(2)} ms + its Postgres backends ${cpu.pgBot.toFixed(2)} ms (the floor's Postgres: ${cpu.floorPg.toFixed(2)} ms).`,
     '',
     '| round | socket p50 / p99 | bot p50 / p99 | floor socket p50 / p99 | load (1 min) |',
     '|---:|---:|---:|---:|---:|',

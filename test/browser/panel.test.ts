@@ -5,16 +5,18 @@
  * command log (+ screenshots) → conflicting saves → form errors → sticky header → revoking an admin.
  */
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO } from '@wolaro/discord-emulator';
 import { httpControl } from '@wolaro/test-harness';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, freshDataDir, json, loginInBrowser, ROOT, type Stack, startStack } from './stack.js';
+import { CHROMIUM, freshDataDir, json, loginInBrowser, type Stack, startStack } from './stack.js';
 
 const GUILD = DEMO.guildId;
 const GENERAL = DEMO.channels.general;
-const IMG_DIR = join(ROOT, 'docs/img');
+/** Screenshots go to the run's temporary folder; `npm run docs:screenshots` sends them to docs/img. */
+const imgDir = () => process.env['WOLARO_SCREENSHOT_DIR'] ?? join(data?.dir ?? tmpdir(), 'img');
 
 interface Session {
   context: BrowserContext;
@@ -78,8 +80,8 @@ async function slashCommand(userId: string, command: string, options: Record<str
 }
 
 async function screenshot(page: Page, name: string) {
-  mkdirSync(IMG_DIR, { recursive: true });
-  await page.screenshot({ path: join(IMG_DIR, name), animations: 'disabled', caret: 'hide' });
+  mkdirSync(imgDir(), { recursive: true });
+  await page.screenshot({ path: join(imgDir(), name), animations: 'disabled', caret: 'hide' });
 }
 
 beforeAll(async () => {

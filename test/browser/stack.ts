@@ -107,8 +107,11 @@ export interface Stack {
   /** stdout and stderr so far */
   output(): string;
   stderr(): string;
-  /** SIGINT, then the exit code (SIGKILL and `code: null` after `timeoutMs`). */
-  stop(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** `signal` (SIGINT), then the exit code (SIGKILL and `code: null` after `timeoutMs`). */
+  stop(
+    timeoutMs?: number,
+    signal?: NodeJS.Signals,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** A finished `npm start` (one that was expected to fail). */
@@ -127,8 +130,12 @@ interface Spawned {
   waitFor: (test: (out: string) => boolean, what: string, timeoutMs: number) => Promise<void>;
 }
 
-function spawnStart(env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, ['scripts/start.mjs'], {
+/** How the stack is started: `node scripts/start.mjs`, or `npm start` as a user or process manager runs it. */
+export type Launcher = 'node' | 'npm';
+
+function spawnStart(env: Record<string, string>, launcher: Launcher = 'node'): Spawned {
+  const [command, args] = launcher === 'npm' ? ['npm', ['start']] : [process.execPath, ['scripts/start.mjs']];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -178,11 +185,15 @@ function spawnStart(env: Record<string, string>): Spawned {
 }
 
 /** Runs `npm start` with a data dir and random ports and resolves once the bot is ready. */
-export async function startStack(dataDir: string, env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  dataDir: string,
+  env: Record<string, string> = {},
+  launcher: Launcher = 'node',
+): Promise<Stack> {
   const release = await acquireStartLock();
   let proc: Spawned;
   try {
-    proc = spawnStart({ PORT: '0', EMULATOR_PORT: '0', PGLITE_DATA_DIR: dataDir, ...env });
+    proc = spawnStart({ PORT: '0', EMULATOR_PORT: '0', PGLITE_DATA_DIR: dataDir, ...env }, launcher);
     // past the build step (or failed): the next one may start
     await proc.waitFor((out) => /Starting the /.test(out), 'start-up', 240_000).finally(() => release());
   } catch (err) {
@@ -190,8 +201,8 @@ export async function startStack(dataDir: string, env: Record<string, string> = 
     throw err;
   }
   const p = proc;
-  const stop = async (timeoutMs = 20_000) => {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGINT');
+  const stop = async (timeoutMs = 20_000, signal: NodeJS.Signals = 'SIGINT') => {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
     const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
     const result = await p.exited;
     clearTimeout(timer);
@@ -223,9 +234,13 @@ export async function startStack(dataDir: string, env: Record<string, string> = 
 }
 
 /** Runs `npm start` expecting it to exit by itself (e.g. a port clash). */
-export async function runStackToExit(env: Record<string, string>, timeoutMs = 120_000): Promise<Exited> {
+export async function runStackToExit(
+  env: Record<string, string>,
+  timeoutMs = 120_000,
+  launcher: Launcher = 'node',
+): Promise<Exited> {
   const release = await acquireStartLock();
-  const proc = spawnStart(env);
+  const proc = spawnStart(env, launcher);
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), timeoutMs);
   try {
     await proc

@@ -13,7 +13,7 @@ export interface DatabaseOptions {
    */
   dataDir?: string | undefined;
   /**
-   * Pool size for a real Postgres (the embedded database always gets 1, see DESIGN §6).
+   * Pool size for a real Postgres (the embedded database always gets 1: PGlite is a single session).
    * @defaultValue 10
    */
   max?: number | undefined;

@@ -3,6 +3,7 @@
  * client logs into, for offline development and tests.
  *
  * @packageDocumentation
+ * @module @wolaro/discord-emulator
  */
 
 export {

@@ -74,7 +74,7 @@ export type GuildAck = { ok: true } | { ok: false; error: GuildAckError };
 
 /**
  * Socket.io event name → listener of the events a panel may send. Each takes a guild id and an
- * acknowledgement callback (the server also accepts the note's ack-less `emit('join:guild', id)`).
+ * acknowledgement callback (the server also accepts an ack-less `emit('join:guild', id)`).
  *
  * @example
  * ```ts

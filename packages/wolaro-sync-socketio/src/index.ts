@@ -1,3 +1,10 @@
+/**
+ * The Socket.io gateway of Wolaro Sync: JWT handshake, guild rooms, permission revocation and
+ * typed event maps, pushing every `@wolaro/sync` event to the panels allowed to see it.
+ *
+ * @packageDocumentation
+ * @module @wolaro/sync-socketio
+ */
 export {
   DefaultJwtVerifierOptions,
   type JwtVerifierOptions,

@@ -1,3 +1,11 @@
+/**
+ * Real-time configuration sync for Discord bots and their web panels: typed pub/sub channels
+ * (`SyncClient`), cache keys, `RedisFallbackManager` and `GuildConfigCache`.
+ * The Postgres outbox is in `@wolaro/sync/pg`, the discord.js helpers in `@wolaro/sync/discord`.
+ *
+ * @packageDocumentation
+ * @module @wolaro/sync
+ */
 // Everything public is exported here; what lives under internal/ is not (and never will be).
 export * from './cache/fallback.js';
 export * from './cache/fallback_options.js';

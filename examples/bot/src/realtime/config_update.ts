@@ -2,7 +2,7 @@ import { defineSyncHandler } from './types.js';
 
 /**
  * `config:update`: the cache invalidates and reloads the guild (its own subscription); this logs
- * the note's line, the one to look for after `redis-cli PUBLISH config:update '{"guildId":"123",…}'`.
+ * `Config update received for guild {id}`, the line to look for after `redis-cli PUBLISH config:update '{"guildId":"123",…}'`.
  */
 export const configUpdate = defineSyncHandler({
   channel: 'config:update',

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 
 /**
  * What the API caches through: `RedisFallbackManager` with Redis, {@link MemoryJsonCache} without.
- * Both give the note's `/api/admin/cache/stats` shape.
+ * Both give the `/api/admin/cache/stats` shape.
  */
 export interface JsonCache {
   readonly isRedisAvailable: boolean;

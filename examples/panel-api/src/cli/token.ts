@@ -1,7 +1,9 @@
 /**
  * `npm run token -w examples/panel-api -- <userId> [--ttl 1h] [--username name]`: creates a panel
- * session for a user and prints its JWT, for the note's "Testing WebSocket" step
- * (`io(url, { auth: { token } })`). Uses the same env as the API (`DATABASE_URL`, `JWT_SECRET`).
+ * session for a user and prints its JWT, e.g. to connect a Socket.io client by hand
+ * (`io(url, { auth: { token } })`). Uses the same env as the API (`DATABASE_URL`, `JWT_SECRET`);
+ * without them, the database and dev secret of the running `npm start` (`.wolaro/` at the
+ * repository root, or `PGLITE_DATA_DIR`).
  */
 import { parseArgs } from 'node:util';
 import { createDatabase, createSession } from '@wolaro/db';
@@ -9,6 +11,7 @@ import { signSessionToken } from '../auth/tokens.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { withDevJwtSecret } from '../dev_secret.js';
 import { parseDuration } from '../duration.js';
+import { cliDataDir } from './data_dir.js';
 
 const USAGE = 'Usage: npm run token -w examples/panel-api -- <userId> [--ttl 1h] [--username name]';
 
@@ -35,7 +38,9 @@ async function main(): Promise<number> {
   }
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = withDevJwtSecret(loadConfig(process.env)).config;
+    config = withDevJwtSecret(
+      loadConfig({ ...process.env, PGLITE_DATA_DIR: cliDataDir(process.env) }),
+    ).config;
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

@@ -181,7 +181,7 @@ export class DiscordApi {
   }
 }
 
-/** Channel names for the panel's pickers, as the note's `channels.text.find(...)` reads them. */
+/** Channel names for the panel's pickers, as a `channels.text.find(...)` reads them. */
 export interface GuildChannels {
   text: { id: string; name: string }[];
   voice: { id: string; name: string }[];

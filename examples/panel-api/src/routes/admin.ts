@@ -3,7 +3,7 @@ import { requireAdmin, requireSession } from '../auth/middleware.js';
 import type { AppContext } from '../context.js';
 import type { CacheStats, WebsocketStats } from '../contract/index.js';
 
-/** `/api/admin`: monitoring endpoints, for user ids in `ADMIN_USER_IDS`. */
+/** `/api/admin`: the monitoring endpoints, for user ids in `ADMIN_USER_IDS`. */
 export function adminRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(requireSession(ctx), requireAdmin(ctx));

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import type { Health } from '../contract/index.js';
 
-/** `GET /api/health`: the service's health; 503 when the database is down. */
+/** `GET /api/health`: `{ status, database, redis, ... }`; 503 when the database is down. */
 export function healthRouter(ctx: AppContext): Router {
   const router = Router();
   router.get('/health', async (_req, res) => {

@@ -47,8 +47,8 @@ export interface AttachSyncOptions<M extends ChannelMap = Record<never, never>> 
    */
   requireOrigin?: boolean;
   /**
-   * On `permission:revoked`, also disconnect every socket of the user (the note's "force
-   * disconnect"), after they received the event.
+   * On `permission:revoked`, also disconnect every socket of the user (a forced
+   * disconnect), after they received the event.
    * @defaultValue false
    */
   disconnectOnRevoke?: boolean;

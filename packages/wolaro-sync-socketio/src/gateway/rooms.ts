@@ -1,7 +1,7 @@
 /**
  * The Socket.io room names the gateway uses. Use them to emit your own events to the same
  * audiences (`io.to(rooms.guild('123')).emit(...)`) or to check membership in a debugger
- * (`socket.rooms.has(rooms.guild('123'))`, the note's troubleshooting step).
+ * (`socket.rooms.has(rooms.guild('123'))`, the check to run when a panel gets no events).
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * Counters of a gateway on this node, in the shape of the note's `GET /api/admin/websocket/stats`.
+ * Counters of a gateway on this node, in the shape the reference API serves at `GET /api/admin/websocket/stats`.
  *
  * @example
  * ```ts

@@ -42,7 +42,7 @@ const fallbackSchema = z.object({
 });
 
 /**
- * The note's `RedisFallbackManager`, made complete: a string/JSON cache in Redis that keeps working
+ * `RedisFallbackManager`: a string/JSON cache in Redis that keeps working
  * when Redis does not.
  *
  * - Redis first. On a Redis error (connection lost, or no answer within `commandTimeoutMs`) it logs
@@ -279,7 +279,7 @@ export class RedisFallbackManager extends EventEmitter<RedisFallbackManagerEvent
   }
 
   /**
-   * Counters in the shape of the note's `/api/admin/cache/stats`, plus hits and misses.
+   * Counters in the shape of the reference API's `/api/admin/cache/stats`, plus hits and misses.
    *
    * @example
    * ```ts

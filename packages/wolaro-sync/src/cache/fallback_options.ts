@@ -40,7 +40,7 @@ export interface RedisFallbackManagerOptions {
    */
   redis: RedisInput;
   /**
-   * TTL of an entry when `set` is not given one, in seconds (the note's 1 hour).
+   * TTL of an entry when `set` is not given one, in seconds (1 hour).
    * @defaultValue 3600
    */
   defaultTtlSeconds?: number;
@@ -148,7 +148,7 @@ export interface CacheEntry<T = string> {
 }
 
 /**
- * Counters of {@link RedisFallbackManager}: the note's `/api/admin/cache/stats` shape plus hits and misses.
+ * Counters of {@link RedisFallbackManager}: the shape of the reference API's `/api/admin/cache/stats`, plus hits and misses.
  *
  * @example
  * ```ts

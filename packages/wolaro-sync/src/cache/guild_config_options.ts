@@ -79,7 +79,7 @@ export interface GuildConfigL1Options {
    */
   max?: number;
   /**
-   * How long a config stays in L1 without an event touching it, in ms (the note's 1 hour).
+   * How long a config stays in L1 without an event touching it, in ms (1 hour).
    * @defaultValue 3600000
    */
   ttlMs?: number;

@@ -48,7 +48,7 @@ export const timestamp = z
 const settingsRecord = z.record(z.string(), z.unknown());
 
 /**
- * The five channels of the design note, with their payload schemas and Socket.io event names.
+ * The five built-in channels, with their payload schemas and Socket.io event names.
  *
  * | channel | Socket.io event |
  * |---|---|

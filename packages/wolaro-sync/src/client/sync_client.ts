@@ -123,7 +123,7 @@ type AnyHandler = (payload: unknown, info: DeliveryInfo) => void | Promise<void>
 
 /**
  * The real-time bus of Wolaro Sync: typed publish/subscribe over Redis (or any transport), with
- * the design note's five channels built in and your own added with `defineChannels`. Every
+ * five channels built in and your own added with `defineChannels`. Every
  * received message is parsed and validated; bad ones are dropped and counted, never thrown.
  *
  * @example
@@ -233,7 +233,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
       throw err;
     }
     this.#state = 'connected';
-    // The note's operator line; an in-process bus says so rather than pretending to be Redis.
+    // The line operators grep for; an in-process bus says so rather than pretending to be Redis.
     const line = this.#transport.name.includes('redis')
       ? 'Redis Pub/Sub initialized'
       : `Redis Pub/Sub initialized (${this.#transport.name} transport, no Redis)`;
@@ -321,7 +321,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   }
 
   /**
-   * The note's `publishConfigUpdate`: a guild's settings changed.
+   * A guild's settings changed.
    *
    * @example
    * ```ts
@@ -349,7 +349,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   }
 
   /**
-   * The note's `publishModuleToggle`: a module was enabled or disabled (optionally with its config).
+   * A module was enabled or disabled (optionally with its config).
    *
    * @example
    * ```ts
@@ -383,7 +383,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   }
 
   /**
-   * The note's `guild:reload`: every consumer reloads the guild from the database.
+   * `guild:reload`: every consumer reloads the guild from the database.
    *
    * @example
    * ```ts
@@ -405,7 +405,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   }
 
   /**
-   * The note's `publishPermissionRevoked`: a user lost admin rights on a guild.
+   * A user lost admin rights on a guild.
    *
    * @example
    * ```ts
@@ -429,7 +429,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   }
 
   /**
-   * The note's `publishCommandExecuted`: a command ran (for the live audit log).
+   * A command ran (for the live audit log).
    *
    * @example
    * ```ts

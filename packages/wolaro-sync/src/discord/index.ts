@@ -1,6 +1,8 @@
 /**
  * discord.js helpers for `@wolaro/sync` (optional peer dependency `discord.js` v14).
+ *
  * @packageDocumentation
+ * @module @wolaro/sync/discord
  */
 export {
   CommandDeniedError,

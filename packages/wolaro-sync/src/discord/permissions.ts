@@ -59,7 +59,7 @@ export interface Revocation {
  */
 export interface WatchPermissionOptions {
   /**
-   * Runs before the event is published: update the database here (the note's
+   * Runs before the event is published: update the database here (e.g.
    * `UPDATE guild_members SET permissions = …`). If it throws, nothing is published.
    */
   onRevoked?: (revocation: Revocation) => Promise<void> | void;

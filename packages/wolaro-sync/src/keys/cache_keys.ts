@@ -2,7 +2,7 @@ import { InvalidKeyError } from '../errors.js';
 import { assertValidPrefix } from '../internal/key_prefix.js';
 
 /**
- * The TTL of every cache entry unless told otherwise: one hour, as the design note says.
+ * The TTL of every cache entry unless told otherwise: one hour.
  *
  * @example
  * ```ts
@@ -24,7 +24,7 @@ function id(kind: string, value: unknown): string {
 }
 
 /**
- * Builds the note's cache keys. Every part is checked so a key can never spill into another
+ * Builds the cache keys. Every part is checked so a key can never spill into another
  * (no `:` or wildcards from user input).
  *
  * @example
@@ -72,7 +72,7 @@ export function createCacheKeys(prefix = ''): CacheKeys {
 }
 
 /**
- * The note's cache keys without a prefix.
+ * The cache keys without a prefix.
  *
  * @example
  * ```ts

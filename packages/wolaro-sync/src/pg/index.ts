@@ -1,3 +1,10 @@
+/**
+ * PostgreSQL for `@wolaro/sync` (optional peer dependency `pg`): the transactional outbox and its
+ * relay, and the LISTEN/NOTIFY transport.
+ *
+ * @packageDocumentation
+ * @module @wolaro/sync/pg
+ */
 export {
   NOTIFY_CHUNK_BYTES,
   PgNotifyTransport,

@@ -104,6 +104,8 @@ export class RedisTransport extends BaseTransport {
   readonly #options: Required<Omit<RedisTransportOptions, 'redis'>>;
   #started = false;
   #closed = false;
+  /** A heartbeat dropped the subscriber connection and its socket has not closed yet. */
+  #dropping = false;
   #heartbeat: NodeJS.Timeout | undefined;
 
   constructor(options: RedisTransportOptions) {
@@ -132,6 +134,7 @@ export class RedisTransport extends BaseTransport {
       if (this.#started && !this.#closed) void this.#resubscribe();
     });
     this.#sub.on('close', () => {
+      this.#dropping = false;
       if (this.#started && !this.#closed) this.markDown(new Error('Redis subscriber connection closed'));
     });
     // Reconnect attempts fail noisily while Redis is down; report only what happens while "up".
@@ -218,7 +221,9 @@ export class RedisTransport extends BaseTransport {
   }
 
   async #beat(): Promise<void> {
-    if (this.#closed || this.#sub.status !== 'ready') return;
+    // While a dropped socket is still closing (a hung server never answers the FIN), beating again
+    // would drop the same socket again: one more 'close' listener and timer on it each beat.
+    if (this.#closed || this.#dropping || this.#sub.status !== 'ready') return;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -234,6 +239,7 @@ export class RedisTransport extends BaseTransport {
       if (this.#closed) return;
       this.markDown(toError(err));
       // A hung server keeps the socket open: drop it so ioredis reconnects when Redis answers again.
+      this.#dropping = true;
       this.#sub.disconnect(true);
     } finally {
       clearTimeout(timer);

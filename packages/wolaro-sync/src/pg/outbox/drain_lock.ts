@@ -31,7 +31,7 @@ export interface DrainLock {
  * session and advisory locks are re-entrant.
  *
  * Session-level rather than transaction-level: no transaction stays open while publishing, which
- * on PGlite would block every other connection (DESIGN §6).
+ * on PGlite would block every other connection (PGlite is a single session underneath).
  *
  * @returns the lock, or `undefined` when another holder has it
  */

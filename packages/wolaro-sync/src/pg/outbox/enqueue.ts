@@ -180,7 +180,7 @@ export interface ClaimedOutboxEvent {
  * Nothing is lost: if the writer dies after COMMIT, or its publish fails (the claim is then
  * dropped at once), a relay publishes the row. Order: rows of a guild published by their writers
  * go out in commit order in practice, but a row left to a relay goes out after later ones, so
- * consumers must ignore versions they already hold (DESIGN §2: every built-in consumer does).
+ * consumers must ignore versions they already hold (every built-in consumer does).
  *
  * @example
  * ```ts
