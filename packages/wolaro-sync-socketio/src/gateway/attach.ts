@@ -93,13 +93,9 @@ class Gateway implements SyncGateway {
     nsp.on('connection', this.#onConnection);
 
     const sync = options.sync;
-    const subscribe = sync.subscribe as unknown as (
-      channel: string,
-      handler: (payload: unknown, info: DeliveryInfo) => void,
-    ) => () => void;
     const stopForwarding = forwardChannels({
       channels: sync.channels,
-      subscribe: (channel, handler) => subscribe.call(sync, channel, handler),
+      subscribe: (channel, handler) => sync.subscribeUntyped(channel, handler),
       local: () => nsp.local as unknown as LocalEmitter,
       onRevoked: (event) => this.#onRevoked(event),
       logger: this.#logger,

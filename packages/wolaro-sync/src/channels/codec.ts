@@ -27,9 +27,6 @@ function hasForbiddenKey(raw: string): boolean {
   return found;
 }
 
-// Kept for src/pg/outbox (which imports it from here); not part of the public entry.
-export { formatIssues } from '../internal/format_issues.js';
-
 /**
  * Parses and validates one message from the wire. Never throws: anything that is not JSON, too
  * large, not an object, carries a prototype-polluting key (`__proto__`, `constructor`,

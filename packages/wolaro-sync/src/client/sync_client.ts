@@ -254,16 +254,34 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
     channel: C,
     handler: Handler<C, BuiltinChannels & M>,
   ): () => void {
+    return this.subscribeUntyped(channel, handler as AnyHandler);
+  }
+
+  /**
+   * {@link SyncClient.subscribe} for adapters that handle channels known only at run time (every
+   * channel of `sync.channels`, say): the same delivery, with the payload typed `unknown`. An
+   * unknown channel still throws `UnknownChannelError`.
+   *
+   * @example
+   * ```ts
+   * for (const channel of Object.keys(sync.channels)) {
+   *   sync.subscribeUntyped(channel, (payload, info) => forward(info.channel, payload));
+   * }
+   * ```
+   */
+  subscribeUntyped(
+    channel: string,
+    handler: (payload: unknown, info: DeliveryInfo) => void | Promise<void>,
+  ): () => void {
     if (!this.#defs.has(channel)) throw new UnknownChannelError(channel);
     let set = this.#handlers.get(channel);
     if (!set) {
       set = new Set();
       this.#handlers.set(channel, set);
     }
-    const h = handler as AnyHandler;
-    set.add(h);
+    set.add(handler);
     return () => {
-      set.delete(h);
+      set.delete(handler);
     };
   }
 
@@ -282,6 +300,20 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
     data: PublishInput<C, BuiltinChannels & M>,
   ): Promise<PayloadOf<C, BuiltinChannels & M>> {
     return this.#send(channel, data) as Promise<PayloadOf<C, BuiltinChannels & M>>;
+  }
+
+  /**
+   * {@link SyncClient.publish} for adapters that relay events whose channel is known only at run
+   * time (stored outbox rows, say): the same validation against the channel's schema, the same
+   * errors, with the payload typed `unknown`.
+   *
+   * @example
+   * ```ts
+   * const sent = await sync.publishUntyped(row.channel, row.payload);
+   * ```
+   */
+  publishUntyped(channel: string, data: unknown): Promise<Record<string, unknown>> {
+    return this.#send(channel, data) as Promise<Record<string, unknown>>;
   }
 
   async #send(channel: string, data: unknown): Promise<unknown> {

@@ -58,6 +58,3 @@ export interface Transport {
     listener?: EventEmitter.EventListener<TransportEvents, E>,
   ): this;
 }
-
-// Kept for src/pg/outbox (which imports it from here); not part of the public entry.
-export { toError } from '../internal/to_error.js';

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type BuiltinChannels, builtinChannels } from '../../channels/builtin.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, formatIssues } from '../../channels/codec.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../../channels/codec.js';
 import type { ChannelDefinition, ChannelMap } from '../../channels/define.js';
 import type { ChannelName, PublishInput } from '../../channels/types.js';
 import { InvalidPayloadError, UnknownChannelError } from '../../errors.js';
+import { formatIssues } from '../../internal/format_issues.js';
 import { INSERT_SQL } from './sql.js';
 
 /**

@@ -1,6 +1,6 @@
 import pg from 'pg';
+import { toError } from '../../internal/to_error.js';
 import type { Logger } from '../../logger.js';
-import { toError } from '../../transports/transport.js';
 import { OUTBOX_NOTIFY_CHANNEL } from './sql.js';
 
 /** Options of {@link OutboxListener}. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { toError } from '../../transports/transport.js';
+import { toError } from '../../internal/to_error.js';
 import { MARK_CLAIMED_PUBLISHED_SQL } from './sql.js';
 
 /** Most rows one mark statement names. */

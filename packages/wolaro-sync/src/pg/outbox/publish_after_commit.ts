@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { ChannelMap } from '../../channels/define.js';
 import type { SyncClient } from '../../client/sync_client.js';
+import { toError } from '../../internal/to_error.js';
 import { type Logger, silentLogger } from '../../logger.js';
-import { toError } from '../../transports/transport.js';
 import { tryDrainLock } from './drain_lock.js';
 import type { ClaimedOutboxEvent } from './enqueue.js';
 import { markClaimedPublished } from './mark_batcher.js';
@@ -157,7 +157,7 @@ async function publishClaimed<M extends ChannelMap>(
 ): Promise<boolean> {
   const logger = options.logger ?? silentLogger;
   const outboxId = event.id;
-  const publish = sync.publish.bind(sync) as unknown as (channel: string, data: unknown) => Promise<unknown>;
+  const publish = sync.publishUntyped.bind(sync);
   try {
     await publish(event.channel, event.payload);
   } catch (err) {

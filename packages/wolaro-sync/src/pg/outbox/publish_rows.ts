@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { ChannelMap } from '../../channels/define.js';
 import type { SyncClient } from '../../client/sync_client.js';
 import { InvalidPayloadError, UnknownChannelError } from '../../errors.js';
+import { toError } from '../../internal/to_error.js';
 import type { Logger } from '../../logger.js';
-import { toError } from '../../transports/transport.js';
 import {
   MARK_ATTEMPT_FAILED_SQL,
   MARK_DEAD_SQL,
@@ -63,7 +63,7 @@ export async function publishPending<M extends ChannelMap>(
     options.upToId === undefined
       ? await client.query<PendingRow>(SELECT_PENDING_SQL, [options.limit])
       : await client.query<PendingRow>(SELECT_PENDING_UP_TO_SQL, [options.upToId, options.limit]);
-  const publish = sync.publish.bind(sync) as unknown as (channel: string, data: unknown) => Promise<unknown>;
+  const publish = sync.publishUntyped.bind(sync);
   const published: string[] = [];
   let dead = 0;
   let error: Error | undefined;

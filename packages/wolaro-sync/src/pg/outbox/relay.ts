@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { ChannelMap } from '../../channels/define.js';
 import type { SyncClient } from '../../client/sync_client.js';
+import { toError } from '../../internal/to_error.js';
 import { type Logger, silentLogger } from '../../logger.js';
-import { toError } from '../../transports/transport.js';
 import { onDrainLockReleased, tryDrainLock } from './drain_lock.js';
 import { OutboxListener } from './listener.js';
 import { publishPending } from './publish_rows.js';

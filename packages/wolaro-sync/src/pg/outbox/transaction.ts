@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { toError } from '../../transports/transport.js';
+import { toError } from '../../internal/to_error.js';
 
 /**
  * Runs `fn` in a transaction on one pooled connection: `BEGIN`, `fn(client)`, `COMMIT`, or
