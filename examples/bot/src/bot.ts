@@ -2,11 +2,11 @@ import {
   CleanupStack,
   createBus,
   createSharedCache,
-  databaseStartupError,
+  openDatabase,
   redisStartupError,
   StartupError,
 } from '@wolaro/app-runtime';
-import { createDatabase, type Database, guildConfigLoaders, removeMember, upsertMembers } from '@wolaro/db';
+import { type Database, guildConfigLoaders, removeMember, upsertMembers } from '@wolaro/db';
 import { GuildConfigCache, type MemoryBus, type RedisFallbackManager, type SyncClient } from '@wolaro/sync';
 import { type Revocation, watchPermissionRevocations } from '@wolaro/sync/discord';
 import { Client, type ClientOptions, GatewayIntentBits, Partials } from 'discord.js';
@@ -99,22 +99,6 @@ function listen(ctx: BotContext, client: Client, tasks: TaskTracker, event: AnyB
   };
   if (event.once) client.once(event.name, listener);
   else client.on(event.name, listener);
-}
-
-/** The database: injected, or opened (and migrated) from the config. */
-async function openDatabase(
-  config: BotConfig,
-  deps: BotDeps,
-  stack: CleanupStack,
-  logger: BotLogger,
-): Promise<Database> {
-  if (deps.db) return deps.db;
-  try {
-    const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
-    return stack.use(db, (d) => d.close());
-  } catch (err) {
-    throw databaseStartupError(err, config.databaseUrl, config.dataDir);
-  }
 }
 
 /** The bus and the guild config cache over it (subscribed, not yet connected). */
@@ -242,7 +226,7 @@ export async function startBot(config: BotConfig, deps: BotDeps = {}): Promise<B
   const logger = deps.logger ?? createLogger(config.logLevel);
   const stack = new CleanupStack(logger);
   return stack.build(async () => {
-    const db = await openDatabase(config, deps, stack, logger);
+    const db = deps.db ?? (await openDatabase(config, stack, logger));
     const { sync, configs } = await openConfigs(config, db, deps, stack, logger);
     let markSynced: (error?: Error) => void = () => {};
     const synced = new Promise<void>((resolve, reject) => {

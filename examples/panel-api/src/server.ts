@@ -4,10 +4,10 @@ import {
   CleanupStack,
   createBus,
   createSharedCache,
-  databaseStartupError,
+  openDatabase,
   redisStartupError,
 } from '@wolaro/app-runtime';
-import { createDatabase, type Database, pruneSessions, runMigrations } from '@wolaro/db';
+import { type Database, pruneSessions, runMigrations } from '@wolaro/db';
 import { CHANNELS, type MemoryBus, type SyncClient } from '@wolaro/sync';
 import { OutboxRelay, pendingOutboxCount } from '@wolaro/sync/pg';
 import type { SyncGateway } from '@wolaro/sync-socketio';
@@ -88,27 +88,16 @@ async function pingDatabase(db: Database, timeoutMs: number): Promise<boolean> {
 }
 
 /** The database: injected (migrations run again: they are idempotent), or opened from the config. */
-async function openDatabase(
+async function openApiDatabase(
   config: PanelApiConfig,
   deps: PanelApiDeps,
   stack: CleanupStack,
   logger: AppLogger,
 ) {
-  if (deps.db) {
-    await runMigrations(deps.db.pool, logger.child({ component: 'db' }));
-    return deps.db;
-  }
-  try {
-    const db = await createDatabase({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      max: config.databasePoolMax,
-      logger: logger.child({ component: 'db' }),
-    });
-    return stack.use(db, (d) => d.close());
-  } catch (err) {
-    throw databaseStartupError(err, config.databaseUrl, config.dataDir);
-  }
+  const dbLogger = logger.child({ component: 'db' });
+  if (!deps.db) return openDatabase(config, stack, dbLogger, config.databasePoolMax);
+  await runMigrations(deps.db.pool, dbLogger);
+  return deps.db;
 }
 
 /** The bus (connected) and its Redis leg, the outbox relay, and the session pruning timer. */
@@ -247,7 +236,7 @@ export async function startPanelApi(
   const logger = deps.logger ?? createLogger(config.logLevel);
   const stack = new CleanupStack(logger);
   return stack.build(async () => {
-    const db = await openDatabase(config, deps, stack, logger);
+    const db = await openApiDatabase(config, deps, stack, logger);
     const { sync, redis, relay } = await openBus(config, db, deps, stack, logger);
     const cache = await openCache(config, deps, stack, logger);
     const redisUp = () =>

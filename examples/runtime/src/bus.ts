@@ -2,7 +2,7 @@
  * The one place that turns a config into the bus and the shared cache, for the bot and the API
  * alike.
  */
-import type { Database } from '@wolaro/db';
+import { createDatabase, type Database } from '@wolaro/db';
 import {
   FailoverTransport,
   type Logger,
@@ -14,7 +14,9 @@ import {
   type Transport,
 } from '@wolaro/sync';
 import { PgNotifyTransport } from '@wolaro/sync/pg';
+import type { CleanupStack } from './cleanup.js';
 import type { SharedConfig } from './env.js';
+import { databaseStartupError } from './startup_error.js';
 
 /** The bus of an app, and its Redis leg (for health reports) when there is one. */
 export interface BusSetup {
@@ -66,4 +68,27 @@ export function createSharedCache(config: SharedConfig, logger: Logger): RedisFa
     healthCheckIntervalMs: config.redisHealthCheckMs,
     logger,
   });
+}
+
+/**
+ * The app's database, opened (and migrated) from the config and closed with `stack`; a failure
+ * is a one-line `StartupError` naming `DATABASE_URL` or the data directory.
+ */
+export async function openDatabase(
+  config: SharedConfig,
+  stack: CleanupStack,
+  logger: Logger,
+  max?: number,
+): Promise<Database> {
+  try {
+    const db = await createDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      ...(max === undefined ? {} : { max }),
+      logger,
+    });
+    return stack.use(db, (d) => d.close());
+  } catch (err) {
+    throw databaseStartupError(err, config.databaseUrl, config.dataDir);
+  }
 }

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export { type BusSetup, createBus, createSharedCache } from './bus.js';
+export { type BusSetup, createBus, createSharedCache, openDatabase } from './bus.js';
 export { CleanupStack } from './cleanup.js';
 export {
   bool,
