@@ -188,7 +188,10 @@ describe('guild authorization', () => {
     const reloads = collect(socket, 'guild:reload');
     const pub = await startPublisher(keyPrefix);
     await pub.publishGuildReload(GUILD);
-    await new Promise((r) => setTimeout(r, 150));
+    // Sentinel over the same bus, after it: a revocation of another guild reaches the user's room.
+    const revoked = collect(socket, 'permission:revoked');
+    await pub.publishPermissionRevoked(FORBIDDEN_GUILD, USER, 'sentinel');
+    await waitFor(() => revoked.length === 1);
     expect(reloads).toEqual([]);
   });
 
