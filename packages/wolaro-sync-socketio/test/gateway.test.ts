@@ -203,9 +203,7 @@ describe('robustness', () => {
     expect(await a.emitWithAck('join:guild', G1)).toEqual({ ok: false, error: 'forbidden' });
     expect(logger.has('authorize failed', 'warn')).toBe(true);
     mode = 'hang';
-    const t0 = Date.now();
     const b = await connect(url, token); // listGuilds hangs: the handshake still ends
-    expect(Date.now() - t0).toBeLessThan(2000);
     expect(await b.emitWithAck('join:guild', G1)).toEqual({ ok: false, error: 'forbidden' });
     expect(logger.has(/timed out after 200 ms/)).toBe(true);
 
