@@ -39,8 +39,10 @@ describe('claimed rows (enqueueClaimed + publishAfterCommit(event))', () => {
     );
     expect(event).toMatchObject({ channel: 'config:update', payload: { guildId: '1', version: 1 } });
     expect(event.payload['eventId']).toEqual(expect.any(String));
-    // Several polls go by: the claimed row is neither published nor announced.
-    await sleep(300);
+    // Several polls go by, then one more pass run to completion: the claimed row is neither
+    // published nor announced.
+    await waitFor(() => relay.stats().polls >= 3, { message: 'three polls' });
+    expect(await relay.drain()).toBe(0);
     expect(w.seen).toEqual([]);
     expect(relay.stats()).toMatchObject({ published: 0, notifications: 0 });
     expect(relay.stats().polls).toBeGreaterThan(2);
@@ -51,7 +53,8 @@ describe('claimed rows (enqueueClaimed + publishAfterCommit(event))', () => {
     expect(w.seen[0]).toMatchObject({ guildId: '1', version: 1, eventId: event.payload['eventId'] });
     expect(await w.outbox()).toMatchObject([{ published: true, attempts: 1 }]);
     expect(await claimedRow(w)).toBe(false);
-    await sleep(200);
+    // A full pass of the relay finds nothing to publish (a second copy would be counted there).
+    expect(await relay.drain()).toBe(0);
     expect(w.seen).toHaveLength(1);
     expect(relay.stats().published).toBe(0);
 
@@ -188,11 +191,10 @@ describe('migrate() over a table from 0.1', () => {
     const claimed = await withTransaction(db.pool, (client) =>
       enqueueClaimed(client, 'guild:reload', { guildId: '5' }),
     );
-    await sleep(150);
-    expect(relay.stats().notifications).toBe(0);
     expect(await publishAfterCommit(db.pool, sync, claimed)).toBe(true);
     await withTransaction(db.pool, (client) => enqueue(client, 'guild:reload', { guildId: '5' }));
     await waitFor(() => relay.stats().published === 2);
+    // Notifications arrive in commit order: had the claimed insert notified, it would count here too.
     expect(relay.stats().notifications).toBe(1);
   });
 });
