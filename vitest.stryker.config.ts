@@ -1,14 +1,18 @@
 import { defineConfig } from 'vitest/config';
+import { MUTATION_MODULES } from './scripts/mutation_modules.mjs';
 import base from './vitest.config.js';
 
 // The vitest config of mutation runs (stryker.config.mjs): the suite's config without type tests and
-// without the JSON report, and without the tests that drive separate processes (system, browser,
-// spawned fixtures): a mutant lives only in the Stryker sandbox's own process, so those cannot see it.
+// without the JSON report, limited to the test files of the module under test (MUTATION_MODULE).
+// The system and browser tests drive separate processes, which never load the sandbox's mutated
+// code, so they are never part of a mutation run.
+const module = MUTATION_MODULES[process.env.MUTATION_MODULE ?? 'channels'];
+
 export default defineConfig({
   ...base,
   test: {
     ...base.test,
-    exclude: ['**/node_modules/**', 'test/browser/**', 'test/system/**', 'test/infra/**'],
+    include: module?.tests ?? [],
     typecheck: { enabled: false },
     reporters: ['dot'],
     outputFile: {},

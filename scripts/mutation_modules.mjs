@@ -2,35 +2,48 @@
 // The panel API's database code is moving from examples/panel-api/src/db to an examples/db
 // workspace: both places are listed, whichever exists is used.
 
-/** @type {Record<string, { title: string; mutate: string[]; break?: number }>} */
+// `tests`: the test files that may kill the module's mutants (vitest `include` of the mutation run);
+// among them, vitest.related runs only those that import a mutated file.
+const SYNC_TOP = ['packages/wolaro-sync/test/*.test.ts'];
+const SOCKETIO = ['packages/wolaro-sync-socketio/test/**/*.test.ts'];
+const PANEL = ['examples/panel-api/test/**/*.test.ts'];
+
+/** @type {Record<string, { title: string; mutate: string[]; tests: string[]; break?: number }>} */
 export const MUTATION_MODULES = {
   channels: {
     title: '@wolaro/sync channels (schemas, codec)',
     mutate: ['packages/wolaro-sync/src/channels/**/*.ts'],
+    tests: SYNC_TOP,
   },
   transports: {
     title: '@wolaro/sync transports (Redis, failover, memory)',
     mutate: ['packages/wolaro-sync/src/transports/**/*.ts'],
+    tests: SYNC_TOP,
   },
   cache: {
     title: '@wolaro/sync cache (fallback manager, GuildConfigCache)',
     mutate: ['packages/wolaro-sync/src/cache/**/*.ts'],
+    tests: ['packages/wolaro-sync/test/cache/**/*.test.ts', 'packages/wolaro-sync/test/cache_keys.test.ts'],
   },
   outbox: {
     title: '@wolaro/sync/pg outbox (enqueue, relay, versioned update)',
     mutate: ['packages/wolaro-sync/src/pg/outbox/**/*.ts'],
+    tests: ['packages/wolaro-sync/test/outbox/**/*.test.ts'],
   },
   'socketio-auth': {
     title: '@wolaro/sync-socketio auth (JWT, origin, handshake)',
     mutate: ['packages/wolaro-sync-socketio/src/auth/**/*.ts'],
+    tests: SOCKETIO,
   },
   'socketio-gateway': {
     title: '@wolaro/sync-socketio gateway (rooms, revocations, rate limit)',
     mutate: ['packages/wolaro-sync-socketio/src/gateway/**/*.ts'],
+    tests: SOCKETIO,
   },
   'panel-auth': {
     title: 'panel API auth (tokens, sessions middleware, OAuth state)',
     mutate: ['examples/panel-api/src/auth/**/*.ts'],
+    tests: PANEL,
   },
   'panel-access': {
     title: 'panel API access checks (guild routes, guild access)',
@@ -39,9 +52,11 @@ export const MUTATION_MODULES = {
       'examples/panel-api/src/db/members.ts',
       'examples/db/src/members.ts',
     ],
+    tests: PANEL,
   },
   'panel-writes': {
     title: 'panel API write path (config writes)',
     mutate: ['examples/panel-api/src/db/config_writes.ts', 'examples/db/src/config_writes.ts'],
+    tests: [...PANEL, 'examples/db/test/**/*.test.ts'],
   },
 };
