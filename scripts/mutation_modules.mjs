@@ -5,6 +5,13 @@
 // `tests`: the test files that may kill the module's mutants (vitest `include` of the mutation run);
 // among them, vitest.related runs only those that import a mutated file.
 const SYNC_TOP = ['packages/wolaro-sync/test/*.test.ts'];
+// The channel schemas and codec are used by every test that publishes: their own fast tests only.
+const CHANNELS = [
+  'packages/wolaro-sync/test/invalid_input.test.ts',
+  'packages/wolaro-sync/test/sync_client.test.ts',
+  'packages/wolaro-sync/test/discord.test.ts',
+  'packages/wolaro-sync/test/channels.test.ts',
+];
 const SOCKETIO = ['packages/wolaro-sync-socketio/test/**/*.test.ts'];
 const PANEL = ['examples/panel-api/test/**/*.test.ts'];
 
@@ -13,7 +20,7 @@ export const MUTATION_MODULES = {
   channels: {
     title: '@wolaro/sync channels (schemas, codec)',
     mutate: ['packages/wolaro-sync/src/channels/**/*.ts'],
-    tests: SYNC_TOP,
+    tests: CHANNELS,
   },
   transports: {
     title: '@wolaro/sync transports (Redis, failover, memory)',
