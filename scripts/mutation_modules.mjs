@@ -13,7 +13,13 @@ const CHANNELS = [
   'packages/wolaro-sync/test/channels.test.ts',
 ];
 const SOCKETIO = ['packages/wolaro-sync-socketio/test/**/*.test.ts'];
-const PANEL = ['examples/panel-api/test/**/*.test.ts'];
+const SOCKETIO_AUTH = [
+  'packages/wolaro-sync-socketio/test/auth_units.test.ts',
+  'packages/wolaro-sync-socketio/test/units.test.ts',
+  'packages/wolaro-sync-socketio/test/security.test.ts',
+  'packages/wolaro-sync-socketio/test/expiry.test.ts',
+];
+const PANEL = (...names) => names.map((n) => `examples/panel-api/test/${n}.test.ts`);
 
 /** @type {Record<string, { title: string; mutate: string[]; tests: string[]; break?: number }>} */
 export const MUTATION_MODULES = {
@@ -40,7 +46,7 @@ export const MUTATION_MODULES = {
   'socketio-auth': {
     title: '@wolaro/sync-socketio auth (JWT, origin, handshake)',
     mutate: ['packages/wolaro-sync-socketio/src/auth/**/*.ts'],
-    tests: SOCKETIO,
+    tests: SOCKETIO_AUTH,
   },
   'socketio-gateway': {
     title: '@wolaro/sync-socketio gateway (rooms, revocations, rate limit)',
@@ -50,7 +56,7 @@ export const MUTATION_MODULES = {
   'panel-auth': {
     title: 'panel API auth (tokens, sessions middleware, OAuth state)',
     mutate: ['examples/panel-api/src/auth/**/*.ts'],
-    tests: PANEL,
+    tests: PANEL('auth_units', 'oauth', 'security'),
   },
   'panel-access': {
     title: 'panel API access checks (guild routes, guild access)',
@@ -59,11 +65,11 @@ export const MUTATION_MODULES = {
       'examples/panel-api/src/db/members.ts',
       'examples/db/src/members.ts',
     ],
-    tests: PANEL,
+    tests: PANEL('guilds', 'security', 'discord'),
   },
   'panel-writes': {
     title: 'panel API write path (config writes)',
     mutate: ['examples/panel-api/src/db/config_writes.ts', 'examples/db/src/config_writes.ts'],
-    tests: [...PANEL, 'examples/db/test/**/*.test.ts'],
+    tests: [...PANEL('concurrent_writes', 'guilds', 'embedded', 'failover'), 'examples/db/test/**/*.test.ts'],
   },
 };
