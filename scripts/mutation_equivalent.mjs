@@ -3,4 +3,40 @@
 // Match: the file, Stryker's mutator name, the original code and the replacement (whitespace-trimmed).
 
 /** @type {{ file: string; mutator: string; original: string; replacement: string; reason: string }[]} */
-export const EQUIVALENT_MUTANTS = [];
+export const EQUIVALENT_MUTANTS = [
+  {
+    file: 'packages/wolaro-sync/src/channels/codec.ts',
+    mutator: 'ConditionalExpression',
+    original: 'raw.length > maxBytes',
+    replacement: 'false',
+    reason: 'a shortcut only: the UTF-8 measure on the next line refuses the same strings (bytes ≥ units)',
+  },
+  {
+    file: 'packages/wolaro-sync/src/channels/codec.ts',
+    mutator: 'ConditionalExpression',
+    original: 'raw.length * 3 > maxBytes',
+    replacement: 'true',
+    reason: 'a shortcut only: without it every string is measured, with the same verdict',
+  },
+  {
+    file: 'packages/wolaro-sync/src/channels/codec.ts',
+    mutator: 'EqualityOperator',
+    original: 'raw.length * 3 > maxBytes',
+    replacement: 'raw.length * 3 >= maxBytes',
+    reason: 'at units × 3 = maxBytes the byte length cannot exceed maxBytes, so measuring changes nothing',
+  },
+  {
+    file: 'packages/wolaro-sync/src/channels/codec.ts',
+    mutator: 'StringLiteral',
+    original: "'utf8'",
+    replacement: '""',
+    reason: "Buffer.byteLength treats an empty encoding as 'utf8'",
+  },
+  {
+    file: 'packages/wolaro-sync/src/channels/codec.ts',
+    mutator: 'ConditionalExpression',
+    original: '!FORBIDDEN_HINT.test(raw)',
+    replacement: 'false',
+    reason: 'a shortcut only: without it the reviver runs on every message, with the same verdict',
+  },
+];
