@@ -81,6 +81,11 @@ describe('decodePayload', () => {
   it('reports schema failures as path: message', () => {
     const r = decodePayload(schema, '{"guildId":"12a"}');
     expect(r).toEqual({ ok: false, reason: 'guildId: must be a Discord snowflake (1-20 digits)' });
+    // Several issues: one line each, joined with '; '.
+    expect(decodePayload(schema, '{"guildId":"x","reason":5}')).toEqual({
+      ok: false,
+      reason: 'guildId: must be a Discord snowflake (1-20 digits); reason: Invalid input: expected string, received number',
+    });
     const nested = z.object({ a: z.object({ b: z.number() }) });
     expect(decodePayload(nested, '{"a":{"b":"x"}}')).toMatchObject({ ok: false, reason: /^a\.b: / });
   });
