@@ -27,7 +27,7 @@ async function drainBoth(pub: SyncClient, sub: SyncClient, guildId: string, vers
     wire = { channel, raw };
   });
   const { eventId } = await pub.publishConfigUpdate(guildId, { sentinel: version }, version);
-  if (!wire) throw new Error('the sentinel was not captured');
+  if (!wire || eventId === undefined) throw new Error('the sentinel was not captured');
   const seen = new Set<number>();
   const subMembers = (sub.transport as FailoverTransport).members;
   const offs = subMembers.map((member, i) => {
