@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { errors as joseErrors, SignJWT } from 'jose';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { captureLogger } from '../../../test/support/index.js';
 import { authenticate, type HandshakeLike, MAX_TOKEN_LENGTH } from '../src/auth/handshake.js';
-import type { TokenVerifier } from '../src/auth/jwt_verifier.js';
+import { jwtVerifier, type TokenVerifier } from '../src/auth/jwt_verifier.js';
 import { normalizeOrigin, originCheck } from '../src/auth/origin.js';
 import { HandshakeError } from '../src/errors.js';
 
@@ -163,5 +164,120 @@ describe('origins', () => {
     expect(check('https://c.example')).toBe(false);
     expect(check('not a url')).toBe(false);
     expect(check('null')).toBe(false);
+  });
+});
+
+const KEY = new TextEncoder().encode('k'.repeat(32));
+
+function token(claims: Record<string, unknown>, exp: number = Math.floor(Date.now() / 1000) + 60) {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(KEY);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<HandshakeError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof HandshakeError) return err;
+    throw err;
+  }
+  throw new Error('expected a HandshakeError');
+}
+
+describe('jwtVerifier options', () => {
+  it('needs exactly one of secret or jwks, a secret of at least 32 bytes, a usable jwks', () => {
+    const one = 'jwtVerifier: give exactly one of `secret` or `jwks`';
+    expect(() => jwtVerifier({})).toThrow(new TypeError(one));
+    expect(() => jwtVerifier({ secret: KEY, jwks: { keys: [] } })).toThrow(new TypeError(one));
+    const short = 'jwtVerifier: `secret` must be at least 32 bytes (RFC 7518 §3.2)';
+    expect(() => jwtVerifier({ secret: 'k'.repeat(31) })).toThrow(new TypeError(short));
+    expect(() => jwtVerifier({ secret: KEY.subarray(0, 31) })).toThrow(new TypeError(short));
+    expect(() => jwtVerifier({ secret: 42 as unknown as string })).toThrow(new TypeError(short));
+    expect(() => jwtVerifier({ secret: 'k'.repeat(32) })).not.toThrow();
+    expect(() => jwtVerifier({ secret: KEY })).not.toThrow();
+    const badJwks = 'jwtVerifier: `jwks` must be a URL or a JWK set ({ keys: [...] })';
+    expect(() => jwtVerifier({ jwks: {} as never })).toThrow(new TypeError(badJwks));
+    expect(() => jwtVerifier({ jwks: 'https://issuer.example/.well-known/jwks.json' })).not.toThrow();
+    expect(() => jwtVerifier({ jwks: new URL('https://issuer.example/jwks') })).not.toThrow();
+    expect(() => jwtVerifier({ jwks: { keys: [] } })).not.toThrow();
+    expect(() => jwtVerifier({ jwks: 'not a url' })).toThrow();
+  });
+
+  it('refuses the none algorithm in any case, alone or in a list', () => {
+    const none = new TypeError('jwtVerifier: `none` is not an algorithm');
+    for (const algorithms of [['none'], ['NONE'], ['HS256', 'None']]) {
+      expect(() => jwtVerifier({ secret: KEY, algorithms }), algorithms.join()).toThrow(none);
+    }
+    expect(() => jwtVerifier({ secret: KEY, algorithms: ['HS256', 'HS512'] })).not.toThrow();
+  });
+
+  it('verifies with a secret given as bytes exactly as with the same secret as a string', async () => {
+    const t = await token({ sub: USER });
+    await expect(jwtVerifier({ secret: KEY })(t)).resolves.toMatchObject({ userId: USER });
+    await expect(jwtVerifier({ secret: 'k'.repeat(32) })(t)).resolves.toMatchObject({ userId: USER });
+  });
+});
+
+describe('jwtVerifier verdicts', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const verify = jwtVerifier({ secret: KEY });
+
+  it('refuses an empty or non-string token before verifying it (no cause)', async () => {
+    for (const t of ['', undefined, 42]) {
+      const err = await rejection(verify(t as string));
+      expect(err.code).toBe('unauthorized');
+      expect(err.cause, String(t)).toBeUndefined();
+    }
+  });
+
+  it('refuses a sub that is not a user id and a malformed sid, saying which claim', async () => {
+    const sub = await rejection(verify(await token({ sub: 'abc' })));
+    expect(sub.code).toBe('unauthorized');
+    expect((sub.cause as Error).message).toBe('claim `sub` must be a Discord user id');
+    const sid = await rejection(verify(await token({ sub: USER, sid: 'has space' })));
+    expect(sid.code).toBe('unauthorized');
+    expect((sid.cause as Error).message).toBe('claim `sid` must match [A-Za-z0-9_.:-]{1,128}');
+  });
+
+  it('leaves out sessionId when the token has no sid', async () => {
+    const identity = await verify(await token({ sub: USER }));
+    expect(Object.keys(identity).sort()).toEqual(['expiresAt', 'userId']);
+  });
+
+  it('keeps the jose error as the cause: expired, bad signature', async () => {
+    const expired = await rejection(verify(await token({ sub: USER }, Math.floor(Date.now() / 1000) - 60)));
+    expect(expired.code).toBe('token_expired');
+    expect(expired.cause).toBeInstanceOf(joseErrors.JWTExpired);
+    const forged = await new SignJWT({ sub: USER })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 60)
+      .sign(new TextEncoder().encode('x'.repeat(32)));
+    const bad = await rejection(verify(forged));
+    expect(bad.code).toBe('unauthorized');
+    expect(bad.cause).toBeInstanceOf(joseErrors.JWSSignatureVerificationFailed);
+  });
+});
+
+describe('authenticate at the expiry instant', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('refuses an identity that expires exactly now', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_800_000_000_000);
+    const { deps: d, logger } = deps(async () => ({ userId: USER, expiresAt: 1_800_000_000_000 }));
+    expect(await codeOf(authenticate(handshake('t'), d))).toBe('token_expired');
+    expect(logger.count(/./, 'warn')).toBe(0);
+  });
+
+  it('logs why a handshake was refused', async () => {
+    const { deps: d, logger } = deps(ok, () => false);
+    await codeOf(authenticate(handshake('t', 'https://evil.example'), d));
+    expect(logger.has('Socket refused: origin not allowed', 'debug')).toBe(true);
+    const other = deps(ok);
+    await codeOf(authenticate(handshake(''), other.deps));
+    expect(other.logger.has('Socket refused: no usable token in handshake.auth.token', 'debug')).toBe(true);
   });
 });
