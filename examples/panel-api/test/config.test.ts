@@ -102,7 +102,7 @@ describe('configuration', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('JWT_SECRET: required when NODE_ENV=production');
     expect(result.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 90_000);
 
   it('a port in use gives a clear message, not a stack trace (child process)', async () => {
     const blocker: Server = createServer();
@@ -163,5 +163,5 @@ describe('configuration', () => {
       app.child.kill('SIGKILL');
       await schema.drop();
     }
-  });
+  }, 90_000);
 });
