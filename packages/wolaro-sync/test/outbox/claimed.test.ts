@@ -74,6 +74,8 @@ describe('claimed rows (enqueueClaimed + publishAfterCommit(event))', () => {
     );
     expect(await publishAfterCommit(w.pool, notConnected, event)).toBe(false);
     await waitFor(() => w.seen.length === 1, { timeoutMs: 5000 });
+    // Counted once the row is marked, which may come after the subscriber got the event.
+    await waitFor(() => relay.stats().published === 1);
     // Woken by the NOTIFY of the release, not by its poll.
     expect(relay.stats()).toMatchObject({ polls: 0, published: 1 });
     expect(w.seen[0]).toMatchObject({ guildId: '2', version: 7, eventId: event.payload['eventId'] });
