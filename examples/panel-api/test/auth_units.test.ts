@@ -44,6 +44,8 @@ describe('session tokens', () => {
   it('round-trip: sub, sid and exp (in ms, to the second)', async () => {
     const expiresAt = inOneHour();
     const token = await signSessionToken(SECRET, { userId: USER, sessionId: 's_1', expiresAt });
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString());
+    expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
     expect(await verifySessionToken(SECRET, token)).toEqual({
       userId: USER,
       sessionId: 's_1',
@@ -109,6 +111,8 @@ describe('OAuth state', () => {
     expect(checkOAuthState(SECRET, undefined, state)).toBe(false);
     expect(checkOAuthState(SECRET, cookie, undefined)).toBe(false);
     expect(checkOAuthState(SECRET, cookie, `${state}x`)).toBe(false);
+    // The signature covers the value: another state with this cookie's signature is refused.
+    expect(checkOAuthState(SECRET, `${other.state}.${cookie.split('.')[1]}`, other.state)).toBe(false);
   });
 
   it('readCookie finds one cookie among others and decodes it', () => {
@@ -121,5 +125,7 @@ describe('OAuth state', () => {
     expect(readCookie('', 'wolaro')).toBeUndefined();
     expect(readCookie('wolaro=%E0%A4%A', 'wolaro')).toBeUndefined(); // bad escape: ignored
     expect(readCookie('wolaro=a=b', 'wolaro')).toBe('a=b');
+    expect(readCookie('wolarox', 'wolaro')).toBeUndefined(); // no '=': not a cookie of that name
+    expect(readCookie('wolaro=%E0; wolaro=ok', 'wolaro')).toBeUndefined(); // the first one counts
   });
 });
