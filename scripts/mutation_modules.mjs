@@ -56,7 +56,7 @@ export const MUTATION_MODULES = {
   'panel-auth': {
     title: 'panel API auth (tokens, sessions middleware, OAuth state)',
     mutate: ['examples/panel-api/src/auth/**/*.ts'],
-    tests: PANEL('auth_units', 'oauth', 'security'),
+    tests: PANEL('auth_units', 'auth_http', 'oauth', 'security'),
   },
   'panel-access': {
     title: 'panel API access checks (guild routes, guild access)',
