@@ -172,4 +172,100 @@ export const EQUIVALENT_MUTANTS = [
     replacement: 'false',
     reason: 'an ApiError re-wrapped there becomes the same 401 unauthorized "Invalid token"',
   },
+  {
+    file: 'examples/panel-api/src/auth/middleware.ts',
+    mutator: 'StringLiteral',
+    original: "'id'",
+    replacement: '""',
+    reason:
+      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+  },
+  {
+    file: 'examples/panel-api/src/auth/middleware.ts',
+    mutator: 'ConditionalExpression',
+    original: "typeof guildId === 'string'",
+    replacement: 'true',
+    reason:
+      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+  },
+  {
+    file: 'examples/panel-api/src/auth/middleware.ts',
+    mutator: 'ConditionalExpression',
+    original: "typeof guildId === 'string'",
+    replacement: 'false',
+    reason:
+      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+  },
+  {
+    file: 'examples/panel-api/src/auth/middleware.ts',
+    mutator: 'EqualityOperator',
+    original: "typeof guildId === 'string'",
+    replacement: "typeof guildId !== 'string'",
+    reason:
+      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+  },
+  {
+    file: 'examples/panel-api/src/auth/middleware.ts',
+    mutator: 'StringLiteral',
+    original: "'string'",
+    replacement: '""',
+    reason:
+      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+  },
+  {
+    file: 'examples/panel-api/src/auth/middleware.ts',
+    mutator: 'ConditionalExpression',
+    original: 'found',
+    replacement: 'false',
+    reason:
+      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+  },
+  {
+    file: 'examples/panel-api/src/auth/middleware.ts',
+    mutator: 'StringLiteral',
+    original: "'access'",
+    replacement: '""',
+    reason:
+      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+  },
+  {
+    file: 'examples/panel-api/src/auth/middleware.ts',
+    mutator: 'ObjectLiteral',
+    original: '{ guildId, ...found.access }',
+    replacement: '{}',
+    reason:
+      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+  },
+  {
+    file: 'examples/panel-api/src/auth/middleware.ts',
+    mutator: 'ConditionalExpression',
+    original: 'prefetched?.guildId === guildId',
+    replacement: 'true',
+    reason:
+      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+  },
+  {
+    file: 'examples/panel-api/src/auth/middleware.ts',
+    mutator: 'ConditionalExpression',
+    original: 'prefetched?.guildId === guildId',
+    replacement: 'false',
+    reason:
+      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+  },
+  {
+    file: 'examples/panel-api/src/auth/middleware.ts',
+    mutator: 'EqualityOperator',
+    original: 'prefetched?.guildId === guildId',
+    replacement: 'prefetched?.guildId !== guildId',
+    reason:
+      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+  },
+  {
+    file: 'examples/panel-api/src/auth/middleware.ts',
+    mutator: 'OptionalChaining',
+    original: 'prefetched?.guildId',
+    replacement: 'prefetched.guildId',
+    reason:
+      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+  },
 ];
