@@ -84,7 +84,8 @@ describe('decodePayload', () => {
     // Several issues: one line each, joined with '; '.
     expect(decodePayload(schema, '{"guildId":"x","reason":5}')).toEqual({
       ok: false,
-      reason: 'guildId: must be a Discord snowflake (1-20 digits); reason: Invalid input: expected string, received number',
+      reason:
+        'guildId: must be a Discord snowflake (1-20 digits); reason: Invalid input: expected string, received number',
     });
     const nested = z.object({ a: z.object({ b: z.number() }) });
     expect(decodePayload(nested, '{"a":{"b":"x"}}')).toMatchObject({ ok: false, reason: /^a\.b: / });
