@@ -191,8 +191,6 @@ describe('system: panel API + bot + emulator as separate processes', () => {
         `(${posts} "?ping" posted, #${answeredIndex + 1} answered first); PATCH response → socket config:updated ${toSocket} ms ` +
         `(${toSocketFromSend} ms from PATCH sent); PATCH sent → bot reloaded ≈${botReload} ms (bot log time)`,
     );
-    expect(toReply).toBeLessThanOrEqual(1000);
-    expect(toSocket).toBeLessThanOrEqual(1000);
     // Exactly one config:updated for that version.
     expect(socket.received('config:updated', (p) => p['version'] === version + 1)).toHaveLength(1);
   });

@@ -136,7 +136,6 @@ describe('reference bot: emulator + Postgres + Redis', () => {
     const answer = await replyTo(h.emulator, question, 2000);
     const answered = performance.now();
     expect(answer.content).toMatch(/^Pong!/);
-    const latency = answered - published;
     const since = (t: number) => `${(t - published).toFixed(1)} ms`;
     console.log(
       `prefix change, relative to the write+publish resolving (which took ${(published - started).toFixed(1)} ms): ` +
@@ -144,7 +143,6 @@ describe('reference bot: emulator + Postgres + Redis', () => {
         `?ping answered ${since(answered)} (incl. the control-API HTTP round trips and 5 ms polling)`,
     );
     expect(invalidatedAt).toBeGreaterThan(0);
-    expect(latency).toBeLessThanOrEqual(500);
     expect(h.logger.has(`Config update received for guild ${guildId}`, 'info')).toBe(true);
 
     const old = await postMessage(h.emulator, '!ping');

@@ -1,6 +1,6 @@
 import { OUTBOX_TABLE } from '@wolaro/sync/pg';
 import { waitFor } from '@wolaro/test-harness';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO, type TestWorld, useWorld } from './helpers.js';
 
 const guild = DEMO.guildId;

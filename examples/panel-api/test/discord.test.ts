@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO, type TestWorld, useWorld } from './helpers.js';
 
 describe('Discord enrichment', () => {

@@ -2,7 +2,7 @@ import { guildConfigLoaders } from '@wolaro/db';
 import { GuildConfigCache, SyncClient } from '@wolaro/sync';
 import { OUTBOX_TABLE } from '@wolaro/sync/pg';
 import { redisUrl, waitFor } from '@wolaro/test-harness';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO, nextEvent, type TestWorld, useWorld } from './helpers.js';
 
 const guild = DEMO.guildId;

@@ -153,7 +153,7 @@ describe('operations', () => {
     );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Usage: npm run token');
-  });
+  }, 90_000); // `npm run` + tsx start-up: slow on a loaded machine
 
   it('serves PANEL_WEB_DIR at /panel with an SPA fallback; CORS and the OAuth2 redirect follow PANEL_ORIGIN', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wolaro-panel-web-'));

@@ -1,5 +1,12 @@
 import { once } from 'node:events';
-import { ChannelType, Events, GatewayIntentBits, type Guild, PermissionFlagsBits } from 'discord.js';
+import {
+  ChannelType,
+  Events,
+  GatewayIntentBits,
+  type Guild,
+  type GuildMember,
+  PermissionFlagsBits,
+} from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { DEMO } from '../src/index.js';
 import { client, emulator, nextEvent, ready } from './helpers.js';
@@ -142,10 +149,24 @@ describe('discord.js Client against the emulator', () => {
     const bot = await ready(instance);
     const member = bot.guilds.cache.get(DEMO.guildId)?.members.cache.get(DEMO.users.member);
     if (!member) throw new Error('member missing');
+    const added = nextEvent<[GuildMember, GuildMember]>(bot, Events.GuildMemberUpdate);
     await member.roles.add(DEMO.roles.moderator);
     expect(instance.state.member(DEMO.guildId, DEMO.users.member)?.roles).toEqual([DEMO.roles.moderator]);
+    // The effect on the bot: GUILD_MEMBER_UPDATE arrives and its member cache follows.
+    const [beforeAdd, afterAdd] = await added;
+    expect(afterAdd.id).toBe(DEMO.users.member);
+    expect(beforeAdd.roles.cache.has(DEMO.roles.moderator)).toBe(false);
+    expect(afterAdd.roles.cache.has(DEMO.roles.moderator)).toBe(true);
+    expect(member.roles.cache.has(DEMO.roles.moderator)).toBe(true);
+
+    const removed = nextEvent<[GuildMember, GuildMember]>(bot, Events.GuildMemberUpdate);
     await member.roles.remove(DEMO.roles.moderator);
     expect(instance.state.member(DEMO.guildId, DEMO.users.member)?.roles).toEqual([]);
+    const [beforeRemove, afterRemove] = await removed;
+    expect(afterRemove.id).toBe(DEMO.users.member);
+    expect(beforeRemove.roles.cache.has(DEMO.roles.moderator)).toBe(true);
+    expect(afterRemove.roles.cache.has(DEMO.roles.moderator)).toBe(false);
+    expect(member.roles.cache.has(DEMO.roles.moderator)).toBe(false);
     // Managed roles (the bot's own integration role) can't be assigned, even by a bot above them.
     await expect(member.roles.add(DEMO.roles.bot)).rejects.toMatchObject({ status: 403, code: 50013 });
   });

@@ -1,4 +1,4 @@
-import { sleep, waitFor } from '@wolaro/test-harness';
+import { waitFor } from '@wolaro/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Acl,
@@ -9,12 +9,29 @@ import {
   mintToken,
   startNode,
   startPublisher,
+  type TestNode,
 } from './helpers.js';
 
 afterEach(cleanup);
 
 const USERS = ['700000000000000001', '700000000000000002'];
 const GUILD = '800000000000000001';
+
+/**
+ * Sentinel over the adapter: `node` broadcasts a guild:reload to every socket of the cluster and
+ * this waits until each of `clients` got it. Whatever `node` sent over the adapter before (an
+ * event, a disconnect) has reached the clients by then.
+ */
+async function adapterSentinel(node: TestNode, clients: readonly ClientSocket[], reason: string) {
+  const got = new Set<ClientSocket>();
+  for (const c of clients) {
+    c.on('guild:reload', (e) => {
+      if (e.reason === reason) got.add(c);
+    });
+  }
+  node.io.emit('guild:reload', { guildId: GUILD, reason, timestamp: Date.now() });
+  await waitFor(() => got.size === clients.length, { message: `sentinel ${reason} on every client` });
+}
 
 describe('multi-node (redis adapter)', () => {
   it('delivers each of 1,000 events exactly once to every client, whichever node it is on', async () => {
@@ -33,7 +50,12 @@ describe('multi-node (redis adapter)', () => {
     const N = 1000;
     await Promise.all(Array.from({ length: N }, (_, i) => pub.publishConfigUpdate(GUILD, { n: i }, i + 1)));
     await waitFor(() => received.every((r) => r.length >= N), { timeoutMs: 15_000 });
-    await sleep(200); // a duplicate would arrive within this window
+    // Sentinels: one more bus event (after every other one on each node), then one adapter
+    // broadcast from each node (after anything that node relayed to the other).
+    await pub.publishConfigUpdate(GUILD, { n: N }, N + 1);
+    await waitFor(() => received.every((r) => r.includes(N + 1)), { timeoutMs: 15_000 });
+    for (const [i, node] of nodes.entries()) await adapterSentinel(node, clients, `sentinel-${i}`);
+    for (const [i, r] of received.entries()) received[i] = r.filter((v) => v !== N + 1);
     for (const r of received) {
       expect(r).toHaveLength(N);
       expect(new Set(r).size).toBe(N);
@@ -59,7 +81,7 @@ describe('multi-node (redis adapter)', () => {
     a!.gateway.revokeSession('sess-revoked'); // called on node A, reaches node B through Redis
     await waitFor(() => reasons.has(revokedOnA) && reasons.has(revokedOnB));
     expect(reasons.get(revokedOnB)).toBe('io server disconnect');
-    await sleep(100);
+    await adapterSentinel(a!, [otherSession, otherUserOnB], 'after-revoke');
     expect(otherSession.connected).toBe(true);
     expect(otherUserOnB.connected).toBe(true);
     await waitFor(
@@ -68,7 +90,7 @@ describe('multi-node (redis adapter)', () => {
 
     b!.gateway.disconnectUser(USERS[0]!); // from node B: the socket on node A goes
     await waitFor(() => reasons.has(otherSession));
-    await sleep(100);
+    await adapterSentinel(b!, [otherUserOnB], 'after-disconnect-user');
     expect(otherUserOnB.connected).toBe(true);
     expect(() => a!.gateway.revokeSession('bad id')).toThrow(TypeError);
     expect(() => a!.gateway.disconnectUser('nope')).toThrow(TypeError);

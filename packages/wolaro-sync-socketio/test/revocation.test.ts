@@ -1,4 +1,4 @@
-import { sleep, uniquePrefix, waitFor } from '@wolaro/test-harness';
+import { uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Acl,
@@ -97,7 +97,12 @@ describe('permission:revoked', () => {
         staysWatch.every((w) => w.guildEvents.length === 100) &&
         revokedWatch.every((w) => w.sentinels.length === 1),
     );
-    await sleep(100); // room for a duplicate to show up, if any
+    // A duplicate permission:revoked would travel over the adapter: broadcast a sentinel from each
+    // node over the adapter too, and wait for both on every revoked socket.
+    for (const node of [a, b]) {
+      node.io.to(`user:${REVOKED}`).emit('guild:reload', { guildId: SENTINEL_GUILD, timestamp: Date.now() });
+    }
+    await waitFor(() => revokedWatch.every((w) => w.sentinels.length === 3));
     for (const w of revokedWatch) {
       expect(w.revoked).toHaveLength(1);
       expect(w.guildEvents).toEqual([]);
@@ -149,7 +154,42 @@ describe('permission:revoked', () => {
     release!(); // the stale "yes" arrives after the revocation
     expect(await pending).toEqual({ ok: false, error: 'forbidden' });
     await pub.publishGuildReload(GUILD);
-    await sleep(150);
+    // Sentinel over the same bus, after it: a revocation of another guild reaches the user's room.
+    await pub.publishPermissionRevoked(SENTINEL_GUILD, REVOKED, 'sentinel');
+    await waitFor(() => revoked.length === 2);
     expect(guildEvents).toEqual([]);
+  });
+
+  it('wins over a handshake whose guild list was read before the revocation', async () => {
+    const keyPrefix = uniquePrefix('revhs');
+    let release: (() => void) | undefined;
+    const node = await startNode({
+      keyPrefix,
+      gateway: {
+        authorize: () => true,
+        // A slow database read during the handshake that answers with the state from before.
+        listGuilds: () =>
+          new Promise<string[]>((resolve) => {
+            release = () => resolve([GUILD, SENTINEL_GUILD]);
+          }),
+      },
+    });
+    const handled: string[] = [];
+    node.sync.subscribe('permission:revoked', (e) => {
+      handled.push(e.guildId); // runs after the gateway's own handler for the same event
+    });
+    const connecting = connect(node.url, await mintToken({ sub: REVOKED }));
+    await waitFor(() => release !== undefined, { message: 'the handshake reading the guild list' });
+    const pub = await startPublisher(keyPrefix);
+    await pub.publishPermissionRevoked(GUILD, REVOKED, 'removed');
+    await waitFor(() => handled.length === 1, { message: 'the gateway handling the revocation' });
+    release!(); // the stale list arrives after the revocation
+    const socket = await connecting;
+    const guildEvents = collect(socket, 'guild:reload');
+    await pub.publishGuildReload(GUILD, 'after');
+    await pub.publishGuildReload(SENTINEL_GUILD, 'sentinel'); // still allowed: joined at connect
+    await waitFor(() => guildEvents.length >= 1, { message: 'the sentinel guild:reload' });
+    expect(guildEvents.map((e) => e.guildId)).toEqual([SENTINEL_GUILD]);
+    expect(node.gateway.stats()).toMatchObject({ rooms: 1 });
   });
 });

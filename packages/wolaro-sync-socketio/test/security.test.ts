@@ -188,7 +188,10 @@ describe('guild authorization', () => {
     const reloads = collect(socket, 'guild:reload');
     const pub = await startPublisher(keyPrefix);
     await pub.publishGuildReload(GUILD);
-    await new Promise((r) => setTimeout(r, 150));
+    // Sentinel over the same bus, after it: a revocation of another guild reaches the user's room.
+    const revoked = collect(socket, 'permission:revoked');
+    await pub.publishPermissionRevoked(FORBIDDEN_GUILD, USER, 'sentinel');
+    await waitFor(() => revoked.length === 1);
     expect(reloads).toEqual([]);
   });
 
@@ -203,6 +206,9 @@ describe('guild authorization', () => {
         return slowAcl.authorize(u, g);
       },
       listGuilds: () => [],
+      // The default burst, with a refill too slow to matter: the counts below do not depend on
+      // how long the flood takes on a loaded machine.
+      rateLimit: { burst: 40, perSecond: 0.001 },
     });
     const flooder = await connect(url, await mintToken({ sub: USER }));
     const other = await connect(url, await mintToken({ sub: OTHER }));
@@ -218,23 +224,18 @@ describe('guild authorization', () => {
         });
       }
     });
-    const t0 = performance.now();
+    // The other socket is served while the flood is refused (how fast is for the benchmarks).
     const ack = await other.emitWithAck('join:guild', GUILD);
-    const ackMs = performance.now() - t0;
     expect(ack).toEqual({ ok: true });
-    const t1 = performance.now();
     await pub.publishGuildReload(GUILD, 'while flooding');
     await waitFor(() => otherEvents.length === 1, { intervalMs: 2 });
-    const eventMs = performance.now() - t1;
     await floodDone;
 
     const limited = acks.filter((a) => !a.ok && a.error === 'rate_limited').length;
     const ok = acks.filter((a) => a.ok).length;
     expect(ok + limited).toBe(1000);
-    expect(ok).toBeLessThanOrEqual(45); // burst 40 (+ refill during the flood)
-    expect(limited).toBeGreaterThanOrEqual(955);
-    expect(authorizeCalls).toBeLessThanOrEqual(50); // refused floods never reach the database
-    expect(ackMs).toBeLessThan(500);
-    expect(eventMs).toBeLessThan(500);
+    expect(ok).toBe(40); // the burst
+    expect(limited).toBe(960);
+    expect(authorizeCalls).toBe(41); // refused floods never reach the database (+1: the other socket)
   });
 });

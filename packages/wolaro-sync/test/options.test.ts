@@ -1,5 +1,5 @@
+import { redisUrl, uniquePrefix } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
-import { redisUrl, uniquePrefix } from '../../../test/support/index.js';
 import { watchPermissionRevocations, withCommandEvents } from '../src/discord/index.js';
 import {
   FailoverTransport,

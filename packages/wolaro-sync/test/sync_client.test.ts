@@ -115,9 +115,8 @@ describe('SyncClient', () => {
     const sync = new SyncClient({
       transport: new RedisTransport({ redis: 'redis://127.0.0.1:1', connectTimeoutMs: 300 }),
     });
-    const started = Date.now();
-    await expect(sync.connect()).rejects.toThrow(/not ready/);
-    expect(Date.now() - started).toBeLessThan(3000);
+    // Its own timeout, not a default one, ends the wait.
+    await expect(sync.connect()).rejects.toThrow(/not ready after 300 ms/);
     expect(sync.connected).toBe(false);
     await sync.close();
   });

@@ -1,4 +1,3 @@
-import { LANGUAGES, type ModuleName } from '@wolaro/db';
 import { z } from 'zod';
 
 // Query strings and path parameters of the panel routes. The request bodies are part of the

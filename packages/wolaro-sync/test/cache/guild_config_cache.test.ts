@@ -220,7 +220,8 @@ describe('GuildConfigCache events and the version floor', () => {
     await sync.publishConfigUpdate(G, { prefix: 'p4' }, 4); // duplicate
     await sync.publishConfigUpdate(G, { prefix: 'p2' }, 2); // late, older
     await sync.publishModuleToggle(G, 'moderation', true, 3);
-    await sleep(30);
+    // The three events are handled (and ignored) when they arrive; a reload would start right then.
+    await waitFor(() => configs.stats().eventsIgnored === 3, { message: 'three ignored events' });
     expect(db.loads.length).toBe(loads);
     expect(updated).toEqual([[G, 4]]);
     expect(configs.stats().eventsIgnored).toBe(3);

@@ -1,5 +1,5 @@
+import { redisUrl, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
-import { redisUrl, uniquePrefix, waitFor } from '../../../../test/support/index.js';
 import {
   createGuildConfigSync,
   type GuildConfig,

@@ -37,13 +37,6 @@ describe('several relays at once', () => {
     };
     await Promise.all(Array.from({ length: 8 }, writer));
     await waitFor(() => w.seen.length >= total, { timeoutMs: 15_000 });
-    await sleep(200); // room for a duplicate to show up
-
-    expect(w.seen).toHaveLength(total);
-    expect(new Set(w.seen.map((s) => s.eventId)).size).toBe(total);
-    for (const g of guilds) {
-      expect(versionsOf(w.seen, g)).toEqual(Array.from({ length: total / guilds.length }, (_, i) => i + 1));
-    }
     await waitFor(async () => (await w.outbox()).every((r) => r.published));
     expect((await w.outbox()).map((r) => r.attempts)).toEqual(Array(total).fill(1));
 
@@ -54,6 +47,21 @@ describe('several relays at once', () => {
     );
     const counts = [local.stats().published, ...childStats.map((s) => s.published)];
     expect(counts.reduce((a, b) => a + b, 0)).toBe(total);
+    // Sentinel: every relay has stopped (each awaited its publishes), so one more event on the bus
+    // arrives after anything they sent; a duplicate would be in w.seen by then.
+    await local.stop();
+    await w.sync.publishConfigUpdate('899', {}, 1);
+    await waitFor(() => w.seen.some((e) => e.guildId === '899'), { message: 'the sentinel event' });
+    w.seen.splice(
+      w.seen.findIndex((e) => e.guildId === '899'),
+      1,
+    );
+
+    expect(w.seen).toHaveLength(total);
+    expect(new Set(w.seen.map((s) => s.eventId)).size).toBe(total);
+    for (const g of guilds) {
+      expect(versionsOf(w.seen, g)).toEqual(Array.from({ length: total / guilds.length }, (_, i) => i + 1));
+    }
     expect(childStats.every((s) => s.notifications > 0)).toBe(true);
     // They did race: some passes found the drain lock held by another relay.
     expect([local.stats(), ...childStats].reduce((n, s) => n + s.lockBusy, 0)).toBeGreaterThan(0);

@@ -73,21 +73,16 @@ describe('OutboxRelay', () => {
     });
   });
 
-  it('NOTIFY wakes it within ~100 ms although the poll interval is 10 s; other schemas do not wake it', async () => {
+  it('NOTIFY wakes it although the poll interval is 10 s; other schemas do not wake it', async () => {
     const w = await outboxWorld('relay_notify');
     const relay = relayFor(w, { pollIntervalMs: 10_000 });
     await relay.start();
     expect(relay.stats().listening).toBe(true);
-    const latencies: number[] = [];
+    // Latency is measured by `npm run bench:e2e`; here: delivered with no poll at all.
     for (let v = 1; v <= 5; v++) {
       await enqueueConfig(w, '21', v);
-      const committed = performance.now();
-      await waitFor(() => w.seen.length === v, { intervalMs: 1, timeoutMs: 2000 });
-      latencies.push((w.seen[v - 1]?.at ?? Number.POSITIVE_INFINITY) - committed);
+      await waitFor(() => w.seen.length === v);
     }
-    latencies.sort((a, b) => a - b);
-    expect(latencies[2]).toBeLessThan(100); // median
-    expect(latencies[4]).toBeLessThan(250);
     await waitFor(() => relay.stats().published === 5); // counted once the rows are marked
     expect(relay.stats().polls).toBe(0);
     expect(relay.stats().notifications).toBeGreaterThanOrEqual(5);
@@ -97,8 +92,10 @@ describe('OutboxRelay', () => {
     await migrate(other.pool);
     const notified = relay.stats().notifications;
     await withTransaction(other.pool, (client) => enqueue(client, 'guild:reload', { guildId: '1' }));
-    await sleep(150);
-    expect(relay.stats().notifications).toBe(notified);
+    // Sentinel: a commit in its own schema after it; its NOTIFY arrives after any earlier one.
+    await enqueueConfig(w, '21', 6);
+    await waitFor(() => w.seen.length === 6 && relay.stats().notifications > notified);
+    expect(relay.stats().notifications).toBe(notified + 1);
   });
 
   it('with notify: false (embedded PGlite), wake() and versionedUpdate({ relay }) deliver at once', async () => {
@@ -187,7 +184,18 @@ describe('OutboxRelay', () => {
     await w.addGuilds('60');
     const server = await startRedisServer();
     defer(() => server.stop());
-    const relaySync = await w.newSync({ redis: server.url });
+    // The relay reaches its redis-server through a proxy, so it stays cut off after the restart until
+    // the subscriber below is back: the event cannot go out while nobody listens.
+    const proxy = await startTcpProxy({ targetPort: Number(new URL(server.url).port) });
+    defer(() => proxy.close());
+    const relaySync = await w.newSync({ redis: proxy.url('redis') });
+    const subscriber = await w.newSync({ redis: server.url, listen: ['config:update'] });
+    const received: { guildId: string; version: number | undefined; eventId: string | undefined }[] = [];
+    subscriber.subscribe('config:update', (e) => {
+      received.push({ guildId: e.guildId, version: e.version, eventId: e.eventId });
+    });
+    const resyncs: number[] = [];
+    subscriber.on('resync', ({ downtimeMs }) => resyncs.push(downtimeMs));
     const relay = relayFor(w, { sync: relaySync, retryDelayMs: 100, maxRetryDelayMs: 300 });
     await relay.start();
     await server.kill();
@@ -206,7 +214,15 @@ describe('OutboxRelay', () => {
     expect(result).toMatchObject({ version: 1, published: false });
     await waitFor(async () => ((await w.outbox())[0]?.attempts ?? 0) >= 2, { timeoutMs: 5000 });
     expect(relay.stats().running).toBe(true);
+    proxy.setMode('reset');
     await server.restart();
+    await waitFor(() => resyncs.length === 1, { timeoutMs: 10_000, message: 'the subscriber back' });
+    expect(received).toEqual([]);
+    proxy.setMode('pass');
+    // The effect, not only the flag: a subscriber got the event of the row.
+    await waitFor(() => received.length === 1, { timeoutMs: 10_000, message: 'the event at the subscriber' });
+    const [row] = await w.outbox();
+    expect(received).toEqual([{ guildId: '60', version: 1, eventId: row?.event_id }]);
     await waitFor(async () => (await w.outbox())[0]?.published === true && relay.stats().published === 1, {
       timeoutMs: 10_000,
     });

@@ -1,0 +1,40 @@
+// StrykerJS configuration: mutation testing of the critical modules (see docs/testing.md).
+// Run it through `npm run mutation` (scripts/mutation.mjs), which picks the module(s) with
+// MUTATION_MODULE and keeps one incremental file per module.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MUTATION_MODULES } from './scripts/mutation_modules.mjs';
+
+const name = process.env.MUTATION_MODULE ?? 'channels';
+const module = MUTATION_MODULES[name];
+if (!module) {
+  throw new Error(`MUTATION_MODULE=${name}: unknown; one of ${Object.keys(MUTATION_MODULES).join(', ')}`);
+}
+const reports = join('reports', 'mutation', name);
+const html = join(process.env.MUTATION_HTML_DIR ?? join(tmpdir(), 'wolaro-mutation'), name, 'index.html');
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.stryker.config.ts', related: true },
+  coverageAnalysis: 'perTest',
+  mutate: module.mutate,
+  // Shared 2-core machine: one or two test processes at a time.
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
+  incremental: true,
+  incrementalFile: join(reports, 'incremental.json'),
+  // Static mutants (module-level constants) force a full re-run of the suite per mutant.
+  ignoreStatic: true,
+  // Real Redis/Postgres under load: give a slow mutant room before calling it a timeout.
+  timeoutMS: 20_000,
+  timeoutFactor: 2,
+  reporters: ['html', 'json', 'clear-text', 'progress'],
+  htmlReporter: { fileName: html },
+  jsonReporter: { fileName: join(reports, 'mutation.json') },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  // biome.json stays out: a sandbox inside the tree with its own root config breaks `biome check .`.
+  ignorePatterns: ['reports', 'docs', 'bench/results', '.wolaro', 'coverage', 'dist', '/biome.json'],
+  thresholds: { high: 95, low: 90, break: module.break ?? null },
+};
