@@ -64,10 +64,7 @@ export const MUTATION_MODULES = {
   },
   'panel-access': {
     title: 'panel API access checks (guild routes, guild access)',
-    mutate: [
-      'examples/panel-api/src/routes/guilds.ts',
-      'examples/db/src/members.ts',
-    ],
+    mutate: ['examples/panel-api/src/routes/guilds.ts', 'examples/db/src/members.ts'],
     tests: PANEL('guilds', 'security', 'discord'),
   },
   'panel-writes': {

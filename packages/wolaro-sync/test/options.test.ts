@@ -1,4 +1,4 @@
-import { redisUrl, uniquePrefix } from '@wolaro/test-harness';
+import { createTestSchema, redisUrl, uniquePrefix } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
 import { watchPermissionRevocations, withCommandEvents } from '../src/discord/index.js';
 import {
@@ -12,7 +12,7 @@ import {
   RedisUnavailableError,
   SyncClient,
 } from '../src/index.js';
-import { PgNotifyTransport } from '../src/pg/index.js';
+import { migrate, OutboxRelay, PgNotifyTransport } from '../src/pg/index.js';
 
 /** The issues of the `InvalidOptionsError` that `build` throws. */
 function issuesOf(build: () => unknown): readonly string[] {
@@ -154,5 +154,36 @@ describe('discord factories validate their arguments', () => {
       'client: must be a discord.js Client',
       'onMemberRemove: Invalid input: expected boolean, received string',
     ]);
+  });
+});
+
+describe('OutboxRelay', () => {
+  it('lists every bad option at construction, and close() stops it like stop()', async () => {
+    const issues = issuesOf(
+      () => new OutboxRelay({ pool: undefined, sync: 42, pollIntervalMs: -1, batchSize: 1.5 } as never),
+    );
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^pool: must be a pg\.Pool/),
+        expect.stringMatching(/^sync: must be a SyncClient/),
+        expect.stringMatching(/^pollIntervalMs: /),
+        expect.stringMatching(/^batchSize: must be an integer/),
+      ]),
+    );
+    const schema = await createTestSchema('relay_close');
+    try {
+      await migrate(schema.pool);
+      const sync = new SyncClient({ transport: 'memory' });
+      await sync.connect();
+      const relay = new OutboxRelay({ pool: schema.pool, sync, notify: false, pollIntervalMs: 60_000 });
+      await relay.start();
+      expect(relay.stats().running).toBe(true);
+      await relay.close();
+      await relay.close(); // idempotent
+      expect(relay.stats().running).toBe(false);
+      await sync.close();
+    } finally {
+      await schema.drop();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { ChannelMap, DeliveryInfo, Logger } from '@wolaro/sync';
+import type { ChannelMap, Logger } from '@wolaro/sync';
 import { silentLogger } from '@wolaro/sync';
 import type { DefaultEventsMap, Namespace, Server, Socket } from 'socket.io';
 import { HandshakeError } from '../errors.js';

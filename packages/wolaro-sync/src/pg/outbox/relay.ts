@@ -1,6 +1,8 @@
 import type pg from 'pg';
+import { z } from 'zod';
 import type { ChannelMap } from '../../channels/define.js';
 import type { SyncClient } from '../../client/sync_client.js';
+import { checkOptions, durationMs } from '../../internal/options.js';
 import { toError } from '../../internal/to_error.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import { onDrainLockReleased, tryDrainLock } from './drain_lock.js';
@@ -16,6 +18,24 @@ import { LOCATE_TABLE_SQL, OUTBOX_TABLE, PRUNE_SQL } from './sql.js';
 type Pass = { kind: 'done'; published: number } | { kind: 'busy' } | { kind: 'failed'; error: Error };
 
 const PRUNE_CHUNK = 5000;
+
+const isObject = (what: string) =>
+  z.custom<object>((v) => typeof v === 'object' && v !== null, { error: `must be ${what}` });
+
+/** What the relay's constructor accepts; every problem is reported at once. */
+const relayOptionsSchema = z.object({
+  pool: isObject('a pg.Pool'),
+  sync: isObject('a SyncClient'),
+  batchSize: durationMs.optional(),
+  pollIntervalMs: durationMs.optional(),
+  notify: z.boolean({ error: 'must be true or false' }).optional(),
+  pruneAfterMs: z.number().nonnegative('must be >= 0').optional(),
+  pruneIntervalMs: durationMs.optional(),
+  retryDelayMs: durationMs.optional(),
+  maxRetryDelayMs: durationMs.optional(),
+  busyRetryMs: durationMs.optional(),
+  logger: isObject('a pino-compatible logger').optional(),
+});
 
 /**
  * Publishes committed outbox rows and marks them published: the part of the outbox that makes
@@ -73,21 +93,12 @@ export class OutboxRelay<M extends ChannelMap = Record<never, never>> {
   };
 
   constructor(options: OutboxRelayOptions<M>) {
+    checkOptions('OutboxRelay', relayOptionsSchema, options);
     const { pool, sync, logger, ...rest } = options;
-    if (!pool || !sync) throw new TypeError('OutboxRelay needs a `pool` and a `sync` client');
     this.#pool = pool;
     this.#sync = sync;
     this.#logger = logger ?? silentLogger;
     this.#o = { ...DefaultOutboxRelayOptions, ...rest };
-    for (const key of [
-      'batchSize',
-      'pollIntervalMs',
-      'retryDelayMs',
-      'maxRetryDelayMs',
-      'busyRetryMs',
-    ] as const) {
-      if (!(this.#o[key] > 0)) throw new TypeError(`OutboxRelay: ${key} must be a positive number`);
-    }
   }
 
   /**
@@ -154,6 +165,20 @@ export class OutboxRelay<M extends ChannelMap = Record<never, never>> {
       { schema, listening: this.#listener?.listening ?? false },
       `Outbox relay started on ${schema}.${OUTBOX_TABLE}`,
     );
+  }
+
+  /**
+   * Stops the relay, like every other object of the SDK: the same as {@link OutboxRelay.stop}
+   * (timers, LISTEN connection, a publish in flight), idempotent. Leaves the pool and the client
+   * open.
+   *
+   * @example
+   * ```ts
+   * await relay.close();
+   * ```
+   */
+  close(): Promise<void> {
+    return this.stop();
   }
 
   /**
