@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cliDataDir, workspaceRoot } from '../../examples/panel-api/src/cli/data_dir.js';
+import { resolveDataDir as cliDataDir, workspaceRoot } from '../../examples/runtime/src/data_dir.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI_DIR = join(ROOT, 'examples/panel-api/src/cli');

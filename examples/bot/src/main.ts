@@ -3,7 +3,7 @@
  * environment, `Bot ready` once every guild is synced, graceful shutdown on SIGINT/SIGTERM. A bad
  * environment or a failed start prints one line per problem and exits 1.
  */
-import { runApp } from '@wolaro/app-runtime';
+import { resolveDataDir, runApp } from '@wolaro/app-runtime';
 import { startBot } from './bot.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -12,7 +12,10 @@ let logger: ReturnType<typeof createLogger> | undefined;
 await runApp({
   name: 'Bot',
   start: () => {
-    const config = loadConfig(process.env, { standalone: true });
+    const config = loadConfig(
+      { ...process.env, PGLITE_DATA_DIR: resolveDataDir(process.env) },
+      { standalone: true },
+    );
     logger = createLogger(config.logLevel);
     return startBot(config, { logger });
   },

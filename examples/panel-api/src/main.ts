@@ -2,7 +2,7 @@
  * The panel API in its own process: configuration from the environment, graceful shutdown on
  * SIGINT/SIGTERM. A bad environment or a failed start prints one line per problem and exits 1.
  */
-import { runApp } from '@wolaro/app-runtime';
+import { resolveDataDir, runApp } from '@wolaro/app-runtime';
 import { loadConfig } from './config.js';
 import { withDevJwtSecret } from './dev_secret.js';
 import { type AppLogger, createLogger } from './logger.js';
@@ -12,7 +12,9 @@ let logger: AppLogger | undefined;
 const api = await runApp({
   name: 'Panel API',
   start: () => {
-    const { config, file } = withDevJwtSecret(loadConfig(process.env));
+    const { config, file } = withDevJwtSecret(
+      loadConfig({ ...process.env, PGLITE_DATA_DIR: resolveDataDir(process.env) }),
+    );
     const log = createLogger(config.logLevel);
     logger = log;
     if (file) {

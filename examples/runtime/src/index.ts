@@ -8,6 +8,7 @@
  */
 export { type BusSetup, createBus, createSharedCache, openDatabase } from './bus.js';
 export { CleanupStack } from './cleanup.js';
+export { resolveDataDir, workspaceRoot } from './data_dir.js';
 export {
   bool,
   ConfigError,

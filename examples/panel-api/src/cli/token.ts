@@ -6,12 +6,12 @@
  * repository root, or `PGLITE_DATA_DIR`).
  */
 import { parseArgs } from 'node:util';
+import { resolveDataDir } from '@wolaro/app-runtime';
 import { createDatabase, createSession } from '@wolaro/db';
 import { signSessionToken } from '../auth/tokens.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { withDevJwtSecret } from '../dev_secret.js';
 import { parseDuration } from '../duration.js';
-import { cliDataDir } from './data_dir.js';
 
 const USAGE = 'Usage: npm run token -w examples/panel-api -- <userId> [--ttl 1h] [--username name]';
 
@@ -39,7 +39,7 @@ async function main(): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
   try {
     config = withDevJwtSecret(
-      loadConfig({ ...process.env, PGLITE_DATA_DIR: cliDataDir(process.env) }),
+      loadConfig({ ...process.env, PGLITE_DATA_DIR: resolveDataDir(process.env) }),
     ).config;
   } catch (err) {
     if (err instanceof ConfigError) {

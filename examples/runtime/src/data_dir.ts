@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_DATA_DIR } from '../config.js';
+import { DEFAULT_DATA_DIR } from './env.js';
 
 /** The nearest folder at or above `from` whose package.json declares npm workspaces. */
 export function workspaceRoot(from: string): string | undefined {
@@ -19,18 +19,18 @@ export function workspaceRoot(from: string): string | undefined {
 }
 
 /**
- * The embedded database folder a CLI run should use, as an absolute path, so that
- * `npm run token -w examples/panel-api` (which npm runs from `examples/panel-api`) finds the
- * database and JWT secret of the running `npm start`:
+ * The embedded database folder an app or a CLI should use, as an absolute path, so that
+ * `npm run token -w examples/panel-api` or `npm run dev -w examples/panel-api` (which npm runs
+ * from `examples/panel-api`) use the database and JWT secret of `npm start`:
  * - `PGLITE_DATA_DIR` unset → `.wolaro/pgdata` at the repository root, where `npm start` keeps it;
  * - a relative `PGLITE_DATA_DIR` → relative to the folder the user ran npm from (`INIT_CWD`).
  *
  * @example
  * ```ts
- * const env = { ...process.env, PGLITE_DATA_DIR: cliDataDir(process.env) };
+ * const env = { ...process.env, PGLITE_DATA_DIR: resolveDataDir(process.env) };
  * ```
  */
-export function cliDataDir(
+export function resolveDataDir(
   env: Readonly<Record<string, string | undefined>>,
   here: string = dirname(fileURLToPath(import.meta.url)),
 ): string {
