@@ -163,6 +163,23 @@ const overwriteBodySchema = z.looseObject({
   deny: z.union([z.string(), z.int()]).nullish(),
 });
 
+/** The channel's overwrites other than `id`, as inputs. */
+const overwritesWithout = (channel: ChannelRecord, id: string): OverwriteInput[] =>
+  overwrites(
+    channel.permission_overwrites.filter((o) => o.id !== id).map((o) => ({ ...o, type: o.type as 0 | 1 })),
+  );
+
+function auditOverwrite(
+  ctx: EmulatorContext,
+  req: RestRequest,
+  channel: ChannelRecord,
+  action: number,
+  options: { id: string; type: string },
+): void {
+  const { actorId, reason } = actor(ctx, req);
+  audit(ctx, { guildId: channel.guild_id, userId: actorId, targetId: channel.id, action, reason, options });
+}
+
 /** `PUT /channels/:channelId/permissions/:overwriteId` (MANAGE_ROLES); CHANNEL_UPDATE, 204. */
 export const putOverwrite: RestRoute = {
   auth: 'bot',
@@ -175,24 +192,12 @@ export const putOverwrite: RestRoute = {
     const id = p(req, 'overwriteId');
     const existed = channel.permission_overwrites.some((o) => o.id === id);
     const next = [
-      ...overwrites(
-        channel.permission_overwrites
-          .filter((o) => o.id !== id)
-          .map((o) => ({ ...o, type: o.type as 0 | 1 })),
-      ),
+      ...overwritesWithout(channel, id),
       ...overwrites([{ id, type: value.type, allow: value.allow ?? '0', deny: value.deny ?? '0' }]),
     ];
     updateChannel(ctx, channel.id, { permissionOverwrites: next });
-    const { actorId, reason } = actor(ctx, req);
     const action = existed ? AuditLogAction.ChannelOverwriteUpdate : AuditLogAction.ChannelOverwriteCreate;
-    audit(ctx, {
-      guildId: channel.guild_id,
-      userId: actorId,
-      targetId: channel.id,
-      action,
-      reason,
-      options: { id, type: String(value.type) },
-    });
+    auditOverwrite(ctx, req, channel, action, { id, type: String(value.type) });
     return noContent();
   },
 };
@@ -207,18 +212,10 @@ export const deleteOverwrite: RestRoute = {
     const id = p(req, 'overwriteId');
     const removed = channel.permission_overwrites.find((o) => o.id === id);
     if (removed) {
-      const rest = channel.permission_overwrites
-        .filter((o) => o.id !== id)
-        .map((o) => ({ ...o, type: o.type as 0 | 1 }));
-      updateChannel(ctx, channel.id, { permissionOverwrites: overwrites(rest) });
-      const { actorId, reason } = actor(ctx, req);
-      audit(ctx, {
-        guildId: channel.guild_id,
-        userId: actorId,
-        targetId: channel.id,
-        action: AuditLogAction.ChannelOverwriteDelete,
-        reason,
-        options: { id, type: String(removed.type) },
+      updateChannel(ctx, channel.id, { permissionOverwrites: overwritesWithout(channel, id) });
+      auditOverwrite(ctx, req, channel, AuditLogAction.ChannelOverwriteDelete, {
+        id,
+        type: String(removed.type),
       });
     }
     return noContent();

@@ -18,6 +18,13 @@ const channelId = (req: RestRequest): string => req.params['channelId'] ?? '';
 const restMessage = (ctx: EmulatorContext, message: MessageRecord) =>
   apiMessage(ctx.state, message, { baseUrl: ctx.config.baseUrl });
 
+/** The channel and message of a `…/messages/:messageId` route, and whether the bot wrote the message. */
+function botMessageTarget(ctx: EmulatorContext, req: RestRequest) {
+  const channel = botMessageChannel(ctx, channelId(req));
+  const message = requireMessage(ctx, channel.id, req.params['messageId'] ?? '');
+  return { channel, message, own: message.author_id === ctx.state.application().id };
+}
+
 /** `GET /channels/:channelId`. */
 export const getChannel: RestRoute = {
   auth: 'bot',
@@ -135,9 +142,8 @@ export const editChannelMessage: RestRoute = {
   auth: 'bot',
   major: 'channelId',
   handler: (ctx, req) => {
-    const channel = botMessageChannel(ctx, channelId(req));
-    const message = requireMessage(ctx, channel.id, req.params['messageId'] ?? '');
-    if (message.author_id !== ctx.state.application().id) {
+    const { channel, message, own } = botMessageTarget(ctx, req);
+    if (!own) {
       throw new EmulatorError(403, 50005, 'Cannot edit a message authored by another user');
     }
     const { value, files } = validateBody(req, messageEditSchema);
@@ -159,9 +165,8 @@ export const deleteChannelMessage: RestRoute = {
   auth: 'bot',
   major: 'channelId',
   handler: (ctx, req) => {
-    const channel = botMessageChannel(ctx, channelId(req));
-    const message = requireMessage(ctx, channel.id, req.params['messageId'] ?? '');
-    if (message.author_id !== ctx.state.application().id) {
+    const { channel, message, own } = botMessageTarget(ctx, req);
+    if (!own) {
       requireChannelPermission(ctx, channel.id, PermissionFlags.ManageMessages);
     }
     deleteMessage(ctx, message);
