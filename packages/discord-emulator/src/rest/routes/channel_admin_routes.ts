@@ -9,7 +9,8 @@ import { json, noContent } from '../../http/http_result.js';
 import { PermissionFlags } from '../../permission_flags.js';
 import { apiChannel } from '../../shapes/channel_shapes.js';
 import type { ChannelRecord } from '../../state/records.js';
-import { actor, botChannel, botGuild, requireChannelPermission, requireGuildPermission } from '../guard.js';
+import { channelPermissionRoute, guildPermissionRoute } from '../bot_routes.js';
+import { actor, botChannel, requireChannelPermission } from '../guard.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
 
@@ -73,12 +74,9 @@ function auditChannel(
 }
 
 /** `POST /guilds/:guildId/channels` (MANAGE_CHANNELS); CHANNEL_CREATE, 201. */
-export const createGuildChannel: RestRoute = {
-  auth: 'bot',
-  major: 'guildId',
-  handler: (ctx, req) => {
-    const guild = botGuild(ctx, p(req, 'guildId'));
-    requireGuildPermission(ctx, guild.id, PermissionFlags.ManageChannels);
+export const createGuildChannel: RestRoute = guildPermissionRoute(
+  PermissionFlags.ManageChannels,
+  (ctx, req, guild) => {
     const { value } = validateBody(req, channelBodySchema);
     const type = value.type ?? 0;
     if (!CREATABLE_TYPES.has(type))
@@ -98,7 +96,7 @@ export const createGuildChannel: RestRoute = {
     auditChannel(ctx, req, AuditLogAction.ChannelCreate, null, channel);
     return json(201, apiChannel(channel));
   },
-};
+);
 
 /** `PATCH /channels/:channelId`: a guild channel (MANAGE_CHANNELS; CHANNEL_UPDATE) or a thread (THREAD_UPDATE). */
 export const editChannel: RestRoute = {
@@ -203,12 +201,9 @@ export const putOverwrite: RestRoute = {
 };
 
 /** `DELETE /channels/:channelId/permissions/:overwriteId` (MANAGE_ROLES); CHANNEL_UPDATE, 204. */
-export const deleteOverwrite: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageRoles);
+export const deleteOverwrite: RestRoute = channelPermissionRoute(
+  PermissionFlags.ManageRoles,
+  (ctx, req, channel) => {
     const id = p(req, 'overwriteId');
     const removed = channel.permission_overwrites.find((o) => o.id === id);
     if (removed) {
@@ -220,7 +215,7 @@ export const deleteOverwrite: RestRoute = {
     }
     return noContent();
   },
-};
+);
 
 const positionsSchema = z.array(
   z.looseObject({
@@ -232,12 +227,9 @@ const positionsSchema = z.array(
 );
 
 /** `PATCH /guilds/:guildId/channels` (positions, MANAGE_CHANNELS); one CHANNEL_UPDATE per channel, 204. */
-export const moveGuildChannels: RestRoute = {
-  auth: 'bot',
-  major: 'guildId',
-  handler: (ctx, req) => {
-    const guild = botGuild(ctx, p(req, 'guildId'));
-    requireGuildPermission(ctx, guild.id, PermissionFlags.ManageChannels);
+export const moveGuildChannels: RestRoute = guildPermissionRoute(
+  PermissionFlags.ManageChannels,
+  (ctx, req, guild) => {
     const { value } = validateBody(req, positionsSchema);
     for (const item of value) {
       if (ctx.state.channel(item.id)?.guild_id !== guild.id) throw Errors.unknownChannel();
@@ -250,4 +242,4 @@ export const moveGuildChannels: RestRoute = {
     }
     return noContent();
   },
-};
+);

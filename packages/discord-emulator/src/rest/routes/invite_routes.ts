@@ -4,7 +4,8 @@ import { Errors } from '../../errors.js';
 import { json } from '../../http/http_result.js';
 import { PermissionFlags } from '../../permission_flags.js';
 import { apiInvite } from '../../shapes/expression_shapes.js';
-import { actor, botChannel, botGuild, requireChannelPermission, requireGuildPermission } from '../guard.js';
+import { channelPermissionRoute, guildPermissionRoute } from '../bot_routes.js';
+import { actor, botChannel, botGuild, requireChannelPermission } from '../guard.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
 
@@ -40,32 +41,26 @@ export const createChannelInvite: RestRoute = {
 };
 
 /** `GET /channels/:channelId/invites` (MANAGE_CHANNELS). */
-export const listChannelInvites: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageChannels);
+export const listChannelInvites: RestRoute = channelPermissionRoute(
+  PermissionFlags.ManageChannels,
+  (ctx, _req, channel) => {
     return json(
       200,
       ctx.state.invites.where((i) => i.channel_id === channel.id).map((i) => apiInvite(ctx.state, i)),
     );
   },
-};
+);
 
 /** `GET /guilds/:guildId/invites` (MANAGE_GUILD). */
-export const listGuildInvites: RestRoute = {
-  auth: 'bot',
-  major: 'guildId',
-  handler: (ctx, req) => {
-    const guild = botGuild(ctx, p(req, 'guildId'));
-    requireGuildPermission(ctx, guild.id, PermissionFlags.ManageGuild);
+export const listGuildInvites: RestRoute = guildPermissionRoute(
+  PermissionFlags.ManageGuild,
+  (ctx, _req, guild) => {
     return json(
       200,
       ctx.state.invites.where((i) => i.guild_id === guild.id).map((i) => apiInvite(ctx.state, i)),
     );
   },
-};
+);
 
 /** `GET /invites/:code` (`with_counts`). */
 export const getInvite: RestRoute = {

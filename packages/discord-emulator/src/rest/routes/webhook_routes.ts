@@ -10,7 +10,8 @@ import { apiWebhook } from '../../shapes/expression_shapes.js';
 import { apiMessage } from '../../shapes/message_shapes.js';
 import type { MessageRecord, WebhookRecord } from '../../state/records.js';
 import { storeAttachments } from '../attachments.js';
-import { actor, botChannel, botGuild, requireChannelPermission, requireGuildPermission } from '../guard.js';
+import { channelPermissionRoute, guildPermissionRoute } from '../bot_routes.js';
+import { actor, botChannel, botGuild, requireChannelPermission } from '../guard.js';
 import { messageEditSchema, webhookExecuteSchema } from '../rest_schemas.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
@@ -59,32 +60,26 @@ export const createChannelWebhook: RestRoute = {
 };
 
 /** `GET /channels/:channelId/webhooks` (MANAGE_WEBHOOKS). */
-export const listChannelWebhooks: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageWebhooks);
+export const listChannelWebhooks: RestRoute = channelPermissionRoute(
+  PermissionFlags.ManageWebhooks,
+  (ctx, _req, channel) => {
     return json(
       200,
       ctx.state.webhooks.where((w) => w.channel_id === channel.id).map((w) => view(ctx, w, true)),
     );
   },
-};
+);
 
 /** `GET /guilds/:guildId/webhooks` (MANAGE_WEBHOOKS). */
-export const listGuildWebhooks: RestRoute = {
-  auth: 'bot',
-  major: 'guildId',
-  handler: (ctx, req) => {
-    const guild = botGuild(ctx, p(req, 'guildId'));
-    requireGuildPermission(ctx, guild.id, PermissionFlags.ManageWebhooks);
+export const listGuildWebhooks: RestRoute = guildPermissionRoute(
+  PermissionFlags.ManageWebhooks,
+  (ctx, _req, guild) => {
     return json(
       200,
       ctx.state.webhooks.where((w) => w.guild_id === guild.id).map((w) => view(ctx, w, true)),
     );
   },
-};
+);
 
 /** A webhook reached with the bot token (MANAGE_WEBHOOKS) or with its own token (no auth). */
 function reach(ctx: EmulatorContext, req: RestRequest): WebhookRecord {

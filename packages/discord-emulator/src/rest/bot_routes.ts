@@ -1,0 +1,47 @@
+import type { EmulatorContext } from '../domain/context.js';
+import type { HttpResult } from '../http/http_result.js';
+import type { ChannelRecord, GuildRecord } from '../state/records.js';
+import { botChannel, botGuild, requireChannelPermission, requireGuildPermission } from './guard.js';
+import type { RestRequest, RestRoute } from './rest_types.js';
+
+type Handler<T> = (ctx: EmulatorContext, req: RestRequest, target: T) => HttpResult | Promise<HttpResult>;
+
+/**
+ * A bot-token route on `/guilds/:guildId/…` that needs `permission` in the guild: the handler gets the guild.
+ *
+ * @example
+ * ```ts
+ * export const listBans = guildPermissionRoute(PermissionFlags.BanMembers, (ctx, _req, guild) => json(200, bansOf(guild)));
+ * ```
+ */
+export function guildPermissionRoute(permission: bigint, handler: Handler<GuildRecord>): RestRoute {
+  return {
+    auth: 'bot',
+    major: 'guildId',
+    handler: (ctx, req) => {
+      const guild = botGuild(ctx, req.params['guildId'] ?? '');
+      requireGuildPermission(ctx, guild.id, permission);
+      return handler(ctx, req, guild);
+    },
+  };
+}
+
+/**
+ * A bot-token route on `/channels/:channelId/…` that needs `permission` in the channel: the handler gets the channel.
+ *
+ * @example
+ * ```ts
+ * export const listInvites = channelPermissionRoute(PermissionFlags.ManageChannels, (ctx, _req, channel) => json(200, invitesOf(channel)));
+ * ```
+ */
+export function channelPermissionRoute(permission: bigint, handler: Handler<ChannelRecord>): RestRoute {
+  return {
+    auth: 'bot',
+    major: 'channelId',
+    handler: (ctx, req) => {
+      const channel = botChannel(ctx, req.params['channelId'] ?? '');
+      requireChannelPermission(ctx, channel.id, permission);
+      return handler(ctx, req, channel);
+    },
+  };
+}
