@@ -190,15 +190,15 @@ function putGuildChannels(ctx: EmulatorContext, id: string, input: GuildInput): 
     ctx.state.putChannel(buildChannel(ctx, id, channel, channelInputs.indexOf(channel)));
 }
 
-function putMember(
-  ctx: EmulatorContext,
+/** A new member record (not stored). */
+export function newMember(
   guildId: string,
   userId: string,
   roles: string[],
   nick: string | null,
   joinedAt: string,
-): void {
-  const member: MemberRecord = {
+): MemberRecord {
+  return {
     guild_id: guildId,
     user_id: userId,
     nick,
@@ -212,7 +212,16 @@ function putMember(
     flags: 0,
     communication_disabled_until: null,
   };
-  ctx.state.putMember(member);
+}
+
+/** Role ids of role refs (ids or names), without `@everyone` and duplicates. */
+export function memberRoleIds(
+  ctx: EmulatorContext,
+  guildId: string,
+  refs: readonly string[] | undefined,
+): string[] {
+  const roles = (refs ?? []).map((ref) => resolveRoleRef(ctx, guildId, ref)).filter((r) => r !== guildId);
+  return [...new Set(roles)];
 }
 
 /** Stores the owner, the input members and (when it has a role) the bot as members. */
@@ -223,12 +232,13 @@ function putGuildMembers(
   botRoleId: string | null,
 ): void {
   const now = new Date().toISOString();
-  putMember(ctx, id, input.ownerId, [], null, now);
+  const { state } = ctx;
+  state.putMember(newMember(id, input.ownerId, [], null, now));
   for (const member of input.members ?? []) {
-    const roles = (member.roles ?? []).map((ref) => resolveRoleRef(ctx, id, ref)).filter((r) => r !== id);
-    putMember(ctx, id, member.userId, [...new Set(roles)], member.nick ?? null, member.joinedAt ?? now);
+    const roles = memberRoleIds(ctx, id, member.roles);
+    state.putMember(newMember(id, member.userId, roles, member.nick ?? null, member.joinedAt ?? now));
   }
-  if (botRoleId) putMember(ctx, id, ctx.state.application().id, [botRoleId], null, now);
+  if (botRoleId) state.putMember(newMember(id, state.application().id, [botRoleId], null, now));
 }
 
 /** The system channel: none (`null`), the named one, or the first text channel. */
