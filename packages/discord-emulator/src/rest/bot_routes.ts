@@ -2,9 +2,21 @@ import type { EmulatorContext } from '../domain/context.js';
 import type { HttpResult } from '../http/http_result.js';
 import type { ChannelRecord, GuildRecord } from '../state/records.js';
 import { botChannel, botGuild, requireChannelPermission, requireGuildPermission } from './guard.js';
-import type { RestRequest, RestRoute } from './rest_types.js';
+import type { RestHandler, RestRequest, RestRoute } from './rest_types.js';
 
 type Handler<T> = (ctx: EmulatorContext, req: RestRequest, target: T) => HttpResult | Promise<HttpResult>;
+
+/**
+ * A bot-token route on `/guilds/:guildId/…` (rate-limited per guild).
+ *
+ * @example
+ * ```ts
+ * export const listRoles = guildRoute((ctx, req) => json(200, ctx.state.roles(req.params['guildId'] ?? '')));
+ * ```
+ */
+export function guildRoute(handler: RestHandler): RestRoute {
+  return { auth: 'bot', major: 'guildId', handler };
+}
 
 /**
  * A bot-token route on `/guilds/:guildId/…` that needs `permission` in the guild: the handler gets the guild.

@@ -8,12 +8,12 @@ import { json, noContent } from '../../http/http_result.js';
 import { PermissionFlags, parsePermissions } from '../../permission_flags.js';
 import { apiRole } from '../../shapes/guild_shapes.js';
 import type { RoleRecord } from '../../state/records.js';
-import { actor, botGuild, requireAbove, requireGuildPermission } from '../guard.js';
-import type { RestRequest, RestRoute } from '../rest_types.js';
+import { guildPermissionRoute, guildRoute } from '../bot_routes.js';
+import { actor, botGuild, requireAbove } from '../guard.js';
+import type { RestRequest } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
 
 const p = (req: RestRequest, name: string): string => req.params[name] ?? '';
-const guildRoute = (handler: RestRoute['handler']): RestRoute => ({ auth: 'bot', major: 'guildId', handler });
 const roleSchema = z.looseObject({
   name: z.string().max(100).nullish(),
   permissions: z.union([z.string().regex(/^\d+$/), z.int()]).nullish(),
@@ -66,9 +66,7 @@ function checkGrantable(
 }
 
 /** `POST /guilds/:guildId/roles` (MANAGE_ROLES); GUILD_ROLE_CREATE. */
-export const createGuildRole = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.ManageRoles);
+export const createGuildRole = guildPermissionRoute(PermissionFlags.ManageRoles, (ctx, req, guild) => {
   const { value } = validateBody(req, roleSchema);
   checkGrantable(ctx, guild.id, value.permissions);
   if (ctx.state.roles(guild.id).length >= 250)
@@ -87,9 +85,7 @@ export const createGuildRole = guildRoute((ctx, req) => {
 });
 
 /** `PATCH /guilds/:guildId/roles/:roleId` (MANAGE_ROLES, below the bot's top role); GUILD_ROLE_UPDATE. */
-export const editGuildRole = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.ManageRoles);
+export const editGuildRole = guildPermissionRoute(PermissionFlags.ManageRoles, (ctx, req, guild) => {
   const role = requireRole(ctx, guild.id, p(req, 'roleId'));
   if (role.id !== guild.id) requireAbove(ctx, guild.id, role.position);
   const { value } = validateBody(req, roleSchema);
@@ -106,9 +102,7 @@ export const editGuildRole = guildRoute((ctx, req) => {
 });
 
 /** `DELETE /guilds/:guildId/roles/:roleId` (MANAGE_ROLES; not @everyone nor managed roles); GUILD_ROLE_DELETE. */
-export const deleteGuildRole = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.ManageRoles);
+export const deleteGuildRole = guildPermissionRoute(PermissionFlags.ManageRoles, (ctx, req, guild) => {
   const role = requireRole(ctx, guild.id, p(req, 'roleId'));
   if (role.id === guild.id || role.managed)
     throw Errors.invalidField(['role_id'], 'INVALID_ROLE', 'Invalid Role');
@@ -123,9 +117,7 @@ const positionsSchema = z
   .min(1);
 
 /** `PATCH /guilds/:guildId/roles` (positions, MANAGE_ROLES; only roles below the bot's); GUILD_ROLE_UPDATE each. */
-export const moveGuildRoles = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.ManageRoles);
+export const moveGuildRoles = guildPermissionRoute(PermissionFlags.ManageRoles, (ctx, req, guild) => {
   const { value } = validateBody(req, positionsSchema);
   for (const item of value) {
     const role = requireRole(ctx, guild.id, item.id);
