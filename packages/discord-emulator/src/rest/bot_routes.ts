@@ -19,6 +19,18 @@ export function guildRoute(handler: RestHandler): RestRoute {
 }
 
 /**
+ * A bot-token route on `/channels/:channelId/…` (rate-limited per channel).
+ *
+ * @example
+ * ```ts
+ * export const getChannel = channelRoute((ctx, req) => json(200, ctx.state.channel(req.params['channelId'] ?? '')));
+ * ```
+ */
+export function channelRoute(handler: RestHandler): RestRoute {
+  return { auth: 'bot', major: 'channelId', handler };
+}
+
+/**
  * A bot-token route on `/guilds/:guildId/…` that needs `permission` in the guild: the handler gets the guild.
  *
  * @example
@@ -27,15 +39,11 @@ export function guildRoute(handler: RestHandler): RestRoute {
  * ```
  */
 export function guildPermissionRoute(permission: bigint, handler: Handler<GuildRecord>): RestRoute {
-  return {
-    auth: 'bot',
-    major: 'guildId',
-    handler: (ctx, req) => {
-      const guild = botGuild(ctx, req.params['guildId'] ?? '');
-      requireGuildPermission(ctx, guild.id, permission);
-      return handler(ctx, req, guild);
-    },
-  };
+  return guildRoute((ctx, req) => {
+    const guild = botGuild(ctx, req.params['guildId'] ?? '');
+    requireGuildPermission(ctx, guild.id, permission);
+    return handler(ctx, req, guild);
+  });
 }
 
 /**
@@ -47,13 +55,9 @@ export function guildPermissionRoute(permission: bigint, handler: Handler<GuildR
  * ```
  */
 export function channelPermissionRoute(permission: bigint, handler: Handler<ChannelRecord>): RestRoute {
-  return {
-    auth: 'bot',
-    major: 'channelId',
-    handler: (ctx, req) => {
-      const channel = botChannel(ctx, req.params['channelId'] ?? '');
-      requireChannelPermission(ctx, channel.id, permission);
-      return handler(ctx, req, channel);
-    },
-  };
+  return channelRoute((ctx, req) => {
+    const channel = botChannel(ctx, req.params['channelId'] ?? '');
+    requireChannelPermission(ctx, channel.id, permission);
+    return handler(ctx, req, channel);
+  });
 }

@@ -9,7 +9,7 @@ import { json, noContent } from '../../http/http_result.js';
 import { PermissionFlags } from '../../permission_flags.js';
 import { apiChannel } from '../../shapes/channel_shapes.js';
 import type { ChannelRecord } from '../../state/records.js';
-import { channelPermissionRoute, guildPermissionRoute } from '../bot_routes.js';
+import { channelPermissionRoute, channelRoute, guildPermissionRoute } from '../bot_routes.js';
 import { actor, botChannel, requireChannelPermission } from '../guard.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
@@ -99,61 +99,53 @@ export const createGuildChannel: RestRoute = guildPermissionRoute(
 );
 
 /** `PATCH /channels/:channelId`: a guild channel (MANAGE_CHANNELS; CHANNEL_UPDATE) or a thread (THREAD_UPDATE). */
-export const editChannel: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    const { value } = validateBody(req, channelPatchSchema);
-    if (channel.thread) {
-      if (channel.thread.owner_id !== ctx.state.application().id)
-        requireChannelPermission(ctx, channel.id, PermissionFlags.ManageThreads);
-      const next = updateThread(ctx, channel.id, {
-        name: value.name ?? undefined,
-        archived: value.archived ?? undefined,
-        locked: value.locked ?? undefined,
-        autoArchiveDuration: value.auto_archive_duration ?? undefined,
-        invitable: value.invitable ?? undefined,
-        rateLimitPerUser: value.rate_limit_per_user ?? undefined,
-      });
-      return json(200, apiChannel(next));
-    }
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageChannels);
-    if (value.permission_overwrites != null)
-      requireChannelPermission(ctx, channel.id, PermissionFlags.ManageRoles);
-    const next = updateChannel(ctx, channel.id, {
-      ...(value.name != null ? { name: value.name } : {}),
-      ...(value.topic !== undefined ? { topic: value.topic } : {}),
-      ...(value.nsfw != null ? { nsfw: value.nsfw } : {}),
-      ...(value.position != null ? { position: value.position } : {}),
-      ...(value.parent_id !== undefined ? { parent: value.parent_id } : {}),
-      ...(value.rate_limit_per_user != null ? { rateLimitPerUser: value.rate_limit_per_user } : {}),
-      ...(value.permission_overwrites != null
-        ? { permissionOverwrites: overwrites(value.permission_overwrites) }
-        : {}),
+export const editChannel: RestRoute = channelRoute((ctx, req) => {
+  const channel = botChannel(ctx, p(req, 'channelId'));
+  const { value } = validateBody(req, channelPatchSchema);
+  if (channel.thread) {
+    if (channel.thread.owner_id !== ctx.state.application().id)
+      requireChannelPermission(ctx, channel.id, PermissionFlags.ManageThreads);
+    const next = updateThread(ctx, channel.id, {
+      name: value.name ?? undefined,
+      archived: value.archived ?? undefined,
+      locked: value.locked ?? undefined,
+      autoArchiveDuration: value.auto_archive_duration ?? undefined,
+      invitable: value.invitable ?? undefined,
+      rateLimitPerUser: value.rate_limit_per_user ?? undefined,
     });
-    auditChannel(ctx, req, AuditLogAction.ChannelUpdate, channel, next);
     return json(200, apiChannel(next));
-  },
-};
+  }
+  requireChannelPermission(ctx, channel.id, PermissionFlags.ManageChannels);
+  if (value.permission_overwrites != null)
+    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageRoles);
+  const next = updateChannel(ctx, channel.id, {
+    ...(value.name != null ? { name: value.name } : {}),
+    ...(value.topic !== undefined ? { topic: value.topic } : {}),
+    ...(value.nsfw != null ? { nsfw: value.nsfw } : {}),
+    ...(value.position != null ? { position: value.position } : {}),
+    ...(value.parent_id !== undefined ? { parent: value.parent_id } : {}),
+    ...(value.rate_limit_per_user != null ? { rateLimitPerUser: value.rate_limit_per_user } : {}),
+    ...(value.permission_overwrites != null
+      ? { permissionOverwrites: overwrites(value.permission_overwrites) }
+      : {}),
+  });
+  auditChannel(ctx, req, AuditLogAction.ChannelUpdate, channel, next);
+  return json(200, apiChannel(next));
+});
 
 /** `DELETE /channels/:channelId` (MANAGE_CHANNELS, or MANAGE_THREADS for a thread); answers the deleted channel. */
-export const removeChannel: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    if (channel.thread) {
-      requireChannelPermission(ctx, channel.id, PermissionFlags.ManageThreads);
-      return json(200, apiChannel(deleteThread(ctx, channel.id)));
-    }
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageChannels);
-    const body = apiChannel(channel);
-    deleteChannel(ctx, channel.id);
-    auditChannel(ctx, req, AuditLogAction.ChannelDelete, channel, null);
-    return json(200, body);
-  },
-};
+export const removeChannel: RestRoute = channelRoute((ctx, req) => {
+  const channel = botChannel(ctx, p(req, 'channelId'));
+  if (channel.thread) {
+    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageThreads);
+    return json(200, apiChannel(deleteThread(ctx, channel.id)));
+  }
+  requireChannelPermission(ctx, channel.id, PermissionFlags.ManageChannels);
+  const body = apiChannel(channel);
+  deleteChannel(ctx, channel.id);
+  auditChannel(ctx, req, AuditLogAction.ChannelDelete, channel, null);
+  return json(200, body);
+});
 
 const overwriteBodySchema = z.looseObject({
   type: z.union([z.literal(0), z.literal(1)]),
@@ -179,26 +171,22 @@ function auditOverwrite(
 }
 
 /** `PUT /channels/:channelId/permissions/:overwriteId` (MANAGE_ROLES); CHANNEL_UPDATE, 204. */
-export const putOverwrite: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    if (channel.thread) throw Errors.unknownChannel();
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageRoles);
-    const { value } = validateBody(req, overwriteBodySchema);
-    const id = p(req, 'overwriteId');
-    const existed = channel.permission_overwrites.some((o) => o.id === id);
-    const next = [
-      ...overwritesWithout(channel, id),
-      ...overwrites([{ id, type: value.type, allow: value.allow ?? '0', deny: value.deny ?? '0' }]),
-    ];
-    updateChannel(ctx, channel.id, { permissionOverwrites: next });
-    const action = existed ? AuditLogAction.ChannelOverwriteUpdate : AuditLogAction.ChannelOverwriteCreate;
-    auditOverwrite(ctx, req, channel, action, { id, type: String(value.type) });
-    return noContent();
-  },
-};
+export const putOverwrite: RestRoute = channelRoute((ctx, req) => {
+  const channel = botChannel(ctx, p(req, 'channelId'));
+  if (channel.thread) throw Errors.unknownChannel();
+  requireChannelPermission(ctx, channel.id, PermissionFlags.ManageRoles);
+  const { value } = validateBody(req, overwriteBodySchema);
+  const id = p(req, 'overwriteId');
+  const existed = channel.permission_overwrites.some((o) => o.id === id);
+  const next = [
+    ...overwritesWithout(channel, id),
+    ...overwrites([{ id, type: value.type, allow: value.allow ?? '0', deny: value.deny ?? '0' }]),
+  ];
+  updateChannel(ctx, channel.id, { permissionOverwrites: next });
+  const action = existed ? AuditLogAction.ChannelOverwriteUpdate : AuditLogAction.ChannelOverwriteCreate;
+  auditOverwrite(ctx, req, channel, action, { id, type: String(value.type) });
+  return noContent();
+});
 
 /** `DELETE /channels/:channelId/permissions/:overwriteId` (MANAGE_ROLES); CHANNEL_UPDATE, 204. */
 export const deleteOverwrite: RestRoute = channelPermissionRoute(

@@ -4,7 +4,7 @@ import { Errors } from '../../errors.js';
 import { json } from '../../http/http_result.js';
 import { PermissionFlags } from '../../permission_flags.js';
 import { apiInvite } from '../../shapes/expression_shapes.js';
-import { channelPermissionRoute, guildPermissionRoute } from '../bot_routes.js';
+import { channelPermissionRoute, channelRoute, guildPermissionRoute } from '../bot_routes.js';
 import { actor, botChannel, botGuild, requireChannelPermission } from '../guard.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
@@ -19,26 +19,22 @@ const inviteSchema = z.looseObject({
 });
 
 /** `POST /channels/:channelId/invites` (CREATE_INSTANT_INVITE); INVITE_CREATE. */
-export const createChannelInvite: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    if (channel.thread || channel.type === 4) throw Errors.unknownChannel();
-    requireChannelPermission(ctx, channel.id, PermissionFlags.CreateInstantInvite);
-    const { value } = validateBody(req, inviteSchema);
-    const { actorId, reason } = actor(ctx, req);
-    const invite = createInvite(ctx, channel.id, {
-      inviterId: actorId,
-      maxAge: value.max_age ?? undefined,
-      maxUses: value.max_uses ?? undefined,
-      temporary: value.temporary ?? undefined,
-      unique: value.unique ?? undefined,
-      reason,
-    });
-    return json(200, apiInvite(ctx.state, invite));
-  },
-};
+export const createChannelInvite: RestRoute = channelRoute((ctx, req) => {
+  const channel = botChannel(ctx, p(req, 'channelId'));
+  if (channel.thread || channel.type === 4) throw Errors.unknownChannel();
+  requireChannelPermission(ctx, channel.id, PermissionFlags.CreateInstantInvite);
+  const { value } = validateBody(req, inviteSchema);
+  const { actorId, reason } = actor(ctx, req);
+  const invite = createInvite(ctx, channel.id, {
+    inviterId: actorId,
+    maxAge: value.max_age ?? undefined,
+    maxUses: value.max_uses ?? undefined,
+    temporary: value.temporary ?? undefined,
+    unique: value.unique ?? undefined,
+    reason,
+  });
+  return json(200, apiInvite(ctx.state, invite));
+});
 
 /** `GET /channels/:channelId/invites` (MANAGE_CHANNELS). */
 export const listChannelInvites: RestRoute = channelPermissionRoute(
