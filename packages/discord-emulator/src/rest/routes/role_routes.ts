@@ -24,6 +24,16 @@ const roleSchema = z.looseObject({
   unicode_emoji: z.string().nullish(),
 });
 
+/** The role fields a body sets (null and absent leave them as they are). */
+function optionalRoleFields(value: z.output<typeof roleSchema>) {
+  return {
+    ...(value.permissions != null ? { permissions: String(value.permissions) } : {}),
+    ...(value.color != null ? { color: value.color } : {}),
+    ...(value.hoist != null ? { hoist: value.hoist } : {}),
+    ...(value.mentionable != null ? { mentionable: value.mentionable } : {}),
+  };
+}
+
 function auditRole(
   ctx: EmulatorContext,
   req: RestRequest,
@@ -75,10 +85,7 @@ export const createGuildRole = guildPermissionRoute(PermissionFlags.ManageRoles,
   const role = createRole(ctx, guild.id, {
     name: value.name ?? 'new role',
     position: 1,
-    ...(value.permissions != null ? { permissions: String(value.permissions) } : {}),
-    ...(value.color != null ? { color: value.color } : {}),
-    ...(value.hoist != null ? { hoist: value.hoist } : {}),
-    ...(value.mentionable != null ? { mentionable: value.mentionable } : {}),
+    ...optionalRoleFields(value),
   });
   auditRole(ctx, req, AuditLogAction.RoleCreate, null, role);
   return json(200, apiRole(role));
@@ -92,10 +99,7 @@ export const editGuildRole = guildPermissionRoute(PermissionFlags.ManageRoles, (
   checkGrantable(ctx, guild.id, value.permissions);
   const next = updateRole(ctx, guild.id, role.id, {
     ...(value.name != null ? { name: value.name } : {}),
-    ...(value.permissions != null ? { permissions: String(value.permissions) } : {}),
-    ...(value.color != null ? { color: value.color } : {}),
-    ...(value.hoist != null ? { hoist: value.hoist } : {}),
-    ...(value.mentionable != null ? { mentionable: value.mentionable } : {}),
+    ...optionalRoleFields(value),
   });
   auditRole(ctx, req, AuditLogAction.RoleUpdate, role, next);
   return json(200, apiRole(next));
