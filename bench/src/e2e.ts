@@ -140,6 +140,103 @@ function parseBotLine(text: string): { guildId: string; version: number } | unde
   return undefined;
 }
 
+/** The four pooled sample sets behind the CDF chart. */
+interface Pooled {
+  socket: number[];
+  bot: number[];
+  floorSocket: number[];
+  floorReload: number[];
+}
+
+/** Records panel-socket arrivals and bot log lines of `guildId` into `bench`. */
+function observeArrivals(sys: BenchSystem, bench: E2E, socket: Socket, guildId: string): void {
+  socket.on('config:updated', (e: { guildId: string; version?: number }) => {
+    if (e.guildId === guildId && typeof e.version === 'number') bench.sockets.record(e.version);
+  });
+  sys.bot.logs.onLine((line) => {
+    const reloaded = line.text.includes('reloaded (version');
+    if (!reloaded && !line.text.includes('Config update received')) return;
+    const parsed = parseBotLine(line.text);
+    if (!parsed || parsed.guildId !== guildId) return;
+    (reloaded ? bench.botHolds : bench.botReceived).record(parsed.version, line.at);
+  });
+}
+
+/** Warm-up: both paths, not recorded. */
+async function warmUp(bench: E2E, floor: RawFloor): Promise<void> {
+  for (let i = 0; i < WARMUP; i++) {
+    await bench.once();
+    await floor.once(TIMEOUT_MS).catch(() => undefined);
+  }
+  bench.timeouts = 0;
+  bench.errors = 0;
+  console.log(`warm-up done (${WARMUP} + ${WARMUP}); ${ROUNDS} rounds of ${N} PATCHes + ${N} floor changes`);
+}
+
+/** N system changes and N floor changes, in interleaved blocks so machine noise hits both paths alike. */
+async function sampleInBlocks(
+  bench: E2E,
+  floor: RawFloor,
+): Promise<{ samples: SystemSample[]; floorSamples: FloorSample[]; floorTimeouts: number }> {
+  const samples: SystemSample[] = [];
+  const floorSamples: FloorSample[] = [];
+  let floorTimeouts = 0;
+  for (let done = 0; done < N; done += BLOCK) {
+    const size = Math.min(BLOCK, N - done);
+    for (let i = 0; i < size; i++) {
+      const s = await bench.once();
+      if (s) samples.push(s);
+    }
+    for (let i = 0; i < size; i++) {
+      const s = await floor.once(TIMEOUT_MS).catch(() => undefined);
+      if (s) floorSamples.push(s);
+      else floorTimeouts++;
+    }
+  }
+  return { samples, floorSamples, floorTimeouts };
+}
+
+/** One measured round; its samples are appended to `pooled`. */
+async function runRound(sys: BenchSystem, bench: E2E, floor: RawFloor, pooled: Pooled): Promise<RoundResult> {
+  const loadBefore = stats.loadAverage();
+  const cpu0 = await sys.cpu.sample();
+  const t0 = performance.now();
+  const timeouts0 = bench.timeouts;
+  const errors0 = bench.errors;
+  const { samples, floorSamples, floorTimeouts } = await sampleInBlocks(bench, floor);
+  const durationS = (performance.now() - t0) / 1000;
+  const cpu1 = await sys.cpu.sample();
+  pooled.socket.push(...samples.map((s) => s.socket));
+  pooled.bot.push(...samples.map((s) => s.bot));
+  pooled.floorSocket.push(...floorSamples.map((s) => s.socket));
+  pooled.floorReload.push(...floorSamples.map((s) => s.reload));
+  return {
+    loadBefore,
+    loadAfter: stats.loadAverage(),
+    system: {
+      http: stats.summarize(samples.map((s) => s.http)),
+      socket: stats.summarize(samples.map((s) => s.socket)),
+      botReceived: stats.summarize(samples.map((s) => s.botReceived)),
+      bot: stats.summarize(samples.map((s) => s.bot)),
+    },
+    floor: {
+      message: stats.summarize(floorSamples.map((s) => s.message)),
+      socket: stats.summarize(floorSamples.map((s) => s.socket)),
+      reload: stats.summarize(floorSamples.map((s) => s.reload)),
+    },
+    timeouts: bench.timeouts - timeouts0,
+    errors: bench.errors - errors0 + floorTimeouts,
+    cpuPerUpdateMs: cpuDelta(cpu0, cpu1, samples.length),
+    durationS: stats.round(durationS, 1),
+  };
+}
+
+function logRound(r: number, result: RoundResult): void {
+  console.log(
+    `round ${r + 1}/${ROUNDS}: socket p50 ${stats.ms(result.system.socket.p50)} p99 ${stats.ms(result.system.socket.p99)} | bot p50 ${stats.ms(result.system.bot.p50)} p99 ${stats.ms(result.system.bot.p99)} | floor socket p50 ${stats.ms(result.floor.socket.p50)} p99 ${stats.ms(result.floor.socket.p99)} | timeouts ${result.timeouts} errors ${result.errors} | load ${result.loadAfter.join(' ')}`,
+  );
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const loadAtStart = stats.loadAverage();
@@ -157,89 +254,17 @@ async function main(): Promise<void> {
     http = new Client(sys.apiUrl, { pipelining: 1, keepAliveTimeout: 60_000 });
     const bench = new E2E(sys, guild.guildId, token, http);
     socket = await connectPanel(sys.apiUrl, token, guild.guildId);
-    socket.on('config:updated', (e: { guildId: string; version?: number }) => {
-      if (e.guildId === guild.guildId && typeof e.version === 'number') bench.sockets.record(e.version);
-    });
-    sys.bot.logs.onLine((line) => {
-      const reloaded = line.text.includes('reloaded (version');
-      if (!reloaded && !line.text.includes('Config update received')) return;
-      const parsed = parseBotLine(line.text);
-      if (!parsed || parsed.guildId !== guild.guildId) return;
-      (reloaded ? bench.botHolds : bench.botReceived).record(parsed.version, line.at);
-    });
+    observeArrivals(sys, bench, socket, guild.guildId);
     await sys.warmBotCaches();
     floor = await RawFloor.start(sys.pool, sys.keyPrefix);
-    const rawFloor = floor;
-
-    // Warm-up: both paths, not recorded.
-    for (let i = 0; i < WARMUP; i++) {
-      await bench.once();
-      await rawFloor.once(TIMEOUT_MS).catch(() => undefined);
-    }
-    bench.timeouts = 0;
-    bench.errors = 0;
-    console.log(
-      `warm-up done (${WARMUP} + ${WARMUP}); ${ROUNDS} rounds of ${N} PATCHes + ${N} floor changes`,
-    );
+    await warmUp(bench, floor);
 
     const rounds: RoundResult[] = [];
-    const pooled = {
-      socket: [] as number[],
-      bot: [] as number[],
-      floorSocket: [] as number[],
-      floorReload: [] as number[],
-    };
+    const pooled: Pooled = { socket: [], bot: [], floorSocket: [], floorReload: [] };
     for (let r = 0; r < ROUNDS; r++) {
-      const loadBefore = stats.loadAverage();
-      const cpu0 = await sys.cpu.sample();
-      const t0 = performance.now();
-      const samples: SystemSample[] = [];
-      const floorSamples: FloorSample[] = [];
-      const timeouts0 = bench.timeouts;
-      const errors0 = bench.errors;
-      let floorTimeouts = 0;
-      // Interleaved blocks, so machine noise hits both paths alike.
-      for (let done = 0; done < N; done += BLOCK) {
-        const size = Math.min(BLOCK, N - done);
-        for (let i = 0; i < size; i++) {
-          const s = await bench.once();
-          if (s) samples.push(s);
-        }
-        for (let i = 0; i < size; i++) {
-          const s = await rawFloor.once(TIMEOUT_MS).catch(() => undefined);
-          if (s) floorSamples.push(s);
-          else floorTimeouts++;
-        }
-      }
-      const durationS = (performance.now() - t0) / 1000;
-      const cpu1 = await sys.cpu.sample();
-      const result: RoundResult = {
-        loadBefore,
-        loadAfter: stats.loadAverage(),
-        system: {
-          http: stats.summarize(samples.map((s) => s.http)),
-          socket: stats.summarize(samples.map((s) => s.socket)),
-          botReceived: stats.summarize(samples.map((s) => s.botReceived)),
-          bot: stats.summarize(samples.map((s) => s.bot)),
-        },
-        floor: {
-          message: stats.summarize(floorSamples.map((s) => s.message)),
-          socket: stats.summarize(floorSamples.map((s) => s.socket)),
-          reload: stats.summarize(floorSamples.map((s) => s.reload)),
-        },
-        timeouts: bench.timeouts - timeouts0,
-        errors: bench.errors - errors0 + floorTimeouts,
-        cpuPerUpdateMs: cpuDelta(cpu0, cpu1, samples.length),
-        durationS: stats.round(durationS, 1),
-      };
+      const result = await runRound(sys, bench, floor, pooled);
       rounds.push(result);
-      pooled.socket.push(...samples.map((s) => s.socket));
-      pooled.bot.push(...samples.map((s) => s.bot));
-      pooled.floorSocket.push(...floorSamples.map((s) => s.socket));
-      pooled.floorReload.push(...floorSamples.map((s) => s.reload));
-      console.log(
-        `round ${r + 1}/${ROUNDS}: socket p50 ${stats.ms(result.system.socket.p50)} p99 ${stats.ms(result.system.socket.p99)} | bot p50 ${stats.ms(result.system.bot.p50)} p99 ${stats.ms(result.system.bot.p99)} | floor socket p50 ${stats.ms(result.floor.socket.p50)} p99 ${stats.ms(result.floor.socket.p99)} | timeouts ${result.timeouts} errors ${result.errors} | load ${result.loadAfter.join(' ')}`,
-      );
+      logRound(r, result);
     }
 
     report(sys, rounds, pooled, loadAtStart, (performance.now() - started) / 1000);
@@ -251,14 +276,8 @@ async function main(): Promise<void> {
   }
 }
 
-function report(
-  sys: BenchSystem,
-  rounds: readonly RoundResult[],
-  pooled: { socket: number[]; bot: number[]; floorSocket: number[]; floorReload: number[] },
-  loadAtStart: [number, number, number],
-  totalS: number,
-): void {
-  const m = stats.machine();
+/** Medians over the rounds, ratios to the floor (per round, then the median), totals and CPU. */
+function summarizeRounds(rounds: readonly RoundResult[]) {
   const med = {
     http: stats.medianSummary(rounds.map((r) => r.system.http)),
     socket: stats.medianSummary(rounds.map((r) => r.system.socket)),
@@ -269,12 +288,12 @@ function report(
     floorReload: stats.medianSummary(rounds.map((r) => r.floor.reload)),
   };
   // Ratio per round (same run, same noise), then the median.
-  const socketRatio = stats.median(rounds.map((r) => r.system.socket.p50 / r.floor.socket.p50));
-  const botRatio = stats.median(rounds.map((r) => r.system.bot.p50 / r.floor.reload.p50));
-  const socketP99Ratio = stats.median(rounds.map((r) => r.system.socket.p99 / r.floor.socket.p99));
-  const botP99Ratio = stats.median(rounds.map((r) => r.system.bot.p99 / r.floor.reload.p99));
-  const timeouts = rounds.reduce((a, r) => a + r.timeouts, 0);
-  const errors = rounds.reduce((a, r) => a + r.errors, 0);
+  const ratios = {
+    socketP50: stats.median(rounds.map((r) => r.system.socket.p50 / r.floor.socket.p50)),
+    botP50: stats.median(rounds.map((r) => r.system.bot.p50 / r.floor.reload.p50)),
+    socketP99: stats.median(rounds.map((r) => r.system.socket.p99 / r.floor.socket.p99)),
+    botP99: stats.median(rounds.map((r) => r.system.bot.p99 / r.floor.reload.p99)),
+  };
   const cpuOf = (k: keyof CpuSample) => stats.round(stats.median(rounds.map((r) => r.cpuPerUpdateMs[k])), 3);
   const cpu = {
     api: cpuOf('api'),
@@ -284,17 +303,35 @@ function report(
     floorPg: cpuOf('pgBench'),
     redisShared: cpuOf('redis'),
   };
+  return {
+    med,
+    ratios,
+    timeouts: rounds.reduce((a, r) => a + r.timeouts, 0),
+    errors: rounds.reduce((a, r) => a + r.errors, 0),
+    cpu,
+  };
+}
 
-  // This run, then the recent runs with the same settings (the machine is shared: targets are
-  // judged on the median of the recent runs).
+type RoundsSummary = ReturnType<typeof summarizeRounds>;
+
+/**
+ * This run, then the recent runs with the same settings (the machine is shared: targets are
+ * judged on the median of the recent runs).
+ */
+function judgeAcrossRuns(
+  m: stats.MachineInfo,
+  sys: BenchSystem,
+  rounds: readonly RoundResult[],
+  s: RoundsSummary,
+) {
   const entry: E2EHistoryEntry = {
     ...run.stamp(CONFIG_KEY, m, sys, rounds),
-    socketP50: stats.round(med.socket.p50),
-    socketP99: stats.round(med.socket.p99),
-    botP50: stats.round(med.bot.p50),
-    botP99: stats.round(med.bot.p99),
-    floorP50: stats.round(med.floorSocket.p50),
-    ratio: stats.round(socketRatio),
+    socketP50: stats.round(s.med.socket.p50),
+    socketP99: stats.round(s.med.socket.p99),
+    botP50: stats.round(s.med.bot.p50),
+    botP99: stats.round(s.med.bot.p99),
+    floorP50: stats.round(s.med.floorSocket.p50),
+    ratio: stats.round(s.ratios.socketP50),
   };
   const runs = stats.history('e2e', entry);
   const acrossRuns = stats.mediansOf(runs, [
@@ -305,64 +342,67 @@ function report(
     'floorP50',
     'ratio',
   ]);
-  const verdict = (value: number, limit: number, unit: string): string =>
-    value <= limit
-      ? `✅ met (${(((limit - value) / limit) * 100).toFixed(0)} % under)`
-      : `❌ missed by ${(value - limit).toFixed(2)}${unit} (${(value / limit).toFixed(2)}× the target)`;
+  const targetOf = (target: number, measured: number) => ({
+    target,
+    measured: stats.round(measured),
+    met: measured <= target,
+  });
   const targets = {
-    socketP50: {
-      target: TARGET.socketP50,
-      measured: stats.round(acrossRuns.socketP50),
-      met: acrossRuns.socketP50 <= TARGET.socketP50,
-    },
-    socketP99: {
-      target: TARGET.socketP99,
-      measured: stats.round(acrossRuns.socketP99),
-      met: acrossRuns.socketP99 <= TARGET.socketP99,
-    },
-    floorRatio: {
-      target: TARGET.floorRatio,
-      measured: stats.round(acrossRuns.ratio),
-      met: acrossRuns.ratio <= TARGET.floorRatio,
-    },
+    socketP50: targetOf(TARGET.socketP50, acrossRuns.socketP50),
+    socketP99: targetOf(TARGET.socketP99, acrossRuns.socketP99),
+    floorRatio: targetOf(TARGET.floorRatio, acrossRuns.ratio),
   };
+  return { entry, runs, acrossRuns, targets };
+}
 
-  const row = (label: string, s: stats.Summary, ratio?: string) =>
-    `| ${label} | ${stats.ms(s.p50)} | ${stats.ms(s.p95)} | ${stats.ms(s.p99)} | ${stats.ms(s.max)} | ${ratio ?? ''} |`;
-  const svgPath = 'docs/img/bench-e2e-latency.svg';
-  const lines = [
-    '## End to end: PATCH → panel socket and bot (`npm run bench:e2e`)',
-    '',
-    run.setupLine(m, sys, rounds, loadAtStart),
-    '',
-    `${rounds.length} rounds × ${N.toLocaleString('en')} sequential \`PATCH /api/panel/guilds/:id {"settings":{"prefix":…}}\` (after ${WARMUP} warm-up), each timed from sending the request; the raw floor runs the same number of changes in the same rounds, in interleaved blocks of ${BLOCK}.`,
-    '',
+type Judgement = ReturnType<typeof judgeAcrossRuns>;
+
+function verdict(value: number, limit: number, unit: string): string {
+  return value <= limit
+    ? `✅ met (${(((limit - value) / limit) * 100).toFixed(0)} % under)`
+    : `❌ missed by ${(value - limit).toFixed(2)}${unit} (${(value / limit).toFixed(2)}× the target)`;
+}
+
+function latencyRow(label: string, s: stats.Summary, ratio?: string): string {
+  return `| ${label} | ${stats.ms(s.p50)} | ${stats.ms(s.p95)} | ${stats.ms(s.p99)} | ${stats.ms(s.max)} | ${ratio ?? ''} |`;
+}
+
+/** The latency table of this run: system paths beside the raw floor. */
+function latencyTable(s: RoundsSummary): string[] {
+  const { med, ratios } = s;
+  return [
     '| path | p50 | p95 | p99 | max | p50 vs raw floor |',
     '|---|---:|---:|---:|---:|---:|',
-    row(
+    latencyRow(
       '**system → panel socket** (`config:updated` with that version)',
       med.socket,
-      `**${socketRatio.toFixed(2)}×**`,
+      `**${ratios.socketP50.toFixed(2)}×**`,
     ),
-    row(
+    latencyRow(
       '**system → bot holds the version** (debug line on its stdout pipe)',
       med.bot,
-      `${botRatio.toFixed(2)}× (vs floor reload)`,
+      `${ratios.botP50.toFixed(2)}× (vs floor reload)`,
     ),
-    row('system → bot received the event (`Config update received`)', med.botReceived),
-    row('system → HTTP 200', med.http),
-    row(
+    latencyRow('system → bot received the event (`Config update received`)', med.botReceived),
+    latencyRow('system → HTTP 200', med.http),
+    latencyRow(
       'raw floor → socket.io-client (`UPDATE`; `PUBLISH`; subscriber; `io.to(room).emit`)',
       med.floorSocket,
       '1×',
     ),
-    row(
+    latencyRow(
       "raw floor → reload done (`UPDATE`; `PUBLISH`; subscriber; the bot's reload `SELECT`)",
       med.floorReload,
       '1×',
     ),
-    row('raw floor → subscriber `message` (`UPDATE`; `PUBLISH`)', med.floorMessage),
-    '',
+    latencyRow('raw floor → subscriber `message` (`UPDATE`; `PUBLISH`)', med.floorMessage),
+  ];
+}
+
+/** The recent runs with these settings and the targets judged on their median. */
+function runsAndTargetsTables(j: Judgement): string[] {
+  const { entry, runs, acrossRuns } = j;
+  return [
     `Recent runs of this code (\`${entry.code}\`) with these settings (this one last); the targets are judged on their median:`,
     '',
     '| run | load (1 min) | socket p50 / p99 | bot p50 / p99 | floor → socket p50 | p50 vs floor |',
@@ -378,8 +418,31 @@ function report(
     `| p50 ≤ ${TARGET.socketP50} ms to the panel socket | ${stats.ms(acrossRuns.socketP50)} | ${verdict(acrossRuns.socketP50, TARGET.socketP50, ' ms')} |`,
     `| p99 ≤ ${TARGET.socketP99} ms to the panel socket | ${stats.ms(acrossRuns.socketP99)} | ${verdict(acrossRuns.socketP99, TARGET.socketP99, ' ms')} |`,
     `| p50 ≤ ${TARGET.floorRatio} × the raw floor (same run) | ${acrossRuns.ratio.toFixed(2)}× | ${verdict(acrossRuns.ratio, TARGET.floorRatio, '×')} |`,
+  ];
+}
+
+/** The `bench:e2e` section of docs/benchmarks.md. */
+function markdownSection(
+  m: stats.MachineInfo,
+  sys: BenchSystem,
+  rounds: readonly RoundResult[],
+  loadAtStart: [number, number, number],
+  s: RoundsSummary,
+  j: Judgement,
+): string {
+  const { ratios, cpu } = s;
+  const lines = [
+    '## End to end: PATCH → panel socket and bot (`npm run bench:e2e`)',
     '',
-    `p99 vs the floor's p99: socket ${socketP99Ratio.toFixed(2)}×, bot ${botP99Ratio.toFixed(2)}×. Timeouts (> ${TIMEOUT_MS} ms): ${timeouts}, errors: ${errors}. CPU per update (median of rounds, from /proc): panel API ${cpu.api.toFixed(2)} ms + its Postgres backends ${cpu.pgApi.toFixed(2)} ms, bot ${cpu.bot.toFixed(2)} ms + its Postgres backends ${cpu.pgBot.toFixed(2)} ms (the floor's Postgres: ${cpu.floorPg.toFixed(2)} ms).`,
+    run.setupLine(m, sys, rounds, loadAtStart),
+    '',
+    `${rounds.length} rounds × ${N.toLocaleString('en')} sequential \`PATCH /api/panel/guilds/:id {"settings":{"prefix":…}}\` (after ${WARMUP} warm-up), each timed from sending the request; the raw floor runs the same number of changes in the same rounds, in interleaved blocks of ${BLOCK}.`,
+    '',
+    ...latencyTable(s),
+    '',
+    ...runsAndTargetsTables(j),
+    '',
+    `p99 vs the floor's p99: socket ${ratios.socketP99.toFixed(2)}×, bot ${ratios.botP99.toFixed(2)}×. Timeouts (> ${TIMEOUT_MS} ms): ${s.timeouts}, errors: ${s.errors}. CPU per update (median of rounds, from /proc): panel API ${cpu.api.toFixed(2)} ms + its Postgres backends ${cpu.pgApi.toFixed(2)} ms, bot ${cpu.bot.toFixed(2)} ms + its Postgres backends ${cpu.pgBot.toFixed(2)} ms (the floor's Postgres: ${cpu.floorPg.toFixed(2)} ms).`,
     '',
     '| round | socket p50 / p99 | bot p50 / p99 | floor socket p50 / p99 | load (1 min) |',
     '|---:|---:|---:|---:|---:|',
@@ -392,37 +455,54 @@ function report(
     '',
     "How it is measured: one socket.io-client (websocket transport) with an owner's token, in the bench process, records `performance.now()` when `config:updated` arrives; the bot runs with `LOG_LEVEL=debug` and its `Config of guild … reloaded (version N)` line (GuildConfigCache `updated`) is stamped when its chunk arrives on the stdout pipe in the bench process, which adds pino's write and the pipe (tens of µs). The bot keeps the guild in its L1 (a message in the guild before the run), so every change makes it reload. The floor runs in the bench process: a single-statement durable `UPDATE` of a copy of `guilds`, `PUBLISH` of the same payload, a raw ioredis subscriber that emits to a raw socket.io room and runs the bot's reload query. The system additionally does the JWT check, one query for the session and the caller's rights on the guild, one durable statement that also writes the revision and the claimed outbox row, and marks the row published after the publish.",
   ];
-  const markdown = lines.join('\n');
+  return lines.join('\n');
+}
+
+function latencyChart(m: stats.MachineInfo, rounds: readonly RoundResult[], pooled: Pooled): string {
+  return cdfSvg({
+    title: 'bench:e2e — PATCH → delivered, CDF (log scale)',
+    subtitle: `${N.toLocaleString('en')} × ${rounds.length} sequential changes per path; ${stats.machineLine(m)}`,
+    series: [
+      { label: 'system → panel socket', color: '#1f6feb', values: pooled.socket },
+      { label: 'system → bot holds version', color: '#8250df', values: pooled.bot },
+      { label: 'raw floor → socket', color: '#1a7f37', values: pooled.floorSocket, dashed: true },
+      { label: 'raw floor → reload', color: '#bf8700', values: pooled.floorReload, dashed: true },
+    ],
+    markers: [
+      { label: 'p50 target 2 ms', x: TARGET.socketP50 },
+      { label: 'p99 target 10 ms', x: TARGET.socketP99 },
+      { label: 'note: 55 ms', x: 55, color: '#888' },
+    ],
+  });
+}
+
+function report(
+  sys: BenchSystem,
+  rounds: readonly RoundResult[],
+  pooled: Pooled,
+  loadAtStart: [number, number, number],
+  totalS: number,
+): void {
+  const m = stats.machine();
+  const s = summarizeRounds(rounds);
+  const j = judgeAcrossRuns(m, sys, rounds, s);
+  const svgPath = 'docs/img/bench-e2e-latency.svg';
   run.publish('e2e', {
-    markdown,
+    markdown: markdownSection(m, sys, rounds, loadAtStart, s, j),
     chartPath: svgPath,
-    chart: cdfSvg({
-      title: 'bench:e2e — PATCH → delivered, CDF (log scale)',
-      subtitle: `${N.toLocaleString('en')} × ${rounds.length} sequential changes per path; ${stats.machineLine(m)}`,
-      series: [
-        { label: 'system → panel socket', color: '#1f6feb', values: pooled.socket },
-        { label: 'system → bot holds version', color: '#8250df', values: pooled.bot },
-        { label: 'raw floor → socket', color: '#1a7f37', values: pooled.floorSocket, dashed: true },
-        { label: 'raw floor → reload', color: '#bf8700', values: pooled.floorReload, dashed: true },
-      ],
-      markers: [
-        { label: 'p50 target 2 ms', x: TARGET.socketP50 },
-        { label: 'p99 target 10 ms', x: TARGET.socketP99 },
-        { label: 'note: 55 ms', x: 55, color: '#888' },
-      ],
-    }),
+    chart: latencyChart(m, rounds, pooled),
     results: {
       machine: m,
       apps: sys.runtime,
       config: { n: N, warmup: WARMUP, rounds: ROUNDS, block: BLOCK, timeoutMs: TIMEOUT_MS },
       loadAverage: run.loadAverages(loadAtStart, rounds),
-      medians: med,
-      ratios: { socketP50: socketRatio, botP50: botRatio, socketP99: socketP99Ratio, botP99: botP99Ratio },
-      targets,
-      history: runs,
-      cpuPerUpdateMs: cpu,
-      timeouts,
-      errors,
+      medians: s.med,
+      ratios: s.ratios,
+      targets: j.targets,
+      history: j.runs,
+      cpuPerUpdateMs: s.cpu,
+      timeouts: s.timeouts,
+      errors: s.errors,
       histograms: {
         socket: stats.histogram(pooled.socket),
         bot: stats.histogram(pooled.bot),

@@ -426,50 +426,63 @@ function evaluate(
   };
 }
 
-function report(
-  sys: BenchSystem,
-  rounds: readonly RoundResult[],
-  loadAtStart: [number, number, number],
-  sockets: number,
-): void {
-  const m = stats.machine();
-  const socket = stats.medianSummary(rounds.map((r) => r.socket));
-  const http = stats.medianSummary(rounds.map((r) => r.http));
-  const lag = stats.medianSummary(rounds.map((r) => r.schedulerLag));
+const CPU_PARTS = ['api', 'pgApi', 'bot', 'pgBot', 'redis', 'bench'] as const;
+type CpuPart = (typeof CPU_PARTS)[number];
+
+/** Medians and totals over the rounds. */
+function summarizeRounds(rounds: readonly RoundResult[]) {
   const sum = (f: (r: RoundResult) => number) => rounds.reduce((a, r) => a + f(r), 0);
   const errors = {
     non2xx: sum((r) => r.errors.non2xx),
     timeouts: sum((r) => r.errors.timeouts),
     network: sum((r) => r.errors.network),
   };
-  const errorTotal = errors.non2xx + errors.timeouts + errors.network;
-  const stale = sum((r) => r.finalState.stale);
-  const lost = sum((r) => r.finalState.lost);
-  const missing = sum((r) => r.deliveriesMissing);
-  const botStale = sum((r) => r.botFinal.stale);
-  const sendRate = stats.median(rounds.map((r) => r.achievedSendRate));
-  const okRate = stats.median(rounds.map((r) => r.achievedOkRate));
   const per = (k: keyof CpuSample) => stats.round(stats.median(rounds.map((r) => r.cpuPerUpdateMs[k])), 3);
   const cores = (k: keyof CpuSample) => stats.round(stats.median(rounds.map((r) => r.cpuCores[k])), 2);
-  const parts = ['api', 'pgApi', 'bot', 'pgBot', 'redis', 'bench'] as const;
   const cpu = {
-    perUpdateMs: Object.fromEntries(parts.map((k) => [k, per(k)])) as Record<(typeof parts)[number], number>,
-    cores: Object.fromEntries(parts.map((k) => [k, cores(k)])) as Record<(typeof parts)[number], number>,
+    perUpdateMs: Object.fromEntries(CPU_PARTS.map((k) => [k, per(k)])) as Record<CpuPart, number>,
+    cores: Object.fromEntries(CPU_PARTS.map((k) => [k, cores(k)])) as Record<CpuPart, number>,
   };
-  const systemCpu = cpu.perUpdateMs.api + cpu.perUpdateMs.pgApi + cpu.perUpdateMs.bot + cpu.perUpdateMs.pgBot;
-  const outboxP50 = stats.median(rounds.map((r) => r.outbox.p50Ms));
-  const outboxP99 = stats.median(rounds.map((r) => r.outbox.p99Ms));
+  return {
+    sum,
+    socket: stats.medianSummary(rounds.map((r) => r.socket)),
+    http: stats.medianSummary(rounds.map((r) => r.http)),
+    lag: stats.medianSummary(rounds.map((r) => r.schedulerLag)),
+    errors,
+    errorTotal: errors.non2xx + errors.timeouts + errors.network,
+    stale: sum((r) => r.finalState.stale),
+    lost: sum((r) => r.finalState.lost),
+    missing: sum((r) => r.deliveriesMissing),
+    botStale: sum((r) => r.botFinal.stale),
+    sendRate: stats.median(rounds.map((r) => r.achievedSendRate)),
+    okRate: stats.median(rounds.map((r) => r.achievedOkRate)),
+    cpu,
+    systemCpu: cpu.perUpdateMs.api + cpu.perUpdateMs.pgApi + cpu.perUpdateMs.bot + cpu.perUpdateMs.pgBot,
+    outboxP50: stats.median(rounds.map((r) => r.outbox.p50Ms)),
+    outboxP99: stats.median(rounds.map((r) => r.outbox.p99Ms)),
+  };
+}
+
+type RoundsSummary = ReturnType<typeof summarizeRounds>;
+
+/** This run added to the history; the targets judged on the recent runs (p99: median; errors, lost and stale: sum). */
+function judgeAcrossRuns(
+  m: stats.MachineInfo,
+  sys: BenchSystem,
+  rounds: readonly RoundResult[],
+  s: RoundsSummary,
+) {
   const entry: LoadHistoryEntry = {
     ...run.stamp(CONFIG_KEY, m, sys, rounds),
-    p50: stats.round(socket.p50),
-    p99: stats.round(socket.p99),
-    max: stats.round(socket.max),
-    okRate: stats.round(okRate, 1),
-    errors: errorTotal,
-    missing,
-    lostOrStale: lost + stale,
-    outboxP50: stats.round(outboxP50),
-    outboxP99: stats.round(outboxP99),
+    p50: stats.round(s.socket.p50),
+    p99: stats.round(s.socket.p99),
+    max: stats.round(s.socket.max),
+    okRate: stats.round(s.okRate, 1),
+    errors: s.errorTotal,
+    missing: s.missing,
+    lostOrStale: s.lost + s.stale,
+    outboxP50: stats.round(s.outboxP50),
+    outboxP99: stats.round(s.outboxP99),
   };
   const runs = stats.history('load', entry);
   const acrossRuns = {
@@ -483,31 +496,37 @@ function report(
     errors: { target: 0, measured: acrossRuns.errors, met: acrossRuns.errors === 0 },
     lostOrStale: { target: 0, measured: acrossRuns.lostOrStale, met: acrossRuns.lostOrStale === 0 },
   };
-  const check = (met: boolean, miss: string) => (met ? '✅ met' : `❌ ${miss}`);
-  const svgPath = 'docs/img/bench-load-latency.svg';
-  const colors = ['#1f6feb', '#d1242f', '#1a7f37', '#bf8700', '#8250df'];
-  const lines = [
-    `## Load: open loop at ${RATE} updates/s (\`npm run bench:load\`)`,
-    '',
-    run.setupLine(m, sys, rounds, loadAtStart),
-    '',
-    `Each round: ${(RATE * DURATION_S).toLocaleString('en')} \`PATCH\`es scheduled every ${(1000 / RATE).toFixed(1)} ms for ${DURATION_S} s whatever the responses (open loop; undici pool of ${CONNECTIONS} keep-alive connections), each to a random one of ${GUILDS} guilds; ${sockets} panel sockets (socket.io-client, websocket) connected, ${Math.round(sockets / GUILDS)} per guild room (the owner and an ADMINISTRATOR, each with its own session); the bot running with every guild in its cache; ${WARMUP_S} s warm-up first.`,
-    '',
+  return { entry, runs, acrossRuns, p99Met, targets };
+}
+
+type Judgement = ReturnType<typeof judgeAcrossRuns>;
+
+/** The metrics table of this run: medians of the rounds and per-round values. */
+function metricsTable(rounds: readonly RoundResult[], s: RoundsSummary): string[] {
+  const { socket, http, lag, errors, cpu, sum } = s;
+  return [
     '| metric | median of rounds | per round |',
     '|---|---:|---|',
-    `| achieved rate: sent / 2xx | ${sendRate.toFixed(0)}/s / ${okRate.toFixed(0)}/s | ${rounds.map((r) => `${r.achievedSendRate.toFixed(0)}/${r.achievedOkRate.toFixed(0)}`).join(', ')} |`,
+    `| achieved rate: sent / 2xx | ${s.sendRate.toFixed(0)}/s / ${s.okRate.toFixed(0)}/s | ${rounds.map((r) => `${r.achievedSendRate.toFixed(0)}/${r.achievedOkRate.toFixed(0)}`).join(', ')} |`,
     `| **send → every socket of the guild has \`config:updated\`** p50 / p95 / p99 / max | **${stats.ms(socket.p50)} / ${stats.ms(socket.p95)} / ${stats.ms(socket.p99)}** / ${stats.ms(socket.max)} | ${rounds.map((r) => `${stats.ms(r.socket.p50)} / ${stats.ms(r.socket.p99)}`).join(', ')} |`,
     `| send → HTTP 200 p50 / p99 / max | ${stats.ms(http.p50)} / ${stats.ms(http.p99)} / ${stats.ms(http.max)} | ${rounds.map((r) => `${stats.ms(r.http.p50)} / ${stats.ms(r.http.p99)}`).join(', ')} |`,
     `| errors: non-2xx / timeouts (> ${TIMEOUT_MS} ms) / network (all rounds) | ${errors.non2xx} / ${errors.timeouts} / ${errors.network} | |`,
-    `| deliveries that never came (of ${rounds[0]?.deliveriesExpected.toLocaleString('en') ?? '?'} per round) | ${missing} | ${rounds.map((r) => r.deliveriesMissing).join(', ')} |`,
-    `| **final state of every socket vs the database**: ok / stale / lost | ${sum((r) => r.finalState.ok)} / ${stale} / ${lost} of ${sum((r) => r.finalState.sockets)} | |`,
-    `| final version in the bot (\`reloaded (version N)\`) = database: ok / stale | ${sum((r) => r.botFinal.ok)} / ${botStale} of ${sum((r) => r.botFinal.guilds)} | |`,
+    `| deliveries that never came (of ${rounds[0]?.deliveriesExpected.toLocaleString('en') ?? '?'} per round) | ${s.missing} | ${rounds.map((r) => r.deliveriesMissing).join(', ')} |`,
+    `| **final state of every socket vs the database**: ok / stale / lost | ${sum((r) => r.finalState.ok)} / ${s.stale} / ${s.lost} of ${sum((r) => r.finalState.sockets)} | |`,
+    `| final version in the bot (\`reloaded (version N)\`) = database: ok / stale | ${sum((r) => r.botFinal.ok)} / ${s.botStale} of ${sum((r) => r.botFinal.guilds)} | |`,
     `| events received out of order by a socket | ${sum((r) => r.outOfOrder)} | |`,
     `| scheduler lag (actual − planned send) p99 / max | ${stats.ms(lag.p99)} / ${stats.ms(lag.max)} | |`,
-    `| outbox: transaction start → row marked published (database clock) p50 / p99 | ${stats.ms(outboxP50)} / ${stats.ms(outboxP99)} | ${rounds.map((r) => `${stats.ms(r.outbox.p50Ms)} / ${stats.ms(r.outbox.p99Ms)}`).join(', ')} |`,
-    `| CPU per update (ms): panel API + its Postgres backends / bot + its Postgres backends | ${cpu.perUpdateMs.api.toFixed(2)} + ${cpu.perUpdateMs.pgApi.toFixed(2)} / ${cpu.perUpdateMs.bot.toFixed(2)} + ${cpu.perUpdateMs.pgBot.toFixed(2)} = **${systemCpu.toFixed(2)} ms**, i.e. ${((systemCpu * RATE) / 1000).toFixed(2)} cores at ${RATE}/s | Redis (whole shared server) ${cpu.perUpdateMs.redis.toFixed(2)} ms, bench client ${cpu.perUpdateMs.bench.toFixed(2)} ms |`,
-    `| cores busy during a round: API / its PG / bot / its PG / Redis / bench client | ${parts.map((k) => cpu.cores[k].toFixed(2)).join(' / ')} | |`,
-    '',
+    `| outbox: transaction start → row marked published (database clock) p50 / p99 | ${stats.ms(s.outboxP50)} / ${stats.ms(s.outboxP99)} | ${rounds.map((r) => `${stats.ms(r.outbox.p50Ms)} / ${stats.ms(r.outbox.p99Ms)}`).join(', ')} |`,
+    `| CPU per update (ms): panel API + its Postgres backends / bot + its Postgres backends | ${cpu.perUpdateMs.api.toFixed(2)} + ${cpu.perUpdateMs.pgApi.toFixed(2)} / ${cpu.perUpdateMs.bot.toFixed(2)} + ${cpu.perUpdateMs.pgBot.toFixed(2)} = **${s.systemCpu.toFixed(2)} ms**, i.e. ${((s.systemCpu * RATE) / 1000).toFixed(2)} cores at ${RATE}/s | Redis (whole shared server) ${cpu.perUpdateMs.redis.toFixed(2)} ms, bench client ${cpu.perUpdateMs.bench.toFixed(2)} ms |`,
+    `| cores busy during a round: API / its PG / bot / its PG / Redis / bench client | ${CPU_PARTS.map((k) => cpu.cores[k].toFixed(2)).join(' / ')} | |`,
+  ];
+}
+
+/** The recent runs with these settings and the targets judged on them. */
+function runsAndTargetsTables(j: Judgement): string[] {
+  const { entry, runs, acrossRuns, p99Met } = j;
+  const check = (met: boolean, miss: string) => (met ? '✅ met' : `❌ ${miss}`);
+  return [
     `Recent runs of this code (\`${entry.code}\`) with these settings (this one last); the targets are judged on them (p99: median; errors, lost and stale: sum):`,
     '',
     '| run | load (1 min) | 2xx rate | p50 / p99 / max to the sockets | errors | missing deliveries | lost or stale final states | outbox commit → published p50 / p99 |',
@@ -523,25 +542,65 @@ function report(
     `| p99 ≤ ${TARGET.p99} ms at ${RATE} updates/s | ${stats.ms(acrossRuns.p99)} | ${check(p99Met, `missed by ${(acrossRuns.p99 - TARGET.p99).toFixed(1)} ms (${(acrossRuns.p99 / TARGET.p99).toFixed(1)}× the target)`)} |`,
     `| zero errors | ${acrossRuns.errors} | ${check(acrossRuns.errors === 0, `${acrossRuns.errors} errors`)} |`,
     `| zero lost or stale final states | ${acrossRuns.lostOrStale} | ${check(acrossRuns.lostOrStale === 0, `${acrossRuns.lostOrStale} lost or stale`)} |`,
+  ];
+}
+
+/** The `bench:load` section of docs/benchmarks.md. */
+function markdownSection(
+  m: stats.MachineInfo,
+  sys: BenchSystem,
+  rounds: readonly RoundResult[],
+  loadAtStart: [number, number, number],
+  sockets: number,
+  s: RoundsSummary,
+  j: Judgement,
+): string {
+  const lines = [
+    `## Load: open loop at ${RATE} updates/s (\`npm run bench:load\`)`,
+    '',
+    run.setupLine(m, sys, rounds, loadAtStart),
+    '',
+    `Each round: ${(RATE * DURATION_S).toLocaleString('en')} \`PATCH\`es scheduled every ${(1000 / RATE).toFixed(1)} ms for ${DURATION_S} s whatever the responses (open loop; undici pool of ${CONNECTIONS} keep-alive connections), each to a random one of ${GUILDS} guilds; ${sockets} panel sockets (socket.io-client, websocket) connected, ${Math.round(sockets / GUILDS)} per guild room (the owner and an ADMINISTRATOR, each with its own session); the bot running with every guild in its cache; ${WARMUP_S} s warm-up first.`,
+    '',
+    ...metricsTable(rounds, s),
+    '',
+    ...runsAndTargetsTables(j),
     '',
     `![Load latency CDF per round](img/bench-load-latency.svg)`,
     '',
     "Latency is measured from the moment the request is handed to undici (the scheduler lag above says how late that was against the plan), to the arrival of `config:updated` with the version the response returned, on each socket of that guild. Final state: after the last response, the bench waits (at most 15 s) for sockets and bot to reach the database version, then compares each socket's last received `{version, settings}` with the `guilds` row (lost: same version, different settings; stale: older version).",
   ];
-  const markdown = lines.join('\n');
+  return lines.join('\n');
+}
+
+function latencyChart(m: stats.MachineInfo, rounds: readonly RoundResult[], sockets: number): string {
+  const colors = ['#1f6feb', '#d1242f', '#1a7f37', '#bf8700', '#8250df'];
+  return cdfSvg({
+    title: `bench:load — send → socket at ${RATE} updates/s, CDF per round`,
+    subtitle: `${GUILDS} guilds, ${sockets} sockets, ${DURATION_S} s per round; ${stats.machineLine(m)}`,
+    series: rounds.map((r, i) => ({
+      label: `round ${i + 1} (p99 ${r.socket.p99.toFixed(1)} ms)`,
+      color: colors[i % colors.length]!,
+      values: r.latencies,
+    })),
+    markers: [{ label: `p99 target ${TARGET.p99} ms`, x: TARGET.p99 }],
+  });
+}
+
+function report(
+  sys: BenchSystem,
+  rounds: readonly RoundResult[],
+  loadAtStart: [number, number, number],
+  sockets: number,
+): void {
+  const m = stats.machine();
+  const s = summarizeRounds(rounds);
+  const j = judgeAcrossRuns(m, sys, rounds, s);
+  const svgPath = 'docs/img/bench-load-latency.svg';
   run.publish('load', {
-    markdown,
+    markdown: markdownSection(m, sys, rounds, loadAtStart, sockets, s, j),
     chartPath: svgPath,
-    chart: cdfSvg({
-      title: `bench:load — send → socket at ${RATE} updates/s, CDF per round`,
-      subtitle: `${GUILDS} guilds, ${sockets} sockets, ${DURATION_S} s per round; ${stats.machineLine(m)}`,
-      series: rounds.map((r, i) => ({
-        label: `round ${i + 1} (p99 ${r.socket.p99.toFixed(1)} ms)`,
-        color: colors[i % colors.length]!,
-        values: r.latencies,
-      })),
-      markers: [{ label: `p99 target ${TARGET.p99} ms`, x: TARGET.p99 }],
-    }),
+    chart: latencyChart(m, rounds, sockets),
     results: {
       machine: m,
       apps: sys.runtime,
@@ -557,11 +616,23 @@ function report(
         seed: SEED,
       },
       loadAverage: run.loadAverages(loadAtStart, rounds),
-      medians: { socket, http, schedulerLag: lag, achievedSendRate: sendRate, achievedOkRate: okRate },
-      totals: { errors, deliveriesMissing: missing, finalStale: stale, finalLost: lost, botStale },
-      cpu,
-      targets,
-      history: runs,
+      medians: {
+        socket: s.socket,
+        http: s.http,
+        schedulerLag: s.lag,
+        achievedSendRate: s.sendRate,
+        achievedOkRate: s.okRate,
+      },
+      totals: {
+        errors: s.errors,
+        deliveriesMissing: s.missing,
+        finalStale: s.stale,
+        finalLost: s.lost,
+        botStale: s.botStale,
+      },
+      cpu: s.cpu,
+      targets: j.targets,
+      history: j.runs,
       rounds: rounds.map(({ latencies, ...rest }) => ({ ...rest, histogram: stats.histogram(latencies) })),
       chart: svgPath,
     },

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HEARTBEAT_INTERVAL } from './constants.js';
 import { EmulatorControl } from './control/control_api.js';
@@ -104,6 +105,85 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+function emulatorConfig(options: EmulatorOptions): EmulatorConfig {
+  return {
+    baseUrl: 'http://127.0.0.1',
+    gatewayUrl: 'ws://127.0.0.1/gateway',
+    interactionResponseTimeoutMs: options.interactionResponseTimeoutMs ?? 3000,
+    interactionTokenTtlMs: 15 * 60 * 1000,
+    privilegedIntents: options.privilegedIntents ?? true,
+    accessTokenTtlSeconds: options.oauth?.accessTokenTtlSeconds ?? 604_800,
+  };
+}
+
+function createGateway(
+  options: EmulatorOptions,
+  state: EmulatorState,
+  config: EmulatorConfig,
+  logger: EmulatorLogger,
+): GatewayHub {
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL;
+  return new GatewayHub({
+    state,
+    logger,
+    heartbeatIntervalMs,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? Math.round(heartbeatIntervalMs * 1.5),
+    privilegedIntents: config.privilegedIntents,
+    sessionTtlMs: options.sessionTtlMs ?? 120_000,
+    replayBufferSize: options.replayBufferSize ?? 1000,
+    gatewayUrl: () => config.gatewayUrl,
+  });
+}
+
+/** The control API; its reset goes back to the start state, or to a new seed. */
+function createControl(ctx: EmulatorContext, gateway: GatewayHub, overrides: SeedOverrides): EmulatorControl {
+  const { state } = ctx;
+  const initialSnapshot = state.snapshot();
+  const reset = (seed?: 'demo' | 'empty' | SeedData) => {
+    gateway.disconnect({ invalidate: true });
+    if (seed === undefined) {
+      state.restore(initialSnapshot);
+      return;
+    }
+    const data = resolveSeed(seed);
+    state.clear(seedApplication(data, overrides));
+    applySeed(ctx, data);
+  };
+  return new EmulatorControl({
+    ctx,
+    sessions: () => gateway.sessions(),
+    disconnect: (o) => gateway.disconnect(o),
+    reset,
+  });
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** An idempotent stop: closes the gateway, then the HTTP server and its connections. */
+function stopper(gateway: GatewayHub, server: Server, logger: EmulatorLogger): () => Promise<void> {
+  let stopping: Promise<void> | null = null;
+  return () => {
+    stopping ??= (async () => {
+      await gateway.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      logger.info('Discord emulator stopped');
+    })();
+    return stopping;
+  };
+}
+
 /**
  * Starts a local Discord (REST v10, Gateway v10, OAuth2) that an unmodified discord.js v14 client can log into.
  *
@@ -123,7 +203,6 @@ function hostForUrl(host: string): string {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<DiscordEmulator> {
   const logger = options.logger ?? silentLogger;
   const host = options.host ?? '127.0.0.1';
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL;
   const initialSeed = resolveSeed(options.seed);
   const overrides: SeedOverrides = {
     botToken: options.botToken,
@@ -131,44 +210,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Disc
     redirectUris: options.oauth?.redirectUris,
   };
   const state = new EmulatorState(seedApplication(initialSeed, overrides));
-  const config: EmulatorConfig = {
-    baseUrl: 'http://127.0.0.1',
-    gatewayUrl: 'ws://127.0.0.1/gateway',
-    interactionResponseTimeoutMs: options.interactionResponseTimeoutMs ?? 3000,
-    interactionTokenTtlMs: 15 * 60 * 1000,
-    privilegedIntents: options.privilegedIntents ?? true,
-    accessTokenTtlSeconds: options.oauth?.accessTokenTtlSeconds ?? 604_800,
-  };
-  const gateway = new GatewayHub({
-    state,
-    logger,
-    heartbeatIntervalMs,
-    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? Math.round(heartbeatIntervalMs * 1.5),
-    privilegedIntents: config.privilegedIntents,
-    sessionTtlMs: options.sessionTtlMs ?? 120_000,
-    replayBufferSize: options.replayBufferSize ?? 1000,
-    gatewayUrl: () => config.gatewayUrl,
-  });
+  const config = emulatorConfig(options);
+  const gateway = createGateway(options, state, config, logger);
   const ctx: EmulatorContext = { state, gateway, ids: new SnowflakeGenerator(), config, logger };
   applySeed(ctx, initialSeed);
-  const initialSnapshot = state.snapshot();
-
-  const reset = (seed?: 'demo' | 'empty' | SeedData) => {
-    gateway.disconnect({ invalidate: true });
-    if (seed === undefined) {
-      state.restore(initialSnapshot);
-      return;
-    }
-    const data = resolveSeed(seed);
-    state.clear(seedApplication(data, overrides));
-    applySeed(ctx, data);
-  };
-  const control = new EmulatorControl({
-    ctx,
-    sessions: () => gateway.sessions(),
-    disconnect: (o) => gateway.disconnect(o),
-    reset,
-  });
+  const control = createControl(ctx, gateway, overrides);
   const snapshot = () => state.snapshot();
   const restore = (snap: EmulatorSnapshot) => state.restore(snap);
   const limiter = options.rateLimit === false ? null : new RateLimiter(options.rateLimit ?? {});
@@ -181,31 +227,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Disc
     gateway,
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port ?? 0, host);
   const url = (options.publicUrl ?? `http://${hostForUrl(host)}:${port}`).replace(/\/$/, '');
   config.baseUrl = url;
   config.gatewayUrl = `${url.replace(/^http/, 'ws')}/gateway`;
   logger.info(`Discord emulator listening on ${url}`);
-
-  let stopping: Promise<void> | null = null;
-  const stop = () => {
-    stopping ??= (async () => {
-      await gateway.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      logger.info('Discord emulator stopped');
-    })();
-    return stopping;
-  };
 
   return {
     url,
@@ -224,6 +250,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Disc
     state,
     snapshot,
     restore,
-    stop,
+    stop: stopper(gateway, server, logger),
   };
 }

@@ -47,9 +47,9 @@ export function controlError(error: EmulatorError): HttpResult {
   });
 }
 
-/** The `/_emulator` routes (paths relative to `/_emulator`). */
-export function createControlRouter(): Router<ControlRoute> {
-  return new Router<ControlRoute>()
+/** State, snapshots, reset, users and guilds. */
+function addStateRoutes(router: Router<ControlRoute>): Router<ControlRoute> {
+  return router
     .add('GET', '/state', ({ control }) => json(200, control.state()))
     .add('GET', '/snapshot', ({ snapshot }) => json(200, snapshot()))
     .add('POST', '/restore', ({ restore }, req) => {
@@ -68,7 +68,12 @@ export function createControlRouter(): Router<ControlRoute> {
     .add('GET', '/guilds/:guildId', ({ control }, req) => json(200, control.guild(p(req, 'guildId'))))
     .add('PATCH', '/guilds/:guildId', ({ control }, req) =>
       json(200, control.updateGuild(p(req, 'guildId'), body(req))),
-    )
+    );
+}
+
+/** Bans, DMs, reactions and threads. */
+function addModerationRoutes(router: Router<ControlRoute>): Router<ControlRoute> {
+  return router
     .add('PUT', '/guilds/:guildId/bans/:userId', ({ control }, req) => {
       control.banMember(p(req, 'guildId'), p(req, 'userId'), body(req));
       return noContent();
@@ -91,7 +96,12 @@ export function createControlRouter(): Router<ControlRoute> {
     })
     .add('POST', '/channels/:channelId/threads', ({ control }, req) =>
       json(201, control.createThread(p(req, 'channelId'), body(req))),
-    )
+    );
+}
+
+/** Guild deletion, members, roles. */
+function addGuildPartRoutes(router: Router<ControlRoute>): Router<ControlRoute> {
+  return router
     .add('DELETE', '/guilds/:guildId', ({ control }, req) => {
       control.deleteGuild(p(req, 'guildId'));
       return noContent();
@@ -115,7 +125,12 @@ export function createControlRouter(): Router<ControlRoute> {
     .add('DELETE', '/guilds/:guildId/roles/:roleId', ({ control }, req) => {
       control.deleteRole(p(req, 'guildId'), p(req, 'roleId'));
       return noContent();
-    })
+    });
+}
+
+/** Channels and their messages. */
+function addChannelRoutes(router: Router<ControlRoute>): Router<ControlRoute> {
+  return router
     .add('POST', '/guilds/:guildId/channels', ({ control }, req) =>
       json(201, control.createChannel(p(req, 'guildId'), body(req))),
     )
@@ -135,7 +150,12 @@ export function createControlRouter(): Router<ControlRoute> {
           includeEphemeral: req.query.get('includeEphemeral') === 'true',
         }),
       ),
-    )
+    );
+}
+
+/** Interactions, commands and the gateway. */
+function addInteractionRoutes(router: Router<ControlRoute>): Router<ControlRoute> {
+  return router
     .add('POST', '/interactions', ({ control }, req) => json(201, control.createInteraction(body(req))))
     .add('GET', '/interactions/:interactionId', ({ control }, req) =>
       json(200, control.interaction(p(req, 'interactionId'))),
@@ -154,4 +174,19 @@ export function createControlRouter(): Router<ControlRoute> {
     .add('POST', '/gateway/disconnect', ({ control }, req) =>
       json(200, control.disconnectGateway(body(req) ?? {})),
     );
+}
+
+/** The `/_emulator` routes (paths relative to `/_emulator`). */
+export function createControlRouter(): Router<ControlRoute> {
+  const router = new Router<ControlRoute>();
+  for (const add of [
+    addStateRoutes,
+    addModerationRoutes,
+    addGuildPartRoutes,
+    addChannelRoutes,
+    addInteractionRoutes,
+  ]) {
+    add(router);
+  }
+  return router;
 }

@@ -144,6 +144,114 @@ export function buildChannel(
   };
 }
 
+/** Stores the `@everyone` role, the input roles and (with `includeBot`) the bot's managed role; returns the latter's id. */
+function putGuildRoles(
+  ctx: EmulatorContext,
+  id: string,
+  input: GuildInput,
+  includeBot: boolean,
+): string | null {
+  const { state } = ctx;
+  state.putRole({
+    ...buildRole(ctx, id, { id, name: '@everyone' }, 0),
+    permissions: parsePermissions(input.everyonePermissions ?? DEFAULT_EVERYONE_PERMISSIONS).toString(),
+  });
+  const roleInputs = input.roles ?? [];
+  for (const [index, role] of roleInputs.entries()) state.putRole(buildRole(ctx, id, role, index + 1));
+  if (!includeBot) return null;
+  const app = state.application();
+  const bot = state.user(app.id);
+  const botRole: RoleRecord = {
+    ...buildRole(
+      ctx,
+      id,
+      {
+        id: input.botRoleId,
+        name: bot?.username ?? app.name,
+        permissions: input.botPermissions ?? DEFAULT_BOT_PERMISSIONS,
+      },
+      roleInputs.length + 1,
+    ),
+    managed: true,
+    bot_id: app.id,
+  };
+  state.putRole(botRole);
+  return botRole.id;
+}
+
+/** Stores the input channels, categories first so channels can name their parent. */
+function putGuildChannels(ctx: EmulatorContext, id: string, input: GuildInput): void {
+  const channelInputs = input.channels ?? [];
+  const ordered = [
+    ...channelInputs.filter((c) => channelTypeOf(c.type) === 4),
+    ...channelInputs.filter((c) => channelTypeOf(c.type) !== 4),
+  ];
+  for (const channel of ordered)
+    ctx.state.putChannel(buildChannel(ctx, id, channel, channelInputs.indexOf(channel)));
+}
+
+/** A new member record (not stored). */
+export function newMember(
+  guildId: string,
+  userId: string,
+  roles: string[],
+  nick: string | null,
+  joinedAt: string,
+): MemberRecord {
+  return {
+    guild_id: guildId,
+    user_id: userId,
+    nick,
+    avatar: null,
+    roles,
+    joined_at: joinedAt,
+    premium_since: null,
+    deaf: false,
+    mute: false,
+    pending: false,
+    flags: 0,
+    communication_disabled_until: null,
+  };
+}
+
+/** Role ids of role refs (ids or names), without `@everyone` and duplicates. */
+export function memberRoleIds(
+  ctx: EmulatorContext,
+  guildId: string,
+  refs: readonly string[] | undefined,
+): string[] {
+  const roles = (refs ?? []).map((ref) => resolveRoleRef(ctx, guildId, ref)).filter((r) => r !== guildId);
+  return [...new Set(roles)];
+}
+
+/** Stores the owner, the input members and (when it has a role) the bot as members. */
+function putGuildMembers(
+  ctx: EmulatorContext,
+  id: string,
+  input: GuildInput,
+  botRoleId: string | null,
+): void {
+  const now = new Date().toISOString();
+  const { state } = ctx;
+  state.putMember(newMember(id, input.ownerId, [], null, now));
+  for (const member of input.members ?? []) {
+    const roles = memberRoleIds(ctx, id, member.roles);
+    state.putMember(newMember(id, member.userId, roles, member.nick ?? null, member.joinedAt ?? now));
+  }
+  if (botRoleId) state.putMember(newMember(id, state.application().id, [botRoleId], null, now));
+}
+
+/** The system channel: none (`null`), the named one, or the first text channel. */
+function systemChannelOf(
+  ctx: EmulatorContext,
+  id: string,
+  systemRef: string | null | undefined,
+): string | null {
+  if (systemRef === null) return null;
+  if (systemRef !== undefined) return resolveChannelRef(ctx, id, systemRef);
+  return ctx.state.channels(id).find((c) => c.type === 0)?.id ?? null;
+}
+
 /**
  * Creates a guild with its roles, channels and members, then dispatches GUILD_CREATE to connected bots that are
  * members (discord.js emits `guildCreate`).
@@ -154,9 +262,8 @@ export function createGuild(ctx: EmulatorContext, input: GuildInput): GuildRecor
   if (state.guild(id)) throw Errors.badRequest(`Guild ${id} already exists`);
   ensureUser(ctx, input.ownerId);
   for (const member of input.members ?? []) ensureUser(ctx, member.userId, member.user);
-  const app = state.application();
   const includeBot = input.includeBot ?? true;
-  if (includeBot) ensureUser(ctx, app.id);
+  if (includeBot) ensureUser(ctx, state.application().id);
 
   const guild: GuildRecord = {
     id,
@@ -171,74 +278,10 @@ export function createGuild(ctx: EmulatorContext, input: GuildInput): GuildRecor
   };
   state.putGuild(guild);
   try {
-    state.putRole({
-      ...buildRole(ctx, id, { id, name: '@everyone' }, 0),
-      permissions: parsePermissions(input.everyonePermissions ?? DEFAULT_EVERYONE_PERMISSIONS).toString(),
-    });
-    const roleInputs = input.roles ?? [];
-    for (const [index, role] of roleInputs.entries()) state.putRole(buildRole(ctx, id, role, index + 1));
-    let botRoleId: string | null = null;
-    if (includeBot) {
-      const bot = state.user(app.id);
-      const botRole: RoleRecord = {
-        ...buildRole(
-          ctx,
-          id,
-          {
-            id: input.botRoleId,
-            name: bot?.username ?? app.name,
-            permissions: input.botPermissions ?? DEFAULT_BOT_PERMISSIONS,
-          },
-          roleInputs.length + 1,
-        ),
-        managed: true,
-        bot_id: app.id,
-      };
-      state.putRole(botRole);
-      botRoleId = botRole.id;
-    }
-    const channelInputs = input.channels ?? [];
-    // Categories first, so channels can name their parent.
-    const ordered = [
-      ...channelInputs.filter((c) => channelTypeOf(c.type) === 4),
-      ...channelInputs.filter((c) => channelTypeOf(c.type) !== 4),
-    ];
-    for (const channel of ordered)
-      state.putChannel(buildChannel(ctx, id, channel, channelInputs.indexOf(channel)));
-
-    const now = new Date().toISOString();
-    const addMember = (userId: string, roles: string[], nick: string | null, joinedAt: string) => {
-      const member: MemberRecord = {
-        guild_id: id,
-        user_id: userId,
-        nick,
-        avatar: null,
-        roles,
-        joined_at: joinedAt,
-        premium_since: null,
-        deaf: false,
-        mute: false,
-        pending: false,
-        flags: 0,
-        communication_disabled_until: null,
-      };
-      state.putMember(member);
-    };
-    addMember(input.ownerId, [], null, now);
-    for (const member of input.members ?? []) {
-      const roles = (member.roles ?? []).map((ref) => resolveRoleRef(ctx, id, ref)).filter((r) => r !== id);
-      addMember(member.userId, [...new Set(roles)], member.nick ?? null, member.joinedAt ?? now);
-    }
-    if (includeBot && botRoleId) addMember(app.id, [botRoleId], null, now);
-
-    const systemRef = input.systemChannel;
-    const systemChannelId =
-      systemRef === null
-        ? null
-        : systemRef !== undefined
-          ? resolveChannelRef(ctx, id, systemRef)
-          : (state.channels(id).find((c) => c.type === 0)?.id ?? null);
-    const stored = { ...guild, system_channel_id: systemChannelId };
+    const botRoleId = putGuildRoles(ctx, id, input, includeBot);
+    putGuildChannels(ctx, id, input);
+    putGuildMembers(ctx, id, input, botRoleId);
+    const stored = { ...guild, system_channel_id: systemChannelOf(ctx, id, input.systemChannel) };
     state.putGuild(stored);
     ctx.gateway.dispatch({
       t: 'GUILD_CREATE',

@@ -4,7 +4,7 @@ import { apiGuildCreate, apiMember } from '../shapes/guild_shapes.js';
 import { apiUser, unknownUser } from '../shapes/user_shapes.js';
 import type { MemberRecord } from '../state/records.js';
 import type { EmulatorContext } from './context.js';
-import { requireGuild, resolveRoleRef } from './guilds.js';
+import { memberRoleIds, newMember, requireGuild, resolveRoleRef } from './guilds.js';
 import type { MemberInput, MemberPatch } from './inputs.js';
 import { ensureUser } from './users.js';
 
@@ -61,23 +61,13 @@ export function addMember(ctx: EmulatorContext, guildId: string, input: MemberIn
   if (ctx.state.member(guildId, input.userId)) {
     throw Errors.badRequest(`User ${input.userId} is already a member of guild ${guildId}`);
   }
-  const roles = (input.roles ?? [])
-    .map((ref) => resolveRoleRef(ctx, guildId, ref))
-    .filter((id) => id !== guildId);
-  const member: MemberRecord = {
-    guild_id: guildId,
-    user_id: input.userId,
-    nick: input.nick ?? null,
-    avatar: null,
-    roles: [...new Set(roles)],
-    joined_at: input.joinedAt ?? new Date().toISOString(),
-    premium_since: null,
-    deaf: false,
-    mute: false,
-    pending: false,
-    flags: 0,
-    communication_disabled_until: null,
-  };
+  const member = newMember(
+    guildId,
+    input.userId,
+    memberRoleIds(ctx, guildId, input.roles),
+    input.nick ?? null,
+    input.joinedAt ?? new Date().toISOString(),
+  );
   ctx.state.putMember(member);
   if (input.userId === ctx.state.application().id) {
     ctx.gateway.dispatch({

@@ -20,6 +20,25 @@ function pinsUpdate(ctx: EmulatorContext, message: MessageRecord): void {
   });
 }
 
+/** The audit log entry of a pin or unpin in a guild (none in DMs). */
+function auditPin(
+  ctx: EmulatorContext,
+  message: MessageRecord,
+  action: number,
+  actorId: string,
+  reason: string | null | undefined,
+): void {
+  if (!message.guild_id) return;
+  audit(ctx, {
+    guildId: message.guild_id,
+    userId: actorId,
+    targetId: message.author_id,
+    action,
+    reason,
+    options: { channel_id: message.channel_id, message_id: message.id },
+  });
+}
+
 /** Pins a message (CHANNEL_PINS_UPDATE, audit log); at most 250 pins per channel (30003). */
 export function pinMessage(
   ctx: EmulatorContext,
@@ -38,16 +57,7 @@ export function pinMessage(
   });
   ctx.state.putMessage({ ...message, pinned: true });
   pinsUpdate(ctx, message);
-  if (message.guild_id) {
-    audit(ctx, {
-      guildId: message.guild_id,
-      userId: actorId,
-      targetId: message.author_id,
-      action: AuditLogAction.MessagePin,
-      reason,
-      options: { channel_id: message.channel_id, message_id: message.id },
-    });
-  }
+  auditPin(ctx, message, AuditLogAction.MessagePin, actorId, reason);
 }
 
 /** Unpins a message (CHANNEL_PINS_UPDATE, audit log). */
@@ -60,14 +70,5 @@ export function unpinMessage(
   if (!ctx.state.pins.delete(message.id)) return;
   ctx.state.putMessage({ ...message, pinned: false });
   pinsUpdate(ctx, message);
-  if (message.guild_id) {
-    audit(ctx, {
-      guildId: message.guild_id,
-      userId: actorId,
-      targetId: message.author_id,
-      action: AuditLogAction.MessageUnpin,
-      reason,
-      options: { channel_id: message.channel_id, message_id: message.id },
-    });
-  }
+  auditPin(ctx, message, AuditLogAction.MessageUnpin, actorId, reason);
 }

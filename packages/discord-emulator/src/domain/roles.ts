@@ -23,13 +23,22 @@ export function createRole(ctx: EmulatorContext, guildId: string, input: RoleInp
   const top = Math.max(0, ...ctx.state.roles(guildId).map((r) => r.position));
   const role = buildRole(ctx, guildId, input, top + 1);
   ctx.state.putRole(role);
+  dispatchRole(ctx, 'GUILD_ROLE_CREATE', role);
+  return role;
+}
+
+/** GUILD_ROLE_CREATE or GUILD_ROLE_UPDATE with the role as it is now. */
+function dispatchRole(
+  ctx: EmulatorContext,
+  t: 'GUILD_ROLE_CREATE' | 'GUILD_ROLE_UPDATE',
+  role: RoleRecord,
+): void {
   ctx.gateway.dispatch({
-    t: 'GUILD_ROLE_CREATE',
-    d: { guild_id: guildId, role: apiRole(role) },
-    guildId,
+    t,
+    d: { guild_id: role.guild_id, role: apiRole(role) },
+    guildId: role.guild_id,
     intents: GatewayIntents.Guilds,
   });
-  return role;
 }
 
 /** Updates a role (GUILD_ROLE_UPDATE). */
@@ -48,12 +57,7 @@ export function updateRole(
   if (patch.mentionable !== undefined) next.mentionable = patch.mentionable;
   if (patch.position !== undefined && roleId !== guildId) next.position = patch.position;
   ctx.state.putRole(next);
-  ctx.gateway.dispatch({
-    t: 'GUILD_ROLE_UPDATE',
-    d: { guild_id: guildId, role: apiRole(next) },
-    guildId,
-    intents: GatewayIntents.Guilds,
-  });
+  dispatchRole(ctx, 'GUILD_ROLE_UPDATE', next);
   return next;
 }
 

@@ -51,17 +51,22 @@ export const messageEditSchema = z.looseObject({
   attachments: messageCreateSchema.shape.attachments,
 });
 
-/** Body of `POST /webhooks/:appId/:token` (interaction follow-ups). */
-export const webhookExecuteSchema = z.looseObject({
+/** Message fields shared by webhook executions and interaction callbacks. */
+const messageBodyFields = {
   content: z.string().max(2000).nullish(),
-  username: z.string().nullish(),
-  avatar_url: z.string().nullish(),
   tts: z.boolean().nullish(),
   embeds: z.array(jsonObject).max(10).nullish(),
   allowed_mentions: jsonObject.nullish(),
   components: z.array(jsonObject).max(40).nullish(),
   attachments: messageCreateSchema.shape.attachments,
   flags: z.int().nullish(),
+};
+
+/** Body of `POST /webhooks/:appId/:token` (interaction follow-ups). */
+export const webhookExecuteSchema = z.looseObject({
+  ...messageBodyFields,
+  username: z.string().nullish(),
+  avatar_url: z.string().nullish(),
   thread_name: z.string().nullish(),
 });
 
@@ -72,15 +77,7 @@ export const interactionCallbackSchema = z.looseObject({
 });
 
 /** Data of a message-creating interaction callback. */
-export const callbackMessageSchema = z.looseObject({
-  content: z.string().max(2000).nullish(),
-  tts: z.boolean().nullish(),
-  embeds: z.array(jsonObject).max(10).nullish(),
-  allowed_mentions: jsonObject.nullish(),
-  components: z.array(jsonObject).max(40).nullish(),
-  attachments: messageCreateSchema.shape.attachments,
-  flags: z.int().nullish(),
-});
+export const callbackMessageSchema = z.looseObject(messageBodyFields);
 
 /** An application command option (recursive). */
 export interface CommandOptionShape {

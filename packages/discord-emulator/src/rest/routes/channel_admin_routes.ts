@@ -9,7 +9,8 @@ import { json, noContent } from '../../http/http_result.js';
 import { PermissionFlags } from '../../permission_flags.js';
 import { apiChannel } from '../../shapes/channel_shapes.js';
 import type { ChannelRecord } from '../../state/records.js';
-import { actor, botChannel, botGuild, requireChannelPermission, requireGuildPermission } from '../guard.js';
+import { channelPermissionRoute, channelRoute, guildPermissionRoute } from '../bot_routes.js';
+import { actor, botChannel, requireChannelPermission } from '../guard.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
 
@@ -73,12 +74,9 @@ function auditChannel(
 }
 
 /** `POST /guilds/:guildId/channels` (MANAGE_CHANNELS); CHANNEL_CREATE, 201. */
-export const createGuildChannel: RestRoute = {
-  auth: 'bot',
-  major: 'guildId',
-  handler: (ctx, req) => {
-    const guild = botGuild(ctx, p(req, 'guildId'));
-    requireGuildPermission(ctx, guild.id, PermissionFlags.ManageChannels);
+export const createGuildChannel: RestRoute = guildPermissionRoute(
+  PermissionFlags.ManageChannels,
+  (ctx, req, guild) => {
     const { value } = validateBody(req, channelBodySchema);
     const type = value.type ?? 0;
     if (!CREATABLE_TYPES.has(type))
@@ -98,64 +96,56 @@ export const createGuildChannel: RestRoute = {
     auditChannel(ctx, req, AuditLogAction.ChannelCreate, null, channel);
     return json(201, apiChannel(channel));
   },
-};
+);
 
 /** `PATCH /channels/:channelId`: a guild channel (MANAGE_CHANNELS; CHANNEL_UPDATE) or a thread (THREAD_UPDATE). */
-export const editChannel: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    const { value } = validateBody(req, channelPatchSchema);
-    if (channel.thread) {
-      if (channel.thread.owner_id !== ctx.state.application().id)
-        requireChannelPermission(ctx, channel.id, PermissionFlags.ManageThreads);
-      const next = updateThread(ctx, channel.id, {
-        name: value.name ?? undefined,
-        archived: value.archived ?? undefined,
-        locked: value.locked ?? undefined,
-        autoArchiveDuration: value.auto_archive_duration ?? undefined,
-        invitable: value.invitable ?? undefined,
-        rateLimitPerUser: value.rate_limit_per_user ?? undefined,
-      });
-      return json(200, apiChannel(next));
-    }
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageChannels);
-    if (value.permission_overwrites != null)
-      requireChannelPermission(ctx, channel.id, PermissionFlags.ManageRoles);
-    const next = updateChannel(ctx, channel.id, {
-      ...(value.name != null ? { name: value.name } : {}),
-      ...(value.topic !== undefined ? { topic: value.topic } : {}),
-      ...(value.nsfw != null ? { nsfw: value.nsfw } : {}),
-      ...(value.position != null ? { position: value.position } : {}),
-      ...(value.parent_id !== undefined ? { parent: value.parent_id } : {}),
-      ...(value.rate_limit_per_user != null ? { rateLimitPerUser: value.rate_limit_per_user } : {}),
-      ...(value.permission_overwrites != null
-        ? { permissionOverwrites: overwrites(value.permission_overwrites) }
-        : {}),
+export const editChannel: RestRoute = channelRoute((ctx, req) => {
+  const channel = botChannel(ctx, p(req, 'channelId'));
+  const { value } = validateBody(req, channelPatchSchema);
+  if (channel.thread) {
+    if (channel.thread.owner_id !== ctx.state.application().id)
+      requireChannelPermission(ctx, channel.id, PermissionFlags.ManageThreads);
+    const next = updateThread(ctx, channel.id, {
+      name: value.name ?? undefined,
+      archived: value.archived ?? undefined,
+      locked: value.locked ?? undefined,
+      autoArchiveDuration: value.auto_archive_duration ?? undefined,
+      invitable: value.invitable ?? undefined,
+      rateLimitPerUser: value.rate_limit_per_user ?? undefined,
     });
-    auditChannel(ctx, req, AuditLogAction.ChannelUpdate, channel, next);
     return json(200, apiChannel(next));
-  },
-};
+  }
+  requireChannelPermission(ctx, channel.id, PermissionFlags.ManageChannels);
+  if (value.permission_overwrites != null)
+    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageRoles);
+  const next = updateChannel(ctx, channel.id, {
+    ...(value.name != null ? { name: value.name } : {}),
+    ...(value.topic !== undefined ? { topic: value.topic } : {}),
+    ...(value.nsfw != null ? { nsfw: value.nsfw } : {}),
+    ...(value.position != null ? { position: value.position } : {}),
+    ...(value.parent_id !== undefined ? { parent: value.parent_id } : {}),
+    ...(value.rate_limit_per_user != null ? { rateLimitPerUser: value.rate_limit_per_user } : {}),
+    ...(value.permission_overwrites != null
+      ? { permissionOverwrites: overwrites(value.permission_overwrites) }
+      : {}),
+  });
+  auditChannel(ctx, req, AuditLogAction.ChannelUpdate, channel, next);
+  return json(200, apiChannel(next));
+});
 
 /** `DELETE /channels/:channelId` (MANAGE_CHANNELS, or MANAGE_THREADS for a thread); answers the deleted channel. */
-export const removeChannel: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    if (channel.thread) {
-      requireChannelPermission(ctx, channel.id, PermissionFlags.ManageThreads);
-      return json(200, apiChannel(deleteThread(ctx, channel.id)));
-    }
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageChannels);
-    const body = apiChannel(channel);
-    deleteChannel(ctx, channel.id);
-    auditChannel(ctx, req, AuditLogAction.ChannelDelete, channel, null);
-    return json(200, body);
-  },
-};
+export const removeChannel: RestRoute = channelRoute((ctx, req) => {
+  const channel = botChannel(ctx, p(req, 'channelId'));
+  if (channel.thread) {
+    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageThreads);
+    return json(200, apiChannel(deleteThread(ctx, channel.id)));
+  }
+  requireChannelPermission(ctx, channel.id, PermissionFlags.ManageChannels);
+  const body = apiChannel(channel);
+  deleteChannel(ctx, channel.id);
+  auditChannel(ctx, req, AuditLogAction.ChannelDelete, channel, null);
+  return json(200, body);
+});
 
 const overwriteBodySchema = z.looseObject({
   type: z.union([z.literal(0), z.literal(1)]),
@@ -163,67 +153,57 @@ const overwriteBodySchema = z.looseObject({
   deny: z.union([z.string(), z.int()]).nullish(),
 });
 
+/** The channel's overwrites other than `id`, as inputs. */
+const overwritesWithout = (channel: ChannelRecord, id: string): OverwriteInput[] =>
+  overwrites(
+    channel.permission_overwrites.filter((o) => o.id !== id).map((o) => ({ ...o, type: o.type as 0 | 1 })),
+  );
+
+function auditOverwrite(
+  ctx: EmulatorContext,
+  req: RestRequest,
+  channel: ChannelRecord,
+  action: number,
+  options: { id: string; type: string },
+): void {
+  const { actorId, reason } = actor(ctx, req);
+  audit(ctx, { guildId: channel.guild_id, userId: actorId, targetId: channel.id, action, reason, options });
+}
+
 /** `PUT /channels/:channelId/permissions/:overwriteId` (MANAGE_ROLES); CHANNEL_UPDATE, 204. */
-export const putOverwrite: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    if (channel.thread) throw Errors.unknownChannel();
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageRoles);
-    const { value } = validateBody(req, overwriteBodySchema);
-    const id = p(req, 'overwriteId');
-    const existed = channel.permission_overwrites.some((o) => o.id === id);
-    const next = [
-      ...overwrites(
-        channel.permission_overwrites
-          .filter((o) => o.id !== id)
-          .map((o) => ({ ...o, type: o.type as 0 | 1 })),
-      ),
-      ...overwrites([{ id, type: value.type, allow: value.allow ?? '0', deny: value.deny ?? '0' }]),
-    ];
-    updateChannel(ctx, channel.id, { permissionOverwrites: next });
-    const { actorId, reason } = actor(ctx, req);
-    const action = existed ? AuditLogAction.ChannelOverwriteUpdate : AuditLogAction.ChannelOverwriteCreate;
-    audit(ctx, {
-      guildId: channel.guild_id,
-      userId: actorId,
-      targetId: channel.id,
-      action,
-      reason,
-      options: { id, type: String(value.type) },
-    });
-    return noContent();
-  },
-};
+export const putOverwrite: RestRoute = channelRoute((ctx, req) => {
+  const channel = botChannel(ctx, p(req, 'channelId'));
+  if (channel.thread) throw Errors.unknownChannel();
+  requireChannelPermission(ctx, channel.id, PermissionFlags.ManageRoles);
+  const { value } = validateBody(req, overwriteBodySchema);
+  const id = p(req, 'overwriteId');
+  const existed = channel.permission_overwrites.some((o) => o.id === id);
+  const next = [
+    ...overwritesWithout(channel, id),
+    ...overwrites([{ id, type: value.type, allow: value.allow ?? '0', deny: value.deny ?? '0' }]),
+  ];
+  updateChannel(ctx, channel.id, { permissionOverwrites: next });
+  const action = existed ? AuditLogAction.ChannelOverwriteUpdate : AuditLogAction.ChannelOverwriteCreate;
+  auditOverwrite(ctx, req, channel, action, { id, type: String(value.type) });
+  return noContent();
+});
 
 /** `DELETE /channels/:channelId/permissions/:overwriteId` (MANAGE_ROLES); CHANNEL_UPDATE, 204. */
-export const deleteOverwrite: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageRoles);
+export const deleteOverwrite: RestRoute = channelPermissionRoute(
+  PermissionFlags.ManageRoles,
+  (ctx, req, channel) => {
     const id = p(req, 'overwriteId');
     const removed = channel.permission_overwrites.find((o) => o.id === id);
     if (removed) {
-      const rest = channel.permission_overwrites
-        .filter((o) => o.id !== id)
-        .map((o) => ({ ...o, type: o.type as 0 | 1 }));
-      updateChannel(ctx, channel.id, { permissionOverwrites: overwrites(rest) });
-      const { actorId, reason } = actor(ctx, req);
-      audit(ctx, {
-        guildId: channel.guild_id,
-        userId: actorId,
-        targetId: channel.id,
-        action: AuditLogAction.ChannelOverwriteDelete,
-        reason,
-        options: { id, type: String(removed.type) },
+      updateChannel(ctx, channel.id, { permissionOverwrites: overwritesWithout(channel, id) });
+      auditOverwrite(ctx, req, channel, AuditLogAction.ChannelOverwriteDelete, {
+        id,
+        type: String(removed.type),
       });
     }
     return noContent();
   },
-};
+);
 
 const positionsSchema = z.array(
   z.looseObject({
@@ -235,12 +215,9 @@ const positionsSchema = z.array(
 );
 
 /** `PATCH /guilds/:guildId/channels` (positions, MANAGE_CHANNELS); one CHANNEL_UPDATE per channel, 204. */
-export const moveGuildChannels: RestRoute = {
-  auth: 'bot',
-  major: 'guildId',
-  handler: (ctx, req) => {
-    const guild = botGuild(ctx, p(req, 'guildId'));
-    requireGuildPermission(ctx, guild.id, PermissionFlags.ManageChannels);
+export const moveGuildChannels: RestRoute = guildPermissionRoute(
+  PermissionFlags.ManageChannels,
+  (ctx, req, guild) => {
     const { value } = validateBody(req, positionsSchema);
     for (const item of value) {
       if (ctx.state.channel(item.id)?.guild_id !== guild.id) throw Errors.unknownChannel();
@@ -253,4 +230,4 @@ export const moveGuildChannels: RestRoute = {
     }
     return noContent();
   },
-};
+);

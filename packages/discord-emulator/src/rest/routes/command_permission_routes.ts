@@ -6,6 +6,7 @@ import { EmulatorError, Errors } from '../../errors.js';
 import { json } from '../../http/http_result.js';
 import { PermissionFlags } from '../../permission_flags.js';
 import type { CommandPermissionsRecord } from '../../state/records.js';
+import { guildRoute } from '../bot_routes.js';
 import { botGuild } from '../guard.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
@@ -44,31 +45,23 @@ function target(ctx: EmulatorContext, req: RestRequest): { guildId: string; comm
 }
 
 /** `GET /applications/:appId/guilds/:guildId/commands/permissions`: every command's permissions in the guild. */
-export const listCommandPermissions: RestRoute = {
-  auth: 'bot',
-  major: 'guildId',
-  handler: (ctx, req) => {
-    if (p(req, 'applicationId') !== ctx.state.application().id) throw Errors.notApplicationOwner();
-    const guild = botGuild(ctx, p(req, 'guildId'));
-    const appId = ctx.state.application().id;
-    return json(
-      200,
-      ctx.state.commandPermissions.where((r) => r.guild_id === guild.id).map((r) => view(r, appId)),
-    );
-  },
-};
+export const listCommandPermissions: RestRoute = guildRoute((ctx, req) => {
+  if (p(req, 'applicationId') !== ctx.state.application().id) throw Errors.notApplicationOwner();
+  const guild = botGuild(ctx, p(req, 'guildId'));
+  const appId = ctx.state.application().id;
+  return json(
+    200,
+    ctx.state.commandPermissions.where((r) => r.guild_id === guild.id).map((r) => view(r, appId)),
+  );
+});
 
 /** `GET …/commands/:commandId/permissions`; 404 10066 when none were set. */
-export const getCommandPermissions: RestRoute = {
-  auth: 'bot',
-  major: 'guildId',
-  handler: (ctx, req) => {
-    const { guildId, commandId } = target(ctx, req);
-    const record = ctx.state.commandPermissions.get(`${guildId}:${commandId}`);
-    if (!record) throw new EmulatorError(404, 10066, 'Unknown application command permissions');
-    return json(200, view(record, ctx.state.application().id));
-  },
-};
+export const getCommandPermissions: RestRoute = guildRoute((ctx, req) => {
+  const { guildId, commandId } = target(ctx, req);
+  const record = ctx.state.commandPermissions.get(`${guildId}:${commandId}`);
+  if (!record) throw new EmulatorError(404, 10066, 'Unknown application command permissions');
+  return json(200, view(record, ctx.state.application().id));
+});
 
 /**
  * `PUT …/commands/:commandId/permissions`: like Discord, only with a user's Bearer token carrying

@@ -5,12 +5,12 @@ import { Errors } from '../../errors.js';
 import { json, noContent } from '../../http/http_result.js';
 import { PermissionFlags } from '../../permission_flags.js';
 import { apiEmoji } from '../../shapes/expression_shapes.js';
+import { guildRoute } from '../bot_routes.js';
 import { actor, botGuild, requireGuildPermission } from '../guard.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
 
 const p = (req: RestRequest, name: string): string => req.params[name] ?? '';
-const guildRoute = (handler: RestRoute['handler']): RestRoute => ({ auth: 'bot', major: 'guildId', handler });
 const emojiName = z.string().regex(/^[\w]{2,32}$/, 'Invalid emoji name');
 const emojiSchema = z.looseObject({
   name: emojiName,

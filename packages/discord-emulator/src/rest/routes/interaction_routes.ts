@@ -89,18 +89,16 @@ export const interactionCallback: RestRoute = {
   },
 };
 
-const tokenOf = (req: RestRequest) => ({
-  appId: req.params['applicationId'] ?? '',
-  token: req.params['webhookToken'] ?? '',
-});
+/** The interaction a `/webhooks/:applicationId/:webhookToken/…` route names. */
+const interactionOf = (ctx: EmulatorContext, req: RestRequest) =>
+  requireInteractionByToken(ctx, req.params['applicationId'] ?? '', req.params['webhookToken'] ?? '');
 
 /** `POST /webhooks/:applicationId/:webhookToken`: interaction follow-up (`wait=true` returns the message). */
 export const executeWebhook: RestRoute = {
   auth: 'none',
   major: 'webhookToken',
   handler: (ctx, req) => {
-    const { appId, token } = tokenOf(req);
-    const record = requireInteractionByToken(ctx, appId, token);
+    const record = interactionOf(ctx, req);
     const { value, files } = validateBody(req, webhookExecuteSchema);
     const attachments =
       value.attachments || files.length
@@ -116,8 +114,7 @@ export const getWebhookMessage: RestRoute = {
   auth: 'none',
   major: 'webhookToken',
   handler: (ctx, req) => {
-    const { appId, token } = tokenOf(req);
-    const record = requireInteractionByToken(ctx, appId, token);
+    const record = interactionOf(ctx, req);
     return json(200, restMessage(ctx, requireInteractionMessage(ctx, record, req.params['messageId'] ?? '')));
   },
 };
@@ -127,8 +124,7 @@ export const editWebhookMessage: RestRoute = {
   auth: 'none',
   major: 'webhookToken',
   handler: (ctx, req) => {
-    const { appId, token } = tokenOf(req);
-    const record = requireInteractionByToken(ctx, appId, token);
+    const record = interactionOf(ctx, req);
     const messageId = req.params['messageId'] ?? '';
     const existing = requireInteractionMessage(ctx, record, messageId);
     const { value, files } = validateBody(req, messageEditSchema);
@@ -146,8 +142,7 @@ export const deleteWebhookMessage: RestRoute = {
   auth: 'none',
   major: 'webhookToken',
   handler: (ctx, req) => {
-    const { appId, token } = tokenOf(req);
-    const record = requireInteractionByToken(ctx, appId, token);
+    const record = interactionOf(ctx, req);
     deleteMessage(ctx, requireInteractionMessage(ctx, record, req.params['messageId'] ?? ''));
     return noContent();
   },

@@ -4,7 +4,8 @@ import { Errors } from '../../errors.js';
 import { json } from '../../http/http_result.js';
 import { PermissionFlags } from '../../permission_flags.js';
 import { apiInvite } from '../../shapes/expression_shapes.js';
-import { actor, botChannel, botGuild, requireChannelPermission, requireGuildPermission } from '../guard.js';
+import { channelPermissionRoute, channelRoute, guildPermissionRoute } from '../bot_routes.js';
+import { actor, botChannel, botGuild, requireChannelPermission } from '../guard.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
 
@@ -18,54 +19,44 @@ const inviteSchema = z.looseObject({
 });
 
 /** `POST /channels/:channelId/invites` (CREATE_INSTANT_INVITE); INVITE_CREATE. */
-export const createChannelInvite: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    if (channel.thread || channel.type === 4) throw Errors.unknownChannel();
-    requireChannelPermission(ctx, channel.id, PermissionFlags.CreateInstantInvite);
-    const { value } = validateBody(req, inviteSchema);
-    const { actorId, reason } = actor(ctx, req);
-    const invite = createInvite(ctx, channel.id, {
-      inviterId: actorId,
-      maxAge: value.max_age ?? undefined,
-      maxUses: value.max_uses ?? undefined,
-      temporary: value.temporary ?? undefined,
-      unique: value.unique ?? undefined,
-      reason,
-    });
-    return json(200, apiInvite(ctx.state, invite));
-  },
-};
+export const createChannelInvite: RestRoute = channelRoute((ctx, req) => {
+  const channel = botChannel(ctx, p(req, 'channelId'));
+  if (channel.thread || channel.type === 4) throw Errors.unknownChannel();
+  requireChannelPermission(ctx, channel.id, PermissionFlags.CreateInstantInvite);
+  const { value } = validateBody(req, inviteSchema);
+  const { actorId, reason } = actor(ctx, req);
+  const invite = createInvite(ctx, channel.id, {
+    inviterId: actorId,
+    maxAge: value.max_age ?? undefined,
+    maxUses: value.max_uses ?? undefined,
+    temporary: value.temporary ?? undefined,
+    unique: value.unique ?? undefined,
+    reason,
+  });
+  return json(200, apiInvite(ctx.state, invite));
+});
 
 /** `GET /channels/:channelId/invites` (MANAGE_CHANNELS). */
-export const listChannelInvites: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageChannels);
+export const listChannelInvites: RestRoute = channelPermissionRoute(
+  PermissionFlags.ManageChannels,
+  (ctx, _req, channel) => {
     return json(
       200,
       ctx.state.invites.where((i) => i.channel_id === channel.id).map((i) => apiInvite(ctx.state, i)),
     );
   },
-};
+);
 
 /** `GET /guilds/:guildId/invites` (MANAGE_GUILD). */
-export const listGuildInvites: RestRoute = {
-  auth: 'bot',
-  major: 'guildId',
-  handler: (ctx, req) => {
-    const guild = botGuild(ctx, p(req, 'guildId'));
-    requireGuildPermission(ctx, guild.id, PermissionFlags.ManageGuild);
+export const listGuildInvites: RestRoute = guildPermissionRoute(
+  PermissionFlags.ManageGuild,
+  (ctx, _req, guild) => {
     return json(
       200,
       ctx.state.invites.where((i) => i.guild_id === guild.id).map((i) => apiInvite(ctx.state, i)),
     );
   },
-};
+);
 
 /** `GET /invites/:code` (`with_counts`). */
 export const getInvite: RestRoute = {

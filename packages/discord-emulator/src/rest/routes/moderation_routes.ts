@@ -12,13 +12,13 @@ import { apiGuild } from '../../shapes/guild_shapes.js';
 import { apiAuditLogEntry, apiBan } from '../../shapes/moderation_shapes.js';
 import { apiUser, unknownUser } from '../../shapes/user_shapes.js';
 import { compareSnowflakes } from '../../snowflake.js';
+import { guildPermissionRoute, guildRoute } from '../bot_routes.js';
 import { actor, botGuild, requireAbove, requireGuildPermission } from '../guard.js';
-import type { RestRequest, RestRoute } from '../rest_types.js';
+import type { RestRequest } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
 
 const p = (req: RestRequest, name: string): string => req.params[name] ?? '';
 const snowflake = z.string().regex(/^\d{1,20}$/);
-const guildRoute = (handler: RestRoute['handler']): RestRoute => ({ auth: 'bot', major: 'guildId', handler });
 
 function intQuery(req: RestRequest, name: string, fallback: number, max: number): number {
   const value = Number(req.query.get(name) ?? fallback);
@@ -38,9 +38,7 @@ function checkBannable(ctx: EmulatorContext, guildId: string, userId: string): v
 }
 
 /** `GET /guilds/:guildId/bans` (BAN_MEMBERS; `limit` 1-1000, `before`, `after`). */
-export const listBans = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.BanMembers);
+export const listBans = guildPermissionRoute(PermissionFlags.BanMembers, (ctx, req, guild) => {
   const limit = intQuery(req, 'limit', 1000, 1000);
   const after = req.query.get('after');
   const before = req.query.get('before');
@@ -61,9 +59,7 @@ export const listBans = guildRoute((ctx, req) => {
 });
 
 /** `GET /guilds/:guildId/bans/:userId` (BAN_MEMBERS); 404 Unknown Ban. */
-export const getBan = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.BanMembers);
+export const getBan = guildPermissionRoute(PermissionFlags.BanMembers, (ctx, req, guild) => {
   const ban = ctx.state.bans.get(`${guild.id}:${p(req, 'userId')}`);
   if (!ban) throw Errors.unknownBan();
   return json(200, apiBan(ctx.state, ban));
@@ -86,9 +82,7 @@ export const createBan = guildRoute((ctx, req) => {
 });
 
 /** `DELETE /guilds/:guildId/bans/:userId` (BAN_MEMBERS); GUILD_BAN_REMOVE, 204. */
-export const removeBan = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.BanMembers);
+export const removeBan = guildPermissionRoute(PermissionFlags.BanMembers, (ctx, req, guild) => {
   unbanUser(ctx, guild.id, p(req, 'userId'), actor(ctx, req));
   return noContent();
 });
@@ -99,33 +93,33 @@ const bulkBanSchema = z.looseObject({
 });
 
 /** `POST /guilds/:guildId/bulk-ban` (BAN_MEMBERS and MANAGE_GUILD): `{ banned_users, failed_users }`. */
-export const bulkBan = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.BanMembers | PermissionFlags.ManageGuild);
-  const { value } = validateBody(req, bulkBanSchema);
-  const banned: string[] = [];
-  const failed: string[] = [];
-  for (const userId of new Set(value.user_ids)) {
-    try {
-      checkBannable(ctx, guild.id, userId);
-      if (ctx.state.bans.get(`${guild.id}:${userId}`)) throw Errors.missingPermissions();
-      banUser(ctx, guild.id, userId, {
-        ...actor(ctx, req),
-        deleteMessageSeconds: value.delete_message_seconds ?? 0,
-      });
-      banned.push(userId);
-    } catch {
-      failed.push(userId);
+export const bulkBan = guildPermissionRoute(
+  PermissionFlags.BanMembers | PermissionFlags.ManageGuild,
+  (ctx, req, guild) => {
+    const { value } = validateBody(req, bulkBanSchema);
+    const banned: string[] = [];
+    const failed: string[] = [];
+    for (const userId of new Set(value.user_ids)) {
+      try {
+        checkBannable(ctx, guild.id, userId);
+        if (ctx.state.bans.get(`${guild.id}:${userId}`)) throw Errors.missingPermissions();
+        banUser(ctx, guild.id, userId, {
+          ...actor(ctx, req),
+          deleteMessageSeconds: value.delete_message_seconds ?? 0,
+        });
+        banned.push(userId);
+      } catch {
+        failed.push(userId);
+      }
     }
-  }
-  if (banned.length === 0) throw Errors.invalidField(['user_ids'], 'BULK_BAN_FAILED', 'Failed to ban users');
-  return json(200, { banned_users: banned, failed_users: failed });
-});
+    if (banned.length === 0)
+      throw Errors.invalidField(['user_ids'], 'BULK_BAN_FAILED', 'Failed to ban users');
+    return json(200, { banned_users: banned, failed_users: failed });
+  },
+);
 
 /** `GET /guilds/:guildId/audit-logs` (VIEW_AUDIT_LOG; `user_id`, `action_type`, `before`, `after`, `limit`). */
-export const listAuditLog = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.ViewAuditLog);
+export const listAuditLog = guildPermissionRoute(PermissionFlags.ViewAuditLog, (ctx, req, guild) => {
   const limit = intQuery(req, 'limit', 50, 100);
   const userId = req.query.get('user_id');
   const type = req.query.get('action_type');
@@ -174,9 +168,7 @@ const guildPatchSchema = z.looseObject({
 });
 
 /** `PATCH /guilds/:guildId` (MANAGE_GUILD; `owner_id` only by the owner); GUILD_UPDATE. */
-export const editGuild = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.ManageGuild);
+export const editGuild = guildPermissionRoute(PermissionFlags.ManageGuild, (ctx, req, guild) => {
   const { value } = validateBody(req, guildPatchSchema);
   if (value.owner_id != null && guild.owner_id !== ctx.state.application().id)
     throw Errors.missingPermissions();

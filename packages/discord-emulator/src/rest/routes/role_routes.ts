@@ -8,12 +8,12 @@ import { json, noContent } from '../../http/http_result.js';
 import { PermissionFlags, parsePermissions } from '../../permission_flags.js';
 import { apiRole } from '../../shapes/guild_shapes.js';
 import type { RoleRecord } from '../../state/records.js';
-import { actor, botGuild, requireAbove, requireGuildPermission } from '../guard.js';
-import type { RestRequest, RestRoute } from '../rest_types.js';
+import { guildPermissionRoute, guildRoute } from '../bot_routes.js';
+import { actor, botGuild, requireAbove } from '../guard.js';
+import type { RestRequest } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
 
 const p = (req: RestRequest, name: string): string => req.params[name] ?? '';
-const guildRoute = (handler: RestRoute['handler']): RestRoute => ({ auth: 'bot', major: 'guildId', handler });
 const roleSchema = z.looseObject({
   name: z.string().max(100).nullish(),
   permissions: z.union([z.string().regex(/^\d+$/), z.int()]).nullish(),
@@ -23,6 +23,16 @@ const roleSchema = z.looseObject({
   icon: z.string().nullish(),
   unicode_emoji: z.string().nullish(),
 });
+
+/** The role fields a body sets (null and absent leave them as they are). */
+function optionalRoleFields(value: z.output<typeof roleSchema>) {
+  return {
+    ...(value.permissions != null ? { permissions: String(value.permissions) } : {}),
+    ...(value.color != null ? { color: value.color } : {}),
+    ...(value.hoist != null ? { hoist: value.hoist } : {}),
+    ...(value.mentionable != null ? { mentionable: value.mentionable } : {}),
+  };
+}
 
 function auditRole(
   ctx: EmulatorContext,
@@ -66,9 +76,7 @@ function checkGrantable(
 }
 
 /** `POST /guilds/:guildId/roles` (MANAGE_ROLES); GUILD_ROLE_CREATE. */
-export const createGuildRole = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.ManageRoles);
+export const createGuildRole = guildPermissionRoute(PermissionFlags.ManageRoles, (ctx, req, guild) => {
   const { value } = validateBody(req, roleSchema);
   checkGrantable(ctx, guild.id, value.permissions);
   if (ctx.state.roles(guild.id).length >= 250)
@@ -77,38 +85,28 @@ export const createGuildRole = guildRoute((ctx, req) => {
   const role = createRole(ctx, guild.id, {
     name: value.name ?? 'new role',
     position: 1,
-    ...(value.permissions != null ? { permissions: String(value.permissions) } : {}),
-    ...(value.color != null ? { color: value.color } : {}),
-    ...(value.hoist != null ? { hoist: value.hoist } : {}),
-    ...(value.mentionable != null ? { mentionable: value.mentionable } : {}),
+    ...optionalRoleFields(value),
   });
   auditRole(ctx, req, AuditLogAction.RoleCreate, null, role);
   return json(200, apiRole(role));
 });
 
 /** `PATCH /guilds/:guildId/roles/:roleId` (MANAGE_ROLES, below the bot's top role); GUILD_ROLE_UPDATE. */
-export const editGuildRole = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.ManageRoles);
+export const editGuildRole = guildPermissionRoute(PermissionFlags.ManageRoles, (ctx, req, guild) => {
   const role = requireRole(ctx, guild.id, p(req, 'roleId'));
   if (role.id !== guild.id) requireAbove(ctx, guild.id, role.position);
   const { value } = validateBody(req, roleSchema);
   checkGrantable(ctx, guild.id, value.permissions);
   const next = updateRole(ctx, guild.id, role.id, {
     ...(value.name != null ? { name: value.name } : {}),
-    ...(value.permissions != null ? { permissions: String(value.permissions) } : {}),
-    ...(value.color != null ? { color: value.color } : {}),
-    ...(value.hoist != null ? { hoist: value.hoist } : {}),
-    ...(value.mentionable != null ? { mentionable: value.mentionable } : {}),
+    ...optionalRoleFields(value),
   });
   auditRole(ctx, req, AuditLogAction.RoleUpdate, role, next);
   return json(200, apiRole(next));
 });
 
 /** `DELETE /guilds/:guildId/roles/:roleId` (MANAGE_ROLES; not @everyone nor managed roles); GUILD_ROLE_DELETE. */
-export const deleteGuildRole = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.ManageRoles);
+export const deleteGuildRole = guildPermissionRoute(PermissionFlags.ManageRoles, (ctx, req, guild) => {
   const role = requireRole(ctx, guild.id, p(req, 'roleId'));
   if (role.id === guild.id || role.managed)
     throw Errors.invalidField(['role_id'], 'INVALID_ROLE', 'Invalid Role');
@@ -123,9 +121,7 @@ const positionsSchema = z
   .min(1);
 
 /** `PATCH /guilds/:guildId/roles` (positions, MANAGE_ROLES; only roles below the bot's); GUILD_ROLE_UPDATE each. */
-export const moveGuildRoles = guildRoute((ctx, req) => {
-  const guild = botGuild(ctx, p(req, 'guildId'));
-  requireGuildPermission(ctx, guild.id, PermissionFlags.ManageRoles);
+export const moveGuildRoles = guildPermissionRoute(PermissionFlags.ManageRoles, (ctx, req, guild) => {
   const { value } = validateBody(req, positionsSchema);
   for (const item of value) {
     const role = requireRole(ctx, guild.id, item.id);

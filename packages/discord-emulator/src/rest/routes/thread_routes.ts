@@ -9,6 +9,7 @@ import { apiChannel } from '../../shapes/channel_shapes.js';
 import { apiThreadMember } from '../../shapes/thread_shapes.js';
 import { compareSnowflakes } from '../../snowflake.js';
 import type { ChannelRecord } from '../../state/records.js';
+import { guildRoute } from '../bot_routes.js';
 import { actor, botChannel, botGuild, requireChannelPermission } from '../guard.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
@@ -147,20 +148,16 @@ function threadList(ctx: EmulatorContext, threads: ChannelRecord[]) {
 }
 
 /** `GET /guilds/:guildId/threads/active`: every unarchived thread of the guild, with the bot's memberships. */
-export const activeGuildThreads: RestRoute = {
-  auth: 'bot',
-  major: 'guildId',
-  handler: (ctx, req) => {
-    const guild = botGuild(ctx, p(req, 'guildId'));
-    return json(
-      200,
-      threadList(
-        ctx,
-        ctx.state.channels(guild.id).filter((c) => c.thread && !c.thread.archived),
-      ),
-    );
-  },
-};
+export const activeGuildThreads: RestRoute = guildRoute((ctx, req) => {
+  const guild = botGuild(ctx, p(req, 'guildId'));
+  return json(
+    200,
+    threadList(
+      ctx,
+      ctx.state.channels(guild.id).filter((c) => c.thread && !c.thread.archived),
+    ),
+  );
+});
 
 function archived(kind: 'public' | 'private' | 'joined'): RestRoute {
   return channelRoute((ctx, req) => {

@@ -9,6 +9,7 @@ import { apiMember, apiPartialGuild } from '../../shapes/guild_shapes.js';
 import { apiUser } from '../../shapes/user_shapes.js';
 import { compareSnowflakes } from '../../snowflake.js';
 import type { RestAuth } from '../auth.js';
+import { guildRoute } from '../bot_routes.js';
 import type { RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
 
@@ -83,18 +84,14 @@ export const getCurrentUserGuildMember: RestRoute = {
 };
 
 /** `DELETE /users/@me/guilds/:guildId`: the bot leaves a guild. */
-export const leaveGuild: RestRoute = {
-  auth: 'bot',
-  major: 'guildId',
-  handler: (ctx, req) => {
-    const guildId = req.params['guildId'] ?? '';
-    if (!ctx.state.guild(guildId) || !ctx.state.member(guildId, ctx.state.application().id)) {
-      throw Errors.unknownGuild();
-    }
-    removeMember(ctx, guildId, ctx.state.application().id);
-    return noContent();
-  },
-};
+export const leaveGuild: RestRoute = guildRoute((ctx, req) => {
+  const guildId = req.params['guildId'] ?? '';
+  if (!ctx.state.guild(guildId) || !ctx.state.member(guildId, ctx.state.application().id)) {
+    throw Errors.unknownGuild();
+  }
+  removeMember(ctx, guildId, ctx.state.application().id);
+  return noContent();
+});
 
 /** `POST /users/@me/channels` `{ recipient_id }`: the bot's DM channel with a user (created once). */
 export const createDm: RestRoute = {

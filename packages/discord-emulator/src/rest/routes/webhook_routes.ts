@@ -10,7 +10,8 @@ import { apiWebhook } from '../../shapes/expression_shapes.js';
 import { apiMessage } from '../../shapes/message_shapes.js';
 import type { MessageRecord, WebhookRecord } from '../../state/records.js';
 import { storeAttachments } from '../attachments.js';
-import { actor, botChannel, botGuild, requireChannelPermission, requireGuildPermission } from '../guard.js';
+import { channelPermissionRoute, channelRoute, guildPermissionRoute } from '../bot_routes.js';
+import { actor, botChannel, botGuild, requireChannelPermission } from '../guard.js';
 import { messageEditSchema, webhookExecuteSchema } from '../rest_schemas.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
@@ -39,52 +40,42 @@ const restMessage = (ctx: EmulatorContext, message: MessageRecord) =>
   apiMessage(ctx.state, message, { baseUrl: ctx.config.baseUrl });
 
 /** `POST /channels/:channelId/webhooks` (MANAGE_WEBHOOKS); WEBHOOKS_UPDATE. */
-export const createChannelWebhook: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    if (channel.thread || ![0, 2, 5, 13, 15].includes(channel.type)) throw Errors.unknownChannel();
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageWebhooks);
-    const { value } = validateBody(req, webhookSchema);
-    const { actorId, reason } = actor(ctx, req);
-    const webhook = createWebhook(ctx, channel.id, {
-      name: value.name,
-      avatar: value.avatar,
-      creatorId: actorId,
-      reason,
-    });
-    return json(200, view(ctx, webhook, true));
-  },
-};
+export const createChannelWebhook: RestRoute = channelRoute((ctx, req) => {
+  const channel = botChannel(ctx, p(req, 'channelId'));
+  if (channel.thread || ![0, 2, 5, 13, 15].includes(channel.type)) throw Errors.unknownChannel();
+  requireChannelPermission(ctx, channel.id, PermissionFlags.ManageWebhooks);
+  const { value } = validateBody(req, webhookSchema);
+  const { actorId, reason } = actor(ctx, req);
+  const webhook = createWebhook(ctx, channel.id, {
+    name: value.name,
+    avatar: value.avatar,
+    creatorId: actorId,
+    reason,
+  });
+  return json(200, view(ctx, webhook, true));
+});
 
 /** `GET /channels/:channelId/webhooks` (MANAGE_WEBHOOKS). */
-export const listChannelWebhooks: RestRoute = {
-  auth: 'bot',
-  major: 'channelId',
-  handler: (ctx, req) => {
-    const channel = botChannel(ctx, p(req, 'channelId'));
-    requireChannelPermission(ctx, channel.id, PermissionFlags.ManageWebhooks);
+export const listChannelWebhooks: RestRoute = channelPermissionRoute(
+  PermissionFlags.ManageWebhooks,
+  (ctx, _req, channel) => {
     return json(
       200,
       ctx.state.webhooks.where((w) => w.channel_id === channel.id).map((w) => view(ctx, w, true)),
     );
   },
-};
+);
 
 /** `GET /guilds/:guildId/webhooks` (MANAGE_WEBHOOKS). */
-export const listGuildWebhooks: RestRoute = {
-  auth: 'bot',
-  major: 'guildId',
-  handler: (ctx, req) => {
-    const guild = botGuild(ctx, p(req, 'guildId'));
-    requireGuildPermission(ctx, guild.id, PermissionFlags.ManageWebhooks);
+export const listGuildWebhooks: RestRoute = guildPermissionRoute(
+  PermissionFlags.ManageWebhooks,
+  (ctx, _req, guild) => {
     return json(
       200,
       ctx.state.webhooks.where((w) => w.guild_id === guild.id).map((w) => view(ctx, w, true)),
     );
   },
-};
+);
 
 /** A webhook reached with the bot token (MANAGE_WEBHOOKS) or with its own token (no auth). */
 function reach(ctx: EmulatorContext, req: RestRequest): WebhookRecord {

@@ -1,0 +1,63 @@
+import type { EmulatorContext } from '../domain/context.js';
+import type { HttpResult } from '../http/http_result.js';
+import type { ChannelRecord, GuildRecord } from '../state/records.js';
+import { botChannel, botGuild, requireChannelPermission, requireGuildPermission } from './guard.js';
+import type { RestHandler, RestRequest, RestRoute } from './rest_types.js';
+
+type Handler<T> = (ctx: EmulatorContext, req: RestRequest, target: T) => HttpResult | Promise<HttpResult>;
+
+/**
+ * A bot-token route on `/guilds/:guildId/…` (rate-limited per guild).
+ *
+ * @example
+ * ```ts
+ * export const listRoles = guildRoute((ctx, req) => json(200, ctx.state.roles(req.params['guildId'] ?? '')));
+ * ```
+ */
+export function guildRoute(handler: RestHandler): RestRoute {
+  return { auth: 'bot', major: 'guildId', handler };
+}
+
+/**
+ * A bot-token route on `/channels/:channelId/…` (rate-limited per channel).
+ *
+ * @example
+ * ```ts
+ * export const getChannel = channelRoute((ctx, req) => json(200, ctx.state.channel(req.params['channelId'] ?? '')));
+ * ```
+ */
+export function channelRoute(handler: RestHandler): RestRoute {
+  return { auth: 'bot', major: 'channelId', handler };
+}
+
+/**
+ * A bot-token route on `/guilds/:guildId/…` that needs `permission` in the guild: the handler gets the guild.
+ *
+ * @example
+ * ```ts
+ * export const listBans = guildPermissionRoute(PermissionFlags.BanMembers, (ctx, _req, guild) => json(200, bansOf(guild)));
+ * ```
+ */
+export function guildPermissionRoute(permission: bigint, handler: Handler<GuildRecord>): RestRoute {
+  return guildRoute((ctx, req) => {
+    const guild = botGuild(ctx, req.params['guildId'] ?? '');
+    requireGuildPermission(ctx, guild.id, permission);
+    return handler(ctx, req, guild);
+  });
+}
+
+/**
+ * A bot-token route on `/channels/:channelId/…` that needs `permission` in the channel: the handler gets the channel.
+ *
+ * @example
+ * ```ts
+ * export const listInvites = channelPermissionRoute(PermissionFlags.ManageChannels, (ctx, _req, channel) => json(200, invitesOf(channel)));
+ * ```
+ */
+export function channelPermissionRoute(permission: bigint, handler: Handler<ChannelRecord>): RestRoute {
+  return channelRoute((ctx, req) => {
+    const channel = botChannel(ctx, req.params['channelId'] ?? '');
+    requireChannelPermission(ctx, channel.id, permission);
+    return handler(ctx, req, channel);
+  });
+}
