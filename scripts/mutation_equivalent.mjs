@@ -2,270 +2,204 @@
 // They are left out of the mutation score and listed in docs/testing.md with the reason.
 // Match: the file, Stryker's mutator name, the original code and the replacement (whitespace-trimmed).
 
-/** @type {{ file: string; mutator: string; original: string; replacement: string; reason: string }[]} */
+/** @typedef {{ file: string; mutator: string; original: string; replacement: string; reason: string }} EquivalentMutant */
+
+/**
+ * The mutants of one file found equivalent for one reason, each as [mutator, original, replacement].
+ * @param {string} file
+ * @param {string} reason
+ * @param {...[mutator: string, original: string, replacement: string]} mutants
+ * @returns {EquivalentMutant[]}
+ */
+function equivalent(file, reason, ...mutants) {
+  return mutants.map(([mutator, original, replacement]) => ({
+    file,
+    mutator,
+    original,
+    replacement,
+    reason,
+  }));
+}
+
+/** @type {EquivalentMutant[]} */
 export const EQUIVALENT_MUTANTS = [
-  {
-    file: 'packages/wolaro-sync/src/channels/codec.ts',
-    mutator: 'ConditionalExpression',
-    original: 'raw.length > maxBytes',
-    replacement: 'false',
-    reason: 'a shortcut only: the UTF-8 measure on the next line refuses the same strings (bytes ≥ units)',
-  },
-  {
-    file: 'packages/wolaro-sync/src/channels/codec.ts',
-    mutator: 'ConditionalExpression',
-    original: 'raw.length * 3 > maxBytes',
-    replacement: 'true',
-    reason: 'a shortcut only: without it every string is measured, with the same verdict',
-  },
-  {
-    file: 'packages/wolaro-sync/src/channels/codec.ts',
-    mutator: 'EqualityOperator',
-    original: 'raw.length * 3 > maxBytes',
-    replacement: 'raw.length * 3 >= maxBytes',
-    reason: 'at units × 3 = maxBytes the byte length cannot exceed maxBytes, so measuring changes nothing',
-  },
-  {
-    file: 'packages/wolaro-sync/src/channels/codec.ts',
-    mutator: 'StringLiteral',
-    original: "'utf8'",
-    replacement: '""',
-    reason: "Buffer.byteLength treats an empty encoding as 'utf8'",
-  },
-  {
-    file: 'packages/wolaro-sync/src/channels/codec.ts',
-    mutator: 'ConditionalExpression',
-    original: '!FORBIDDEN_HINT.test(raw)',
-    replacement: 'false',
-    reason: 'a shortcut only: without it the reviver runs on every message, with the same verdict',
-  },
-  {
-    file: 'packages/wolaro-sync-socketio/src/auth/jwt_verifier.ts',
-    mutator: 'ConditionalExpression',
-    original: 'options.issuer !== undefined',
-    replacement: 'true',
-    reason: 'jose skips the issuer check when `issuer` is undefined, as when it is left out',
-  },
-  {
-    file: 'packages/wolaro-sync-socketio/src/auth/jwt_verifier.ts',
-    mutator: 'ConditionalExpression',
-    original: 'options.audience !== undefined',
-    replacement: 'true',
-    reason: 'jose skips the audience check when `audience` is undefined, as when it is left out',
-  },
-  {
-    file: 'packages/wolaro-sync-socketio/src/auth/handshake.ts',
-    mutator: 'ConditionalExpression',
-    original: "typeof expiresAt !== 'number'",
-    replacement: 'false',
-    reason: 'Number.isFinite is false for anything that is not a number, so the next test refuses it anyway',
-  },
-  {
-    file: 'packages/wolaro-sync-socketio/src/auth/handshake.ts',
-    mutator: 'ConditionalExpression',
-    original: 'expiresAt !== undefined',
-    replacement: 'true',
-    reason: '`undefined <= Date.now()` is false: no expiry is never expired, with or without the guard',
-  },
-  {
-    file: 'packages/wolaro-sync-socketio/src/auth/origin.ts',
-    mutator: 'BlockStatement',
-    original: '{ return false; // `null` (sandboxed iframes, file://) and garbage }',
-    replacement: '{}',
-    reason: 'an unparsable origin then leaves `normalized` undefined, which the allow-list never holds',
-  },
-  {
-    file: 'packages/wolaro-sync-socketio/src/auth/origin.ts',
-    mutator: 'ConditionalExpression',
-    original: "normalized !== 'null'",
-    replacement: 'true',
-    reason: "the allow-list only holds http(s) origins (normalizeOrigin), never 'null'",
-  },
-  {
-    file: 'packages/wolaro-sync-socketio/src/auth/origin.ts',
-    mutator: 'StringLiteral',
-    original: "'null'",
-    replacement: '""',
-    reason: "the allow-list only holds http(s) origins (normalizeOrigin), never 'null' or ''",
-  },
-  {
-    file: 'examples/panel-api/src/auth/oauth_state.ts',
-    mutator: 'ConditionalExpression',
-    original: 'dot <= 0',
-    replacement: 'false',
-    reason: 'a cookie starting with "." has an empty value, which never equals a (non-empty) state',
-  },
-  {
-    file: 'examples/panel-api/src/auth/oauth_state.ts',
-    mutator: 'EqualityOperator',
-    original: 'dot <= 0',
-    replacement: 'dot < 0',
-    reason: 'a cookie starting with "." has an empty value, which never equals a (non-empty) state',
-  },
-  {
-    file: 'examples/panel-api/src/auth/tokens.ts',
-    mutator: 'ConditionalExpression',
-    original: 'cached && cached.secret === secret && cached.claims.expiresAt > Date.now()',
-    replacement: 'false',
-    reason: 'the verified-token cache only saves work: a miss re-verifies the token with the same verdict',
-  },
-  {
-    file: 'examples/panel-api/src/auth/tokens.ts',
-    mutator: 'EqualityOperator',
-    original: 'cached.claims.expiresAt > Date.now()',
-    replacement: 'cached.claims.expiresAt >= Date.now()',
-    reason: 'the verified-token cache only saves work: a miss re-verifies the token with the same verdict',
-  },
-  {
-    file: 'examples/panel-api/src/auth/tokens.ts',
-    mutator: 'ObjectLiteral',
-    original: '{ secret, claims }',
-    replacement: '{}',
-    reason: 'the verified-token cache only saves work: a miss re-verifies the token with the same verdict',
-  },
-  {
-    file: 'examples/panel-api/src/auth/tokens.ts',
-    mutator: 'ObjectLiteral',
-    original: '{ ttl: Math.max(1, claims.expiresAt - Date.now()) }',
-    replacement: '{}',
-    reason: 'the verified-token cache only saves work: a miss re-verifies the token with the same verdict',
-  },
-  {
-    file: 'examples/panel-api/src/auth/tokens.ts',
-    mutator: 'MethodExpression',
-    original: 'Math.max(1, claims.expiresAt - Date.now())',
-    replacement: 'Math.min(1, claims.expiresAt - Date.now())',
-    reason: 'the verified-token cache only saves work: a miss re-verifies the token with the same verdict',
-  },
-  {
-    file: 'examples/panel-api/src/auth/tokens.ts',
-    mutator: 'ArithmeticOperator',
-    original: 'claims.expiresAt - Date.now()',
-    replacement: 'claims.expiresAt + Date.now()',
-    reason: 'the verified-token cache only saves work: a miss re-verifies the token with the same verdict',
-  },
-  {
-    file: 'examples/panel-api/src/auth/tokens.ts',
-    mutator: 'ArrayDeclaration',
-    original: "['exp', 'sub', 'sid']",
-    replacement: '[]',
-    reason: 'the shape check right after refuses a token without exp, sub or sid with the same error',
-  },
-  {
-    file: 'examples/panel-api/src/auth/tokens.ts',
-    mutator: 'ConditionalExpression',
-    original: "typeof sub !== 'string'",
-    replacement: 'false',
-    reason: 'the snowflake test right after refuses a missing sub with the same error',
-  },
-  {
-    file: 'examples/panel-api/src/auth/tokens.ts',
-    mutator: 'ConditionalExpression',
-    original: "typeof exp !== 'number'",
-    replacement: 'false',
-    reason: 'jose already refuses a non-numeric exp, and requiredClaims a missing one',
-  },
-  {
-    file: 'examples/panel-api/src/auth/tokens.ts',
-    mutator: 'ConditionalExpression',
-    original: 'err instanceof ApiError',
-    replacement: 'false',
-    reason: 'an ApiError re-wrapped there becomes the same 401 unauthorized "Invalid token"',
-  },
-  {
-    file: 'examples/panel-api/src/auth/middleware.ts',
-    mutator: 'StringLiteral',
-    original: "'id'",
-    replacement: '""',
-    reason:
-      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
-  },
-  {
-    file: 'examples/panel-api/src/auth/middleware.ts',
-    mutator: 'ConditionalExpression',
-    original: "typeof guildId === 'string'",
-    replacement: 'true',
-    reason:
-      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
-  },
-  {
-    file: 'examples/panel-api/src/auth/middleware.ts',
-    mutator: 'ConditionalExpression',
-    original: "typeof guildId === 'string'",
-    replacement: 'false',
-    reason:
-      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
-  },
-  {
-    file: 'examples/panel-api/src/auth/middleware.ts',
-    mutator: 'EqualityOperator',
-    original: "typeof guildId === 'string'",
-    replacement: "typeof guildId !== 'string'",
-    reason:
-      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
-  },
-  {
-    file: 'examples/panel-api/src/auth/middleware.ts',
-    mutator: 'StringLiteral',
-    original: "'string'",
-    replacement: '""',
-    reason:
-      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
-  },
-  {
-    file: 'examples/panel-api/src/auth/middleware.ts',
-    mutator: 'ConditionalExpression',
-    original: 'found',
-    replacement: 'false',
-    reason:
-      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
-  },
-  {
-    file: 'examples/panel-api/src/auth/middleware.ts',
-    mutator: 'StringLiteral',
-    original: "'access'",
-    replacement: '""',
-    reason:
-      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
-  },
-  {
-    file: 'examples/panel-api/src/auth/middleware.ts',
-    mutator: 'ObjectLiteral',
-    original: '{ guildId, ...found.access }',
-    replacement: '{}',
-    reason:
-      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
-  },
-  {
-    file: 'examples/panel-api/src/auth/middleware.ts',
-    mutator: 'ConditionalExpression',
-    original: 'prefetched?.guildId === guildId',
-    replacement: 'true',
-    reason:
-      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
-  },
-  {
-    file: 'examples/panel-api/src/auth/middleware.ts',
-    mutator: 'ConditionalExpression',
-    original: 'prefetched?.guildId === guildId',
-    replacement: 'false',
-    reason:
-      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
-  },
-  {
-    file: 'examples/panel-api/src/auth/middleware.ts',
-    mutator: 'EqualityOperator',
-    original: 'prefetched?.guildId === guildId',
-    replacement: 'prefetched?.guildId !== guildId',
-    reason:
-      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
-  },
-  {
-    file: 'examples/panel-api/src/auth/middleware.ts',
-    mutator: 'OptionalChaining',
-    original: 'prefetched?.guildId',
-    replacement: 'prefetched.guildId',
-    reason:
-      'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
-  },
+  ...equivalent(
+    'packages/wolaro-sync/src/internal/payload_check.ts',
+    'a shortcut only: the UTF-8 measure on the next line refuses the same strings (bytes ≥ units)',
+    ['ConditionalExpression', 'raw.length > maxBytes', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/internal/payload_check.ts',
+    'a shortcut only: without it every string is measured, with the same verdict',
+    ['ConditionalExpression', 'raw.length * 3 > maxBytes', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/internal/payload_check.ts',
+    'at units × 3 = maxBytes the byte length cannot exceed maxBytes, so measuring changes nothing',
+    ['EqualityOperator', 'raw.length * 3 > maxBytes', 'raw.length * 3 >= maxBytes'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/internal/payload_check.ts',
+    "Buffer.byteLength treats an empty encoding as 'utf8'",
+    ['StringLiteral', "'utf8'", '""'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/internal/payload_check.ts',
+    'a shortcut only: without it the reviver runs on every message, with the same verdict',
+    ['ConditionalExpression', '!FORBIDDEN_HINT.test(raw)', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/auth/jwt_verifier.ts',
+    'jose skips the issuer check when `issuer` is undefined, as when it is left out',
+    ['ConditionalExpression', 'options.issuer !== undefined', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/auth/jwt_verifier.ts',
+    'jose skips the audience check when `audience` is undefined, as when it is left out',
+    ['ConditionalExpression', 'options.audience !== undefined', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/auth/handshake.ts',
+    'Number.isFinite is false for anything that is not a number, so the next test refuses it anyway',
+    ['ConditionalExpression', "typeof expiresAt !== 'number'", 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/auth/handshake.ts',
+    '`undefined <= Date.now()` is false: no expiry is never expired, with or without the guard',
+    ['ConditionalExpression', 'expiresAt !== undefined', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/auth/origin.ts',
+    'an unparsable origin then leaves `normalized` undefined, which the allow-list never holds',
+    ['BlockStatement', '{ return false; // `null` (sandboxed iframes, file://) and garbage }', '{}'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/auth/origin.ts',
+    "the allow-list only holds http(s) origins (normalizeOrigin), never 'null'",
+    ['ConditionalExpression', "normalized !== 'null'", 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/auth/origin.ts',
+    "the allow-list only holds http(s) origins (normalizeOrigin), never 'null' or ''",
+    ['StringLiteral', "'null'", '""'],
+  ),
+  ...equivalent(
+    'examples/panel-api/src/auth/oauth_state.ts',
+    'a cookie starting with "." has an empty value, which never equals a (non-empty) state',
+    ['ConditionalExpression', 'dot <= 0', 'false'],
+    ['EqualityOperator', 'dot <= 0', 'dot < 0'],
+  ),
+  ...equivalent(
+    'examples/panel-api/src/auth/tokens.ts',
+    'the verified-token cache only saves work: a miss re-verifies the token with the same verdict',
+    [
+      'ConditionalExpression',
+      'cached && cached.secret === secret && cached.claims.expiresAt > Date.now()',
+      'false',
+    ],
+    ['EqualityOperator', 'cached.claims.expiresAt > Date.now()', 'cached.claims.expiresAt >= Date.now()'],
+    ['ObjectLiteral', '{ secret, claims }', '{}'],
+    ['ObjectLiteral', '{ ttl: Math.max(1, claims.expiresAt - Date.now()) }', '{}'],
+    [
+      'MethodExpression',
+      'Math.max(1, claims.expiresAt - Date.now())',
+      'Math.min(1, claims.expiresAt - Date.now())',
+    ],
+    ['ArithmeticOperator', 'claims.expiresAt - Date.now()', 'claims.expiresAt + Date.now()'],
+  ),
+  ...equivalent(
+    'examples/panel-api/src/auth/tokens.ts',
+    'the shape check right after refuses a token without exp, sub or sid with the same error',
+    ['ArrayDeclaration', "['exp', 'sub', 'sid']", '[]'],
+  ),
+  ...equivalent(
+    'examples/panel-api/src/auth/tokens.ts',
+    'the snowflake test right after refuses a missing sub with the same error',
+    ['ConditionalExpression', "typeof sub !== 'string'", 'false'],
+  ),
+  ...equivalent(
+    'examples/panel-api/src/auth/tokens.ts',
+    'jose already refuses a non-numeric exp, and requiredClaims a missing one',
+    ['ConditionalExpression', "typeof exp !== 'number'", 'false'],
+  ),
+  ...equivalent(
+    'examples/panel-api/src/auth/tokens.ts',
+    'an ApiError re-wrapped there becomes the same 401 unauthorized "Invalid token"',
+    ['ConditionalExpression', 'err instanceof ApiError', 'false'],
+  ),
+  ...equivalent(
+    'examples/panel-api/src/auth/middleware.ts',
+    'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
+    ['StringLiteral', "'id'", '""'],
+    ['ConditionalExpression', "typeof guildId === 'string'", 'true'],
+    ['ConditionalExpression', "typeof guildId === 'string'", 'false'],
+    ['EqualityOperator', "typeof guildId === 'string'", "typeof guildId !== 'string'"],
+    ['StringLiteral', "'string'", '""'],
+    ['ConditionalExpression', 'found', 'false'],
+    ['StringLiteral', "'access'", '""'],
+    ['ObjectLiteral', '{ guildId, ...found.access }', '{}'],
+    ['ConditionalExpression', 'prefetched?.guildId === guildId', 'true'],
+    ['ConditionalExpression', 'prefetched?.guildId === guildId', 'false'],
+    ['EqualityOperator', 'prefetched?.guildId === guildId', 'prefetched?.guildId !== guildId'],
+    ['OptionalChaining', 'prefetched?.guildId', 'prefetched.guildId'],
+  ),
+  // panel-access
+  ...equivalent(
+    'examples/panel-api/src/routes/guilds.ts',
+    'requireGuildManager already answers 404 guild_not_found for a guild not in the database; this branch only covers a guild deleted between the two reads',
+    ['ConditionalExpression', '!guild', 'false'],
+    ['StringLiteral', "'The bot is not in this guild'", '""'],
+    ['StringLiteral', "'guild_not_found'", '""'],
+  ),
+  ...equivalent(
+    'examples/panel-api/src/routes/guilds.ts',
+    'Express always gives a matched `:name` path parameter as a string, so the fallback is never used',
+    ['StringLiteral', "''", '"Stryker was here!"'],
+  ),
+  ...equivalent(
+    'examples/db/src/members.ts',
+    "a bigint kept as is gives the same result: RegExp.test reads it as its decimal string and pg sends it as one; a string's toString() is itself",
+    ['ConditionalExpression', "typeof value === 'bigint'", 'true'],
+    ['ConditionalExpression', "typeof value === 'bigint'", 'false'],
+    ['EqualityOperator', "typeof value === 'bigint'", "typeof value !== 'bigint'"],
+    ['StringLiteral', "'bigint'", '""'],
+  ),
+  ...equivalent(
+    'examples/db/src/members.ts',
+    'a shortcut only: the INSERT of an empty list inserts nothing and reports 0 rows',
+    ['ConditionalExpression', 'members.length === 0', 'false'],
+  ),
+  ...equivalent(
+    'examples/db/src/members.ts',
+    'deleting a listed membership too, or running the DELETE with an empty list, ends in the same rows: every listed membership is upserted right after',
+    ['ArrowFunction', '(m) => m.guildId', '() => undefined'],
+    [
+      'MethodExpression',
+      'rows.map((r) => r.guild_id).filter((id) => !listed.has(id))',
+      'rows.map(r => r.guild_id)',
+    ],
+    ['ConditionalExpression', 'gone.length > 0', 'true'],
+    ['EqualityOperator', 'gone.length > 0', 'gone.length >= 0'],
+  ),
+  ...equivalent(
+    'examples/panel-api/src/routes/guilds.ts',
+    'Express always gives a matched `:name` path parameter as a string',
+    ['ConditionalExpression', "typeof raw === 'string'", 'true'],
+  ),
+  // panel-writes
+  ...equivalent(
+    'examples/db/src/config_writes.ts',
+    'the revision INSERT runs in the same statement as the UPDATE and always returns its row',
+    ['OptionalChaining', 'revision?.modules', 'revision.modules'],
+  ),
+  ...equivalent(
+    'examples/db/src/config_writes.ts',
+    'JSON.stringify(undefined) is undefined, which pg sends as NULL: the same parameter',
+    ['ConditionalExpression', 'input.config === undefined', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/transports/failover.ts',
+    'the de-duplication set only asks has(key): LRUCache holds a stored false like true (only undefined deletes)',
+    ['BooleanLiteral', 'true', 'false'],
+  ),
 ];

@@ -37,15 +37,46 @@ async function step(label, fn) {
   }
 }
 
+// --- never the emulator in production ----------------------------------------------------------
+// Without DISCORD_TOKEN this script runs the Discord emulator, whose login page lets anyone log in
+// as anyone: that is a demo, never a production deployment.
+if (env.NODE_ENV === 'production' && !env.DISCORD_TOKEN) {
+  fail(
+    'NODE_ENV=production: npm start will not run the Discord emulator (anyone could log in as anyone).\n' +
+      '  Deploy the bot and the panel API separately (docs/deployment.md), or set DISCORD_TOKEN and the\n' +
+      '  DISCORD_CLIENT_ID / DISCORD_CLIENT_SECRET of your Discord application.',
+  );
+}
+
 // --- build what is missing or stale ------------------------------------------------------------
-const workspaces = [
-  ['packages/wolaro-sync', 'dist/index.js'],
-  ['packages/wolaro-sync-socketio', 'dist/index.js'],
-  ['packages/discord-emulator', 'dist/index.js'],
-  ['examples/panel-api', 'dist/index.js'],
-  ['examples/bot', 'dist/index.js'],
-  ['examples/panel-web', 'dist/index.html'],
-];
+// The apps the demo runs and, first, every workspace they depend on (read from the package.json
+// files, so a new shared workspace is built without editing this list).
+function workspacesToBuild() {
+  const dirs = new Map();
+  for (const group of ['packages', 'examples']) {
+    for (const entry of readdirSync(join(root, group), { withFileTypes: true })) {
+      const pkgFile = join(root, group, entry.name, 'package.json');
+      if (!entry.isDirectory() || !existsSync(pkgFile)) continue;
+      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+      if (pkg.scripts?.build) dirs.set(pkg.name, { ws: `${group}/${entry.name}`, pkg });
+    }
+  }
+  const ordered = [];
+  const visit = (name) => {
+    const found = dirs.get(name);
+    if (!found || ordered.includes(found)) return;
+    const { dependencies = {}, peerDependencies = {} } = found.pkg;
+    for (const dep of Object.keys({ ...dependencies, ...peerDependencies })) visit(dep);
+    if (!ordered.includes(found)) ordered.push(found);
+  };
+  for (const app of ['@wolaro/discord-emulator', '@wolaro/panel-api', '@wolaro/bot', '@wolaro/panel-web'])
+    visit(app);
+  return ordered.map(({ ws, pkg }) => [
+    ws,
+    pkg.name === '@wolaro/panel-web' ? 'dist/index.html' : 'dist/index.js',
+  ]);
+}
+const workspaces = workspacesToBuild();
 
 function newestMtime(dir) {
   let newest = 0;

@@ -318,14 +318,9 @@ type RoundsSummary = ReturnType<typeof summarizeRounds>;
  * This run, then the recent runs with the same settings (the machine is shared: targets are
  * judged on the median of the recent runs).
  */
-function judgeAcrossRuns(
-  m: stats.MachineInfo,
-  sys: BenchSystem,
-  rounds: readonly RoundResult[],
-  s: RoundsSummary,
-) {
+function judgeAcrossRuns(stamp: ReturnType<typeof run.stamp>, s: RoundsSummary) {
   const entry: E2EHistoryEntry = {
-    ...run.stamp(CONFIG_KEY, m, sys, rounds),
+    ...stamp,
     socketP50: stats.round(s.med.socket.p50),
     socketP99: stats.round(s.med.socket.p99),
     botP50: stats.round(s.med.bot.p50),
@@ -485,7 +480,7 @@ function report(
 ): void {
   const m = stats.machine();
   const s = summarizeRounds(rounds);
-  const j = judgeAcrossRuns(m, sys, rounds, s);
+  const j = judgeAcrossRuns(run.stamp(CONFIG_KEY, m, sys, rounds), s);
   const svgPath = 'docs/img/bench-e2e-latency.svg';
   run.publish('e2e', {
     markdown: markdownSection(m, sys, rounds, loadAtStart, s, j),

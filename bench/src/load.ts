@@ -21,8 +21,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { prng, waitFor } from '@wolaro/test-harness/node';
 import * as stats from '@wolaro/test-harness/report';
 import type { Socket } from 'socket.io-client';
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool } from 'undici';
 import { connectPanel } from './panel_socket.js';
+import { requestFailure } from './request_error.js';
 import * as run from './run_report.js';
 import { cdfSvg } from './svg.js';
 import { type BenchGuild, type BenchSystem, type CpuSample, cpuDelta, startSystem } from './system.js';
@@ -206,10 +207,7 @@ class LoadRun {
         })
         .catch((err: unknown) => {
           record.done = performance.now();
-          record.error =
-            err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError
-              ? 'timeout'
-              : 'network';
+          record.error = requestFailure(err);
         })
         .finally(() => {
           if (++settled === count) allSettled();

@@ -107,7 +107,8 @@ export function summarizeProfile(file: string, top = 25): string {
   ].join('\n');
 }
 
-function newest(prefix: string): string | undefined {
+/** The newest profile in the profile folder whose name starts with `prefix` (`panel-api-`, `bot-`). */
+export function newest(prefix: string): string | undefined {
   const dir = PROFILE_DIR;
   try {
     return readdirSync(dir)

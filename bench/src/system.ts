@@ -13,9 +13,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DEMO, type DiscordEmulator } from '@wolaro/discord-emulator';
 import {
+  type ApiNode,
   type AppRuntime,
   appRuntime,
+  type ControlledApp,
   deleteKeys,
+  guildIdOnShard,
   type LaunchedSystem,
   launchSystem,
   PROFILE_DIR,
@@ -38,6 +41,17 @@ export function procCpuMs(pid: number | undefined): number {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // fields[0] is field 3 (state): utime is field 14, stime field 15.
     return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Resident set size of a process in bytes from /proc/<pid>/status (VmRSS), NaN elsewhere. */
+export function procRssBytes(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : Number.NaN;
   } catch {
     return Number.NaN;
   }
@@ -120,6 +134,8 @@ export interface BenchGuild {
   ownerId: string;
   adminId: string;
   channelId: string;
+  /** Plain members (no role), {@link SystemOptions.membersPerGuild} of them. */
+  memberIds: readonly string[];
 }
 
 export interface SystemOptions {
@@ -132,13 +148,34 @@ export interface SystemOptions {
   botEnv?: Record<string, string>;
   /** `--cpu-prof` on these children, profiles into {@link PROFILE_DIR}. */
   cpuProf?: readonly ('api' | 'bot')[];
+  /** Plain members created in each extra guild (default 0). */
+  membersPerGuild?: number;
+  /** Panel API processes (default 1). */
+  apiNodes?: number;
+  /** Bot processes, shard `i` of N each (`SHARD_ID`, `SHARD_COUNT`); default one unsharded bot. */
+  botShards?: number;
+  /** The Redis of the apps (default REDIS_URL, the shared one, whose keys are deleted after). */
+  redisUrl?: string;
+  /** The apps' `DATABASE_URL` from the schema's (e.g. through a TCP proxy); this process connects directly. */
+  appDatabaseUrl?: (url: string) => string;
+  /** Runs when the system stops, before the schema is dropped (e.g. stop a private Redis). */
+  cleanup?: () => Promise<unknown>;
+  /** The Postgres to create the schema in (default DATABASE_URL). */
+  databaseUrl?: string;
 }
 
 export interface BenchSystem {
   readonly runtime: AppRuntime;
   readonly apiUrl: string;
   readonly api: RunningApp;
-  readonly bot: RunningApp;
+  /** Every panel API node (the first is {@link BenchSystem.api}); each can be stopped and started. */
+  readonly apis: readonly ApiNode[];
+  /** The bot (shard 0 with {@link SystemOptions.botShards}); it can be stopped and started. */
+  readonly bot: ControlledApp;
+  /** Every bot process, by shard id (one without {@link SystemOptions.botShards}). */
+  readonly bots: readonly ControlledApp[];
+  /** `application_name` of each part's Postgres connections. */
+  readonly appNames: { readonly api: string; readonly bot: string; readonly bench: string };
   readonly emulator: DiscordEmulator;
   /** A pool on the benchmark's schema (this process). */
   readonly pool: pg.Pool;
@@ -167,21 +204,27 @@ function extraEnv(name: string): Record<string, string> {
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
 }
 
-/** Snowflake-shaped ids for the created guilds and users. */
+/** Snowflake-shaped ids for the created users and channels. */
 const id = (base: bigint, i: number): string => String(base + BigInt(i));
 
-/** The demo guild, then `count` guilds created in the emulator (an owner, an Admin member, #general). */
-function createGuilds(emulator: DiscordEmulator, count: number): BenchGuild[] {
+/**
+ * The demo guild, then `count` guilds created in the emulator (an owner, an Admin member,
+ * `members` plain members, #general). Guild `i` has the timestamp part `base + i` (bits above 22),
+ * so `(id >> 22) % N` takes every value in turn: the guilds are spread evenly over any number of bot
+ * shards, as real guild ids are.
+ */
+function createGuilds(emulator: DiscordEmulator, count: number, members: number): BenchGuild[] {
   const { guildId, users, channels } = DEMO;
   const guilds: BenchGuild[] = [
-    { guildId, ownerId: users.owner, adminId: users.admin, channelId: channels.general },
+    { guildId, ownerId: users.owner, adminId: users.admin, channelId: channels.general, memberIds: [] },
   ];
   for (let i = 0; i < count; i++) {
     const g: BenchGuild = {
-      guildId: id(500_000_000_000_000_000n, i),
+      guildId: guildIdOnShard(0, 1, i),
       ownerId: id(510_000_000_000_000_000n, i),
       adminId: id(520_000_000_000_000_000n, i),
       channelId: id(530_000_000_000_000_000n, i),
+      memberIds: Array.from({ length: members }, (_, k) => id(540_000_000_000_000_000n, i * 1000 + k)),
     };
     emulator.control.createUser({ id: g.ownerId, username: `owner${i}` });
     emulator.control.createGuild({
@@ -190,7 +233,10 @@ function createGuilds(emulator: DiscordEmulator, count: number): BenchGuild[] {
       ownerId: g.ownerId,
       roles: [{ name: 'Admin', permissions: '8' }],
       channels: [{ id: g.channelId, name: 'general' }],
-      members: [{ userId: g.adminId, user: { username: `admin${i}` }, roles: ['Admin'] }],
+      members: [
+        { userId: g.adminId, user: { username: `admin${i}` }, roles: ['Admin'] },
+        ...g.memberIds.map((userId, k) => ({ userId, user: { username: `member${i}_${k}` } })),
+      ],
     });
     guilds.push(g);
   }
@@ -234,24 +280,39 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
     );
   }
   const childTsconfig = process.env['BENCH_CHILD_TSCONFIG'];
+  const redisUrl = options.redisUrl ?? REDIS_URL;
   const sys: LaunchedSystem = await launchSystem({
     label: options.label,
-    databaseUrl: DATABASE_URL,
+    databaseUrl: options.databaseUrl ?? DATABASE_URL,
     schemaPrefix: 'bench',
     poolMax: 6,
-    redisUrl: REDIS_URL,
+    redisUrl,
+    apiNodes: options.apiNodes ?? 1,
+    ...(options.botShards ? { botShards: options.botShards } : {}),
+    ...(options.appDatabaseUrl ? { appDatabaseUrl: options.appDatabaseUrl } : {}),
     keyPrefix,
     jwtSecret: randomBytes(48).toString('base64url'),
     runtime: appRuntime(),
     emulator: { rateLimit: false },
     prepare: (emulator) => {
-      guilds = createGuilds(emulator, options.guilds ?? 0);
+      guilds = createGuilds(emulator, options.guilds ?? 0, options.membersPerGuild ?? 0);
     },
     // The API first: it runs the migrations; the bot would too (idempotent, advisory lock).
     apiFirst: true,
     appNames: true,
     keepLogs: false,
-    apiEnv: { LOG_LEVEL: 'info', RATE_LIMIT_MAX: '1000000', ...options.apiEnv, ...extraEnv('BENCH_API_ENV') },
+    // Hundreds of panels connect from this one address, and the load drives hundreds of writes a
+    // second: no HTTP, write or socket connection limits (they protect production, not benchmarks).
+    apiEnv: {
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_MAX: '1000000',
+      WRITE_RATE_LIMIT_PER_USER: '1000000',
+      WRITE_RATE_LIMIT_PER_GUILD: '1000000',
+      SOCKET_CONNECT_LIMIT_PER_IP: '0',
+      SOCKET_CONNECT_LIMIT_PER_USER: '0',
+      ...options.apiEnv,
+      ...extraEnv('BENCH_API_ENV'),
+    },
     botEnv: { NODE_ENV: 'production', LOG_LEVEL: 'debug', ...options.botEnv, ...extraEnv('BENCH_BOT_ENV') },
     ...(options.cpuProf ? { cpuProf: options.cpuProf } : {}),
     // BENCH_APPS=src with BENCH_CHILD_TSCONFIG: the apps' tsx reads that tsconfig (e.g. `paths` to a
@@ -260,12 +321,15 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
     ...(childTsconfig ? { childTsconfig } : {}),
     apiTimeoutMs: 60_000,
     botTimeoutMs: 120_000,
-    cleanup: () => deleteKeys(REDIS_URL, keyPrefix),
+    cleanup: async () => {
+      await options.cleanup?.();
+      if (!options.redisUrl) await deleteKeys(REDIS_URL, keyPrefix);
+    },
   });
   try {
     await waitForGuilds(sys.pool, guilds);
     const postgres = await postgresLine(sys.pool);
-    const cpu = new CpuMeter(sys.pool, sys.api, sys.bot, sys.appNames, await redisPid(REDIS_URL));
+    const cpu = new CpuMeter(sys.pool, sys.api, sys.bot, sys.appNames, await redisPid(redisUrl));
     // BENCH_KEEP_SCHEMA=1 leaves the data for a post-mortem (drop it yourself after).
     const keepSchema = process.env['BENCH_KEEP_SCHEMA'] === '1';
     return {
@@ -274,7 +338,10 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
       runtime: sys.runtime,
       apiUrl: sys.apiUrl,
       api: sys.api,
+      apis: sys.apis,
       bot: sys.bot,
+      bots: sys.bots,
+      appNames: sys.appNames,
       emulator: sys.emulator,
       pool: sys.pool,
       schema: sys.schema.schema,

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sleep } from '@wolaro/test-harness';
+import { processAlive, sleep } from '@wolaro/test-harness';
 import type { Browser, BrowserContext, LaunchOptions, Page } from 'playwright-core';
 
 /** The repository root, where `npm start` runs. */
@@ -52,15 +52,6 @@ const LOCK_FILE = join(
   `wolaro-start-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`,
 );
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * `npm start` rebuilds stale workspaces before it listens. Two test files starting it at once
  * would run two builds into the same `dist/`: hold a lock (across worker processes) until the
@@ -86,7 +77,7 @@ async function acquireStartLock(timeoutMs = 240_000): Promise<() => void> {
     } catch {
       continue; // released meanwhile
     }
-    if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
+    if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
       rmSync(LOCK_FILE, { force: true }); // left by a killed run
       continue;
     }
@@ -256,11 +247,18 @@ export async function runStackToExit(
 }
 
 /**
- * The panel's login over plain HTTP, like a browser that picks `userId` on the emulator's
- * authorize page: `/api/auth/discord` → `/oauth2/authorize?…&user_id=` → callback → `#token=`.
+ * The OAuth2 round trip over plain HTTP, as a browser that keeps the state cookie and picks `userId`
+ * on the emulator's authorize page: `/api/auth/discord` (with `nonce` when given) →
+ * `/oauth2/authorize?…&user_id=` → the callback (its `state` optionally edited first). Resolves with
+ * the callback's answer.
  */
-export async function loginOverHttp(origin: string, userId: string): Promise<string> {
-  const start = await fetch(`${origin}/api/auth/discord`, { redirect: 'manual' });
+export async function oauthRoundTrip(
+  origin: string,
+  userId: string,
+  options: { nonce?: string; editState?: (state: string) => string } = {},
+): Promise<{ status: number; location: string; body: string }> {
+  const query = options.nonce === undefined ? '' : `?nonce=${encodeURIComponent(options.nonce)}`;
+  const start = await fetch(`${origin}/api/auth/discord${query}`, { redirect: 'manual' });
   const cookie = start.headers
     .getSetCookie()
     .map((c) => c.split(';')[0])
@@ -268,12 +266,21 @@ export async function loginOverHttp(origin: string, userId: string): Promise<str
   const authorize = new URL(start.headers.get('location') ?? '');
   authorize.searchParams.set('user_id', userId);
   const approved = await fetch(authorize, { redirect: 'manual' });
-  const callback = approved.headers.get('location');
-  if (!callback) throw new Error(`authorize answered ${approved.status} without a redirect`);
+  const location = approved.headers.get('location');
+  if (!location) throw new Error(`authorize answered ${approved.status} without a redirect`);
+  const callback = new URL(location);
+  if (options.editState) {
+    callback.searchParams.set('state', options.editState(callback.searchParams.get('state') ?? ''));
+  }
   const done = await fetch(callback, { redirect: 'manual', headers: { cookie } });
-  const panel = done.headers.get('location') ?? '';
-  const token = new URLSearchParams(new URL(panel, origin).hash.slice(1)).get('token');
-  if (!token) throw new Error(`callback answered ${done.status} ${panel}: no token`);
+  return { status: done.status, location: done.headers.get('location') ?? '', body: await done.text() };
+}
+
+/** The panel's login over plain HTTP ({@link oauthRoundTrip}): the token of the `#token=` fragment. */
+export async function loginOverHttp(origin: string, userId: string): Promise<string> {
+  const done = await oauthRoundTrip(origin, userId);
+  const token = new URLSearchParams(new URL(done.location, origin).hash.slice(1)).get('token');
+  if (!token) throw new Error(`callback answered ${done.status} ${done.location}: no token`);
   return token;
 }
 

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { relative } from 'node:path';
+import { processAlive } from '@wolaro/test-harness';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDataDir, json, ROOT, runStackToExit, type Stack, startStack } from './stack.js';
 
@@ -31,15 +32,6 @@ async function startViaNpm(
   const pid = Number(readFileSync(`${data.dataDir}.pid`, 'utf8').trim());
   expect(pid).toBeGreaterThan(0);
   return { stack, dataDir: data.dataDir, pid };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Whether `port` on 127.0.0.1 can be listened on again. */
@@ -105,7 +97,7 @@ describe('npm start as a process', () => {
     const exit = await stack.stop(5000, 'SIGTERM'); // SIGKILL (code null) if it took longer
     running.delete(stack);
     expect(exit, stack.output()).toEqual({ code: 0, signal: null });
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     for (const port of ports) expect(await portIsFree(port)).toBe(true);
     expect(existsSync(`${dataDir}.pid`)).toBe(false);
   }, 300_000);
@@ -114,7 +106,7 @@ describe('npm start as a process', () => {
     // the pid file of a run that was killed: a pid that no longer runs
     const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)']);
     const deadPid = Number(dead.stdout.toString().trim());
-    expect(alive(deadPid)).toBe(false);
+    expect(processAlive(deadPid)).toBe(false);
     const { stack, dataDir, pid } = await startViaNpm((dir) => writeFileSync(`${dir}.pid`, `${deadPid}\n`));
     expect(pid).not.toBe(deadPid);
     const ports = [Number(new URL(stack.origin).port), Number(new URL(stack.emulatorUrl).port)];
@@ -122,7 +114,7 @@ describe('npm start as a process', () => {
     running.delete(stack);
     expect(exit, stack.output()).toEqual({ code: 0, signal: null });
     expect(stack.output()).toMatch(/Stopped\.\s*$/);
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     for (const port of ports) expect(await portIsFree(port)).toBe(true);
     expect(existsSync(`${dataDir}.pid`)).toBe(false);
   }, 300_000);

@@ -6,8 +6,19 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
-/** Folders never scanned: installs, builds, local state, and the generated API docs (docs/api). */
-const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'coverage', '.git', '.wolaro']);
+/**
+ * Folders never scanned: installs, builds, local state, mutation-testing sandboxes and reports, and
+ * the generated API docs (docs/api).
+ */
+const SKIPPED_DIRS = new Set([
+  'node_modules',
+  'dist',
+  'coverage',
+  '.git',
+  '.wolaro',
+  '.stryker-tmp',
+  'reports',
+]);
 const GENERATED = join('docs', 'api');
 
 /** Sources whose comments and strings users read (TSDoc, log lines, generated reports). */

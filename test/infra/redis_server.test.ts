@@ -1,17 +1,14 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { pingRedis, type RedisServerHandle, startRedisServer, waitFor } from '@wolaro/test-harness';
+import {
+  pingRedis,
+  processAlive,
+  type RedisServerHandle,
+  startRedisServer,
+  waitFor,
+} from '@wolaro/test-harness';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('startRedisServer', () => {
   const cleanup: (() => Promise<unknown> | unknown)[] = [];
@@ -37,7 +34,7 @@ describe('startRedisServer', () => {
     const closed = new Promise((resolve) => redis.once('close', resolve));
     await server.kill();
     await closed;
-    expect(alive(firstPid)).toBe(false);
+    expect(processAlive(firstPid)).toBe(false);
     expect(server.running).toBe(false);
     expect(server.pid).toBeUndefined();
     expect(await pingRedis('127.0.0.1', port, 200)).toBe(false);
@@ -74,7 +71,7 @@ describe('startRedisServer', () => {
     const pid = server.pid!;
     await server.pause();
     await server.stop();
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     await server.stop();
     await server.kill();
     expect(server.running).toBe(false);
@@ -97,9 +94,9 @@ describe('startRedisServer', () => {
       out += chunk.toString();
     });
     const pid = Number(await waitFor(() => /pid=(\d+)/.exec(out)?.[1], { timeoutMs: 8000 }));
-    expect(alive(pid)).toBe(true);
+    expect(processAlive(pid)).toBe(true);
     owner.kill('SIGKILL');
-    await waitFor(() => !alive(pid), {
+    await waitFor(() => !processAlive(pid), {
       timeoutMs: 3000,
       message: `redis-server ${pid} to die with its owner`,
     });

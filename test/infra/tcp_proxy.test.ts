@@ -135,14 +135,24 @@ describe('startTcpProxy', () => {
     // a fresh connection is accepted, but nothing comes back
     const { socket, state } = await rawClient(proxy.port);
     socket.write('PING\r\n');
-    await sleep(150);
-    expect(state.data).toBe('');
+    await waitFor(() => proxy.connections() === 2, { message: 'the proxy to hold the new connection' });
+    // The PING's bytes are in the proxy's socket buffer already (loopback, same process): a round
+    // trip on another loopback connection takes later turns of the event loop, in which the proxy
+    // has read (and dropped) them.
+    const fence = await rawClient(echoPort);
+    fence.socket.write('fence');
+    await waitFor(() => fence.state.data === 'fence', { message: 'the echo round trip' });
     expect(state.closed).toBe(false);
-    expect(proxy.connections()).toBe(2);
 
     // Healing: new connections work at once. Bytes dropped during the blackhole are gone for good, so the
     // old connection is out of step (its timed-out PING never reached Redis); resetAll() makes it reconnect.
     proxy.setMode('pass');
+    // Sentinel on the held connection: Redis answers in order, so had the blackholed PING reached it
+    // (late or not), its +PONG would come before the sentinel's reply. Only the sentinel's comes.
+    expect(state.closed).toBe(false);
+    socket.write('ECHO sentinel\r\n');
+    await waitFor(() => state.data.includes('sentinel'), { message: 'the sentinel reply' });
+    expect(state.data).toBe('$8\r\nsentinel\r\n');
     const fresh = await rawClient(proxy.port);
     fresh.socket.write('PING\r\n');
     await waitFor(() => fresh.state.data === '+PONG\r\n');

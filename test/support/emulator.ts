@@ -194,3 +194,25 @@ export async function slash(
     { timeoutMs: 5000, intervalMs: 5, message: `the bot's response to /${command}` },
   );
 }
+
+/**
+ * The `n`-th guild id that lands on `shard` when the bot runs `shardCount` shards (Discord routes a
+ * guild to `(guild_id >> 22) % shardCount`): ids with consecutive low bits all land on one shard,
+ * so sharded tests and benchmarks pick theirs with this.
+ *
+ * @example
+ * ```ts
+ * const onShard1 = guildIdOnShard(1, 2, 0); // (id >> 22) % 2 === 1
+ * emulator.control.createGuild({ id: onShard1, name: 'Shard 1', ownerId: DEMO.users.owner });
+ * ```
+ */
+export function guildIdOnShard(shard: number, shardCount: number, n: number): string {
+  if (!(Number.isInteger(shardCount) && shardCount >= 1 && Number.isInteger(shard) && shard >= 0)) {
+    throw new RangeError(`not a shard: ${shard} of ${shardCount}`);
+  }
+  if (shard >= shardCount) throw new RangeError(`shard ${shard} is not below shardCount ${shardCount}`);
+  // A timestamp part (above bit 22) ≡ shard (mod shardCount), from a 2019-ish base: 18-19 digits like real ids.
+  const base = 300_000_000_000n - (300_000_000_000n % BigInt(shardCount));
+  const timestamp = base + BigInt(n) * BigInt(shardCount) + BigInt(shard);
+  return String((timestamp << 22n) + 4242n);
+}

@@ -7,6 +7,7 @@
  */
 export type { PostgresKind } from '../setup/global-setup.js';
 export { createTestSchema, databaseUrl, postgresKind, redisUrl, uniquePrefix } from './context.js';
+export { captureUncaught, fixtureForSuite, startedForFile } from './hooks.js';
 export * from './node.js';
 export {
   JWT_SECRET,

@@ -2,10 +2,13 @@
  * `@wolaro/test-harness/node`: the harness without vitest, for benchmarks and child-process fixtures
  * (tsx). Vitest suites import `@wolaro/test-harness`, which adds the suite's Redis and Postgres.
  */
+
+export { processAlive } from '@wolaro/db';
 export {
   type ControlClient,
   controlCall,
   findReply,
+  guildIdOnShard,
   httpControl,
   postMessage,
   postUntilReplied,
@@ -32,6 +35,16 @@ export {
 } from './postgres.js';
 export { prng } from './prng.js';
 export {
+  type HostPort,
+  type RedisClusterHandle,
+  type RedisClusterOptions,
+  type RedisSentinelHandle,
+  type RedisSentinelOptions,
+  redisServerMajorVersion,
+  startRedisCluster,
+  startRedisSentinel,
+} from './redis_cluster.js';
+export {
   type RedisServerHandle,
   RedisServerNotFoundError,
   type RedisServerOptions,
@@ -45,9 +58,11 @@ export {
   type RawLine,
 } from './system/child_logs.js';
 export {
+  type ApiNode,
   type AppRuntime,
   appArgs,
   appRuntime,
+  type ControlledApp,
   type LaunchedSystem,
   type LaunchOptions,
   launchSystem,

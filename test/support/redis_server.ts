@@ -14,6 +14,13 @@ export interface RedisServerOptions {
   args?: readonly string[];
   /** How long to wait for the first `PONG` after each (re)start, in ms (default 10000). */
   startTimeoutMs?: number;
+  /**
+   * A config file passed first (`redis-server <file> ...`): needed for Sentinel (`args: ['--sentinel']`),
+   * which rewrites its file. The file must be writable and kept across restarts.
+   */
+  configFile?: string;
+  /** How long one `PING` may take before it counts as unanswered, in ms (default 250; more on a loaded machine). */
+  pingTimeoutMs?: number;
 }
 
 /** A private `redis-server` child process; see {@link startRedisServer}. */
@@ -102,6 +109,8 @@ class RedisServer implements RedisServerHandle {
     readonly port: number,
     private readonly args: readonly string[],
     private readonly startTimeoutMs: number,
+    private readonly configFile: string | undefined,
+    private readonly pingTimeoutMs = 250,
   ) {
     this.url = `redis://127.0.0.1:${port}`;
   }
@@ -125,12 +134,13 @@ class RedisServer implements RedisServerHandle {
   /** Spawns the process and waits for PONG; rejects (and cleans up) if it exits or times out first. */
   async start(): Promise<void> {
     if (this.child) throw new Error(`redis-server on port ${this.port} is already running`);
-    if (await pingRedis('127.0.0.1', this.port, 250)) {
+    if (await pingRedis('127.0.0.1', this.port, this.pingTimeoutMs)) {
       throw new Error(`cannot start redis-server: port ${this.port} is already served by another Redis`);
     }
     const child = spawn(
       'redis-server',
       [
+        ...(this.configFile === undefined ? [] : [this.configFile]),
         '--port',
         String(this.port),
         '--bind',
@@ -188,7 +198,7 @@ class RedisServer implements RedisServerHandle {
 
     const deadline = Date.now() + this.startTimeoutMs;
     while (!hasExited) {
-      if ((await pingRedis('127.0.0.1', this.port, 250)) && !hasExited) return;
+      if ((await pingRedis('127.0.0.1', this.port, this.pingTimeoutMs)) && !hasExited) return;
       if (Date.now() > deadline) {
         await this.kill();
         throw new Error(
@@ -282,7 +292,13 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const port = options.port ?? (await freePort());
-    const server = new RedisServer(port, options.args ?? [], options.startTimeoutMs ?? 10_000);
+    const server = new RedisServer(
+      port,
+      options.args ?? [],
+      options.startTimeoutMs ?? 10_000,
+      options.configFile,
+      options.pingTimeoutMs ?? 250,
+    );
     try {
       await server.start();
       return server;

@@ -202,9 +202,12 @@ export function history<E extends { config: string; code?: string }>(name: strin
   return [...past.filter((e) => e.config === current.config && e.code === current.code), current].slice(-max);
 }
 
-/** Replaces the `<!-- bench:NAME:start/end -->` section of docs/benchmarks.md (appends it the first time). */
-export function writeDocSection(name: string, markdown: string): void {
-  const doc = join(ROOT, 'docs', 'benchmarks.md');
+/**
+ * Replaces the `<!-- bench:NAME:start/end -->` section of a doc (default docs/benchmarks.md;
+ * appends it the first time).
+ */
+export function writeDocSection(name: string, markdown: string, docPath = 'docs/benchmarks.md'): void {
+  const doc = join(ROOT, docPath);
   let text: string;
   try {
     text = readFileSync(doc, 'utf8');
@@ -226,10 +229,10 @@ export function writeResults(name: string, results: unknown): void {
   writeFileSync(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
 }
 
-/** Writes bench/results/NAME.json and replaces this bench's section of docs/benchmarks.md. */
-export function writeReport(name: string, results: unknown, markdown: string): void {
+/** Writes bench/results/NAME.json and replaces this bench's section of docs/benchmarks.md (or `docPath`). */
+export function writeReport(name: string, results: unknown, markdown: string, docPath?: string): void {
   writeResults(name, results);
-  writeDocSection(name, markdown);
+  writeDocSection(name, markdown, docPath);
 }
 
 /** Writes a file under the repository (e.g. docs/img/…svg), creating its directory. */

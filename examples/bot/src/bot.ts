@@ -3,22 +3,24 @@ import {
   createBus,
   createSharedCache,
   openDatabase,
+  redisSourceOf,
   redisStartupError,
   StartupError,
+  startOutboxRelay,
 } from '@wolaro/app-runtime';
-import { type Database, guildConfigLoaders, removeMember, upsertMembers } from '@wolaro/db';
+import { type Database, guildConfigLoaders } from '@wolaro/db';
 import { GuildConfigCache, type MemoryBus, type RedisFallbackManager, type SyncClient } from '@wolaro/sync';
-import { type Revocation, watchPermissionRevocations } from '@wolaro/sync/discord';
 import { Client, type ClientOptions, GatewayIntentBits, Partials } from 'discord.js';
+import { CommandLog } from './command_log.js';
 import { createDispatcher } from './commands/dispatch.js';
 import { type BotConfig, ConfigError } from './config.js';
 import { type BotContext, TaskTracker } from './context.js';
 import { EVENTS } from './events/registry.js';
 import type { AnyBotEvent } from './events/types.js';
-import { memberRecord } from './guild_sync.js';
 import { type BotLogger, createLogger } from './logger.js';
 import { SYNC_HANDLERS } from './realtime/registry.js';
 import type { AnySyncHandler } from './realtime/types.js';
+import { eventGuildId, ownGuildEvents, type ShardScope, shardScopeOf } from './shards.js';
 
 /**
  * Parts `startBot` can be given instead of creating them: what the one-process launcher shares
@@ -81,16 +83,27 @@ function clientOptions(
   };
 }
 
-/** Subscribes one of the bot's sync handlers (the channel union is checked by `defineSyncHandler`). */
+/**
+ * Subscribes one of the bot's sync handlers (the channel union is checked by `defineSyncHandler`).
+ * Every process hears every event; one of another shard's guild is dropped.
+ */
 function subscribeHandler(ctx: BotContext, handler: AnySyncHandler): () => void {
   const handle = handler.handle as (ctx: BotContext, event: never) => void;
-  return ctx.sync.subscribe(handler.channel, (event) => handle(ctx, event as never));
+  return ctx.sync.subscribe(handler.channel, (event) => {
+    if ('guildId' in event && !ctx.shard.owns(event.guildId)) return;
+    handle(ctx, event as never);
+  });
 }
 
-/** Registers one event handler; its work is tracked for shutdown and its errors are logged. */
+/**
+ * Registers one event handler; its work is tracked for shutdown and its errors are logged. An event
+ * of a guild another shard serves is dropped before the handler runs (no database work).
+ */
 function listen(ctx: BotContext, client: Client, tasks: TaskTracker, event: AnyBotEvent): void {
   const execute = event.execute as (ctx: BotContext, ...args: unknown[]) => Promise<void> | void;
   const listener = (...args: unknown[]): void => {
+    const guildId = eventGuildId(args);
+    if (guildId !== undefined && !ctx.shard.owns(guildId)) return;
     tasks
       .track(Promise.resolve().then(() => execute(ctx, ...args)))
       .catch((err: unknown) =>
@@ -105,6 +118,7 @@ function listen(ctx: BotContext, client: Client, tasks: TaskTracker, event: AnyB
 async function openConfigs(
   config: BotConfig,
   db: Database,
+  shard: ShardScope,
   deps: BotDeps,
   stack: CleanupStack,
   logger: BotLogger,
@@ -114,8 +128,9 @@ async function openConfigs(
     stack.use(createBus(config, db, logger.child({ component: 'sync' }), deps.bus).sync, (s) => s.close());
   const cache = deps.cache ?? createSharedCache(config, logger.child({ component: 'cache' }));
   if (!deps.cache && cache) stack.defer(() => cache.close());
+  // Only this process's guilds: another shard holds, invalidates and reloads the others.
   const configs = new GuildConfigCache({
-    sync,
+    sync: ownGuildEvents(sync, shard),
     ...(cache ? { cache } : {}),
     ...guildConfigLoaders(db.pool),
     logger: logger.child({ component: 'configs' }),
@@ -141,26 +156,47 @@ async function connectSync(ctx: BotContext, config: BotConfig, stack: CleanupSta
   try {
     await ctx.sync.connect();
   } catch (err) {
-    throw config.redisUrl === undefined ? err : redisStartupError(err, config.redisUrl);
+    const source = redisSourceOf(config);
+    throw source === undefined ? err : redisStartupError(err, source);
   }
 }
 
-/** Registers the Discord event handlers and the permission revocation watch. */
+/**
+ * The outbox relay (it publishes what a crash or a bus failure left, for the bot's own command
+ * events too) and the command log; both stop after the in-flight commands are done.
+ */
+async function openCommandLog(
+  config: BotConfig,
+  db: Database,
+  sync: SyncClient,
+  stack: CleanupStack,
+  logger: BotLogger,
+): Promise<CommandLog> {
+  const relay = await startOutboxRelay(db, sync, stack, logger.child({ component: 'outbox' }));
+  const commands = new CommandLog(
+    db.pool,
+    { sync, relay, logger: logger.child({ component: 'outbox' }) },
+    {
+      ...(config.commandEventsPerSecond === undefined
+        ? {}
+        : { eventsPerSecond: config.commandEventsPerSecond }),
+      ...(config.commandReplyWaitMs === undefined ? {} : { replyWaitMs: config.commandReplyWaitMs }),
+    },
+    logger,
+  );
+  stack.defer(() => commands.close());
+  return commands;
+}
+
+/**
+ * Registers the Discord event handlers. Member, role and guild updates write through
+ * `writeMemberChanges`, which revokes whoever loses the right to manage a guild in the same
+ * transaction (outbox), by the rule the panel API applies.
+ */
 function attachDiscord(ctx: BotContext, tasks: TaskTracker, stack: CleanupStack): void {
-  const { client, db } = ctx;
+  const { client } = ctx;
   for (const event of EVENTS) listen(ctx, client, tasks, event);
-  const unwatch = watchPermissionRevocations(client, ctx.sync, {
-    // Runs before `permission:revoked` is published: the API's next check already refuses.
-    onRevoked: (revocation: Revocation) =>
-      tasks.track(
-        revocation.member
-          ? upsertMembers(db.pool, revocation.guildId, [memberRecord(revocation.member)]).then(() => {})
-          : removeMember(db.pool, revocation.guildId, revocation.userId).then(() => {}),
-      ),
-    logger: ctx.logger,
-  });
   stack.defer(async () => {
-    unwatch();
     await client.destroy();
     await tasks.drain(5000);
   });
@@ -223,29 +259,39 @@ export async function startBot(config: BotConfig, deps: BotDeps = {}): Promise<B
   const token = config.discordToken ?? deps.emulator?.botToken;
   if (token === undefined) throw new ConfigError(['DISCORD_TOKEN: required (the bot token)'], 'bot');
   const apiUrl = config.discordApiUrl ?? deps.emulator?.apiUrl;
-  const logger = deps.logger ?? createLogger(config.logLevel);
+  const client = new Client(clientOptions(config, apiUrl, deps.clientOptions ?? {}));
+  const shard = shardScopeOf(client);
+  const base = deps.logger ?? createLogger(config.logLevel);
+  const logger = shard.shards ? base.child({ shards: shard.shards.shards }) : base;
   const stack = new CleanupStack(logger);
+  stack.defer(() => client.destroy());
   return stack.build(async () => {
-    const db = deps.db ?? (await openDatabase(config, stack, logger));
-    const { sync, configs } = await openConfigs(config, db, deps, stack, logger);
+    const db = deps.db ?? (await openDatabase(config, stack, logger, config.databasePoolMax));
+    const { sync, configs } = await openConfigs(config, db, shard, deps, stack, logger);
     let markSynced: (error?: Error) => void = () => {};
     const synced = new Promise<void>((resolve, reject) => {
       markSynced = (error) => (error ? reject(error) : resolve());
     });
     const tasks = new TaskTracker();
-    const client = new Client(clientOptions(config, apiUrl, deps.clientOptions ?? {}));
+    let commands: CommandLog | undefined;
     const ctx: BotContext = {
       client,
+      shard,
       sync,
       configs,
       db,
       logger,
+      get commands() {
+        if (!commands) throw new Error('The command log is not open yet');
+        return commands;
+      },
       track: (work) => tasks.track(work),
       dispatch: (command, source) => dispatch(command, source),
       markSynced: (error) => markSynced(error),
     };
     const dispatch = createDispatcher(ctx);
     await connectSync(ctx, config, stack);
+    commands = await openCommandLog(config, db, sync, stack, logger);
     attachDiscord(ctx, tasks, stack);
     const ready = await loginAndSync(client, token, synced, deps.readyTimeoutMs ?? 60_000);
     logger.info(

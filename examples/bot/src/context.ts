@@ -1,21 +1,28 @@
 import type { Database } from '@wolaro/db';
 import type { GuildConfigCache, SyncClient } from '@wolaro/sync';
 import type { Client } from 'discord.js';
+import type { CommandLog } from './command_log.js';
 import type { InvocationSource } from './commands/invocation.js';
 import type { Command } from './commands/types.js';
 import type { BotLogger } from './logger.js';
+import type { ShardScope } from './shards.js';
 
 /**
- * What every command and event handler gets: the discord.js client, the bus, the guild configs,
- * the database and the logger. Nothing in it assumes one shard: all state lives in the database,
- * Redis or the per-guild config cache.
+ * What every command and event handler gets: the discord.js client, the guilds it serves, the bus,
+ * the guild configs, the database and the logger. Nothing in it assumes one shard: all state lives
+ * in the database, Redis or the per-guild config cache, and `shard` says which guilds are this
+ * process's (the others' events are dropped before a handler runs).
  */
 export interface BotContext {
   readonly client: Client;
+  /** The guilds this process serves (every guild unless it runs some of several shards). */
+  readonly shard: ShardScope;
   readonly sync: SyncClient;
   readonly configs: GuildConfigCache;
   readonly db: Database;
   readonly logger: BotLogger;
+  /** Records and announces command runs (audit row + `command:executed`, one transaction). */
+  readonly commands: CommandLog;
   /**
    * Registers background work (a command run, a database write) so `close()` waits for it before
    * closing the database. Returns the same promise.

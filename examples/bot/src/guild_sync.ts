@@ -1,4 +1,10 @@
-import { type MemberUpsert, markGuildLeft, pruneMembers, upsertGuild, upsertMembers } from '@wolaro/db';
+import {
+  applyMemberChanges,
+  type MemberChanges,
+  type MemberUpsert,
+  markGuildLeft,
+  upsertGuild,
+} from '@wolaro/db';
 import type { Guild, GuildMember } from 'discord.js';
 import { slashCommandData } from './commands/registry.js';
 import type { BotContext } from './context.js';
@@ -16,20 +22,41 @@ export function memberRecord(member: GuildMember): MemberUpsert {
   };
 }
 
-/** Writes members' current permissions (GUILD_MEMBER_UPDATE, role changes). */
+/**
+ * Writes a change of a guild's members to the database; in the same transaction, every user it
+ * takes the right to manage the guild from gets a `permission:revoked` through the outbox (with
+ * `reason`), so the panels drop them even if this process dies or the bus is down right after.
+ */
+export async function writeMemberChanges(ctx: BotContext, changes: MemberChanges): Promise<void> {
+  const { revoked, published } = await applyMemberChanges(
+    ctx.db.pool,
+    { sync: ctx.sync, logger: ctx.logger },
+    changes,
+  );
+  for (const userId of revoked) {
+    ctx.logger.info(
+      { guildId: changes.guildId, userId, published },
+      `Panel access of user ${userId} to guild ${changes.guildId} revoked: ${changes.reason}`,
+    );
+  }
+}
+
+/** Writes members' current permissions (GUILD_MEMBER_UPDATE, role changes), revoking who lost access. */
 export async function writeMembers(
   ctx: BotContext,
   guildId: string,
   members: Iterable<GuildMember>,
+  reason = 'Administrator permission removed',
 ): Promise<void> {
-  const records = [...members].map(memberRecord);
-  if (records.length > 0) await upsertMembers(ctx.db.pool, guildId, records);
+  const upsert = [...members].map(memberRecord);
+  if (upsert.length > 0) await writeMemberChanges(ctx, { guildId, upsert, reason });
 }
 
 /**
  * What the bot does for each guild on `clientReady` and GUILD_CREATE: the guild row (name, owner,
  * icon, `bot_present = true`), every member with computed permissions and owner flag (members that
- * left while the bot was away are removed), and the guild's slash commands.
+ * left while the bot was away are removed; whoever lost the right to manage the guild meanwhile is
+ * revoked in the same transaction), and the guild's slash commands.
  */
 export async function syncGuild(ctx: BotContext, guild: Guild): Promise<void> {
   await upsertGuild(ctx.db.pool, {
@@ -49,13 +76,13 @@ export async function syncGuild(ctx: BotContext, guild: Guild): Promise<void> {
     }
   }
   const members = [...guild.members.cache.values()];
-  await writeMembers(ctx, guild.id, members);
-  if (complete)
-    await pruneMembers(
-      ctx.db.pool,
-      guild.id,
-      members.map((m) => m.id),
-    );
+  // With the full list, members who left while the bot was away go too (and are revoked).
+  await writeMemberChanges(ctx, {
+    guildId: guild.id,
+    upsert: members.map(memberRecord),
+    ...(complete ? { keepOnly: members.map((m) => m.id) } : {}),
+    reason: 'Access lost while the bot was away',
+  });
   try {
     await guild.commands.set(slashCommandData());
   } catch (err) {

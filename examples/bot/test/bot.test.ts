@@ -47,6 +47,23 @@ describe('reference bot: emulator + Postgres + Redis', () => {
       timeoutMs: 3000,
       message: `the bot to hold version ${version}`,
     });
+  /** The owner's run of `command`, as the bot published it (command:executed) and wrote it to audit_log. */
+  const ownerRun = async (command: string) => {
+    const byOwner = (c: { command: string; executorId: string }) =>
+      c.command === command && c.executorId === DEMO.users.owner;
+    const event = await waitFor(() => commands.find(byOwner));
+    const audit = await waitFor(async () => (await listAuditLog(h.db.pool, guildId)).find(byOwner));
+    return { event, audit };
+  };
+  /** The panel's module toggle (write + publish), once the bot holds the new version. */
+  const setModule = async (module: string, enabled: boolean, config?: Record<string, unknown>) => {
+    const written = await updateGuildModule(
+      h.db.pool,
+      { sync: h.sync },
+      { guildId, module, enabled, config, changedBy: DEMO.users.owner },
+    );
+    await botHasVersion(written.version);
+  };
 
   beforeAll(async () => {
     h = await startHarness('bot', testConfig(redisUrl(), keyPrefix));
@@ -133,7 +150,7 @@ describe('reference bot: emulator + Postgres + Redis', () => {
     expect(written).toMatchObject({ version: 2, published: true });
 
     const question = await postMessage(h.emulator, '?ping');
-    const answer = await replyTo(h.emulator, question, 2000);
+    const answer = await replyTo(h.emulator, question);
     const answered = performance.now();
     expect(answer.content).toMatch(/^Pong!/);
     const since = (t: number) => `${(t - published).toFixed(1)} ms`;
@@ -156,15 +173,8 @@ describe('reference bot: emulator + Postgres + Redis', () => {
     expect(view.response?.type).toBe(4);
     expect(String(view.response?.data?.['content'])).toMatch(/^Pong! \(latency \d+ ms/);
 
-    const event = await waitFor(() =>
-      commands.find((c) => c.command === 'ping' && c.executorId === DEMO.users.owner),
-    );
+    const { event, audit } = await ownerRun('ping');
     expect(event).toMatchObject({ guildId, executor: 'theo7791l', result: 'success' });
-    const audit = await waitFor(async () =>
-      (await listAuditLog(h.db.pool, guildId)).find(
-        (a) => a.command === 'ping' && a.executorId === DEMO.users.owner,
-      ),
-    );
     expect(audit).toMatchObject({ executor: 'theo7791l', result: 'success' });
   });
 
@@ -178,17 +188,7 @@ describe('reference bot: emulator + Postgres + Redis', () => {
         changedBy: DEMO.users.owner,
       },
     );
-    const logging = await updateGuildModule(
-      h.db.pool,
-      { sync: h.sync },
-      {
-        guildId,
-        module: 'logging',
-        enabled: true,
-        changedBy: DEMO.users.owner,
-      },
-    );
-    await botHasVersion(logging.version);
+    await setModule('logging', true);
 
     const warned = await slash(h.emulator, 'warn', DEMO.users.moderator, {
       user: DEMO.users.member,
@@ -214,17 +214,7 @@ describe('reference bot: emulator + Postgres + Redis', () => {
       ]),
     );
 
-    const disabled = await updateGuildModule(
-      h.db.pool,
-      { sync: h.sync },
-      {
-        guildId,
-        module: 'moderation',
-        enabled: false,
-        changedBy: DEMO.users.owner,
-      },
-    );
-    await botHasVersion(disabled.version);
+    await setModule('moderation', false);
     const denied = await slash(h.emulator, 'ban', DEMO.users.owner, {
       user: DEMO.users.member,
       reason: 'spam',
@@ -232,31 +222,13 @@ describe('reference bot: emulator + Postgres + Redis', () => {
     expect(String(denied.response?.data?.['content'])).toBe(
       'Denied: the moderation module is disabled in this server.',
     );
-    const event = await waitFor(() =>
-      commands.find((c) => c.command === 'ban' && c.executorId === DEMO.users.owner),
-    );
+    const { event, audit } = await ownerRun('ban');
     expect(event).toMatchObject({ guildId, result: 'denied', executor: 'theo7791l' });
-    const audit = await waitFor(async () =>
-      (await listAuditLog(h.db.pool, guildId)).find(
-        (a) => a.command === 'ban' && a.executorId === DEMO.users.owner,
-      ),
-    );
     expect(audit.result).toBe('denied');
   });
 
   it('greets a new member in the welcome channel when the welcome module is enabled', async () => {
-    const welcome = await updateGuildModule(
-      h.db.pool,
-      { sync: h.sync },
-      {
-        guildId,
-        module: 'welcome',
-        enabled: true,
-        config: { channelId: DEMO.channels.welcome },
-        changedBy: DEMO.users.owner,
-      },
-    );
-    await botHasVersion(welcome.version);
+    await setModule('welcome', true, { channelId: DEMO.channels.welcome });
     const newcomer = '100000000000000042';
     await addMember(h.emulator, newcomer, 'newcomer');
     const greeting = await waitFor(async () =>
@@ -299,10 +271,14 @@ describe('reference bot: emulator + Postgres + Redis', () => {
     });
     const guild = await waitFor(() => getGuild(h.db.pool, created.id));
     expect(guild).toMatchObject({ name: 'Second guild', ownerId: DEMO.users.admin2, botPresent: true });
-    const { rows } = await h.db.pool.query<{ user_id: string; is_owner: boolean }>(
-      'SELECT user_id, is_owner FROM guild_members WHERE guild_id = $1 ORDER BY user_id',
-      [created.id],
-    );
+    // The guild row is written first, its members right after (in their own transaction).
+    const rows = await waitFor(async () => {
+      const result = await h.db.pool.query<{ user_id: string; is_owner: boolean }>(
+        'SELECT user_id, is_owner FROM guild_members WHERE guild_id = $1 ORDER BY user_id',
+        [created.id],
+      );
+      return result.rows.length >= 2 ? result.rows : undefined;
+    });
     expect(rows).toEqual(
       expect.arrayContaining([
         { user_id: DEMO.users.admin2, is_owner: true },

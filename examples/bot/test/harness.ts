@@ -1,4 +1,4 @@
-import { createDatabase, type Database } from '@wolaro/db';
+import { createDatabase, type Database, DEFAULT_DATABASE_TIMEOUTS } from '@wolaro/db';
 import type { ApiMessage } from '@wolaro/discord-emulator';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
 import { SyncClient } from '@wolaro/sync';
@@ -33,6 +33,9 @@ export function testConfig(redisUrl: string, keyPrefix: string, extra: Partial<B
     shardCount: undefined,
     redisHealthCheckMs: 10_000,
     redisConnectTimeoutMs: 10_000,
+    nodeEnv: 'test',
+    syncSigningKey: undefined,
+    pgTimeouts: { ...DEFAULT_DATABASE_TIMEOUTS },
     ...extra,
   };
 }
@@ -132,4 +135,20 @@ export function setMemberRoles(emulator: DiscordEmulator, userId: string, roles:
 /** `POST /_emulator/guilds/:id/members` (→ GUILD_MEMBER_ADD). */
 export function addMember(emulator: DiscordEmulator, userId: string, username: string) {
   return control(emulator).addMember(DEMO.guildId, { userId, user: { username } });
+}
+
+/**
+ * The environment of a bot process (`src/main.ts` or the sharded launcher) on `emulator`, `schema`
+ * and the suite's Redis under `keyPrefix`, logging at info.
+ */
+export function botProcessEnv(emulator: DiscordEmulator, schema: TestSchema, keyPrefix: string) {
+  return {
+    DISCORD_TOKEN: emulator.botToken,
+    DISCORD_API_URL: emulator.apiUrl,
+    DATABASE_URL: schema.connectionString,
+    REDIS_URL: harness.redisUrl(),
+    REDIS_KEY_PREFIX: keyPrefix,
+    PG_NOTIFY: String(postgresKind() === 'server'),
+    LOG_LEVEL: 'info',
+  };
 }

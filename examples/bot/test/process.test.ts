@@ -7,14 +7,13 @@ import {
   createTestSchema,
   databaseUrl,
   freePort,
-  postgresKind,
   redisUrl,
   type TestSchema,
   uniquePrefix,
   waitFor,
 } from '@wolaro/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, postMessage, replyTo } from './harness.js';
+import { botProcessEnv, deleteKeys, postMessage, replyTo } from './harness.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -42,13 +41,7 @@ describe('the bot in its own process (src/main.ts)', () => {
       cwd: root,
       env: {
         PATH: process.env['PATH'],
-        DISCORD_TOKEN: emulator.botToken,
-        DISCORD_API_URL: emulator.apiUrl,
-        DATABASE_URL: schema.connectionString,
-        REDIS_URL: redisUrl(),
-        REDIS_KEY_PREFIX: keyPrefix,
-        PG_NOTIFY: String(postgresKind() === 'server'),
-        LOG_LEVEL: 'info',
+        ...botProcessEnv(emulator, schema, keyPrefix),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

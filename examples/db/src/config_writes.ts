@@ -18,7 +18,8 @@ import {
   type ModuleState,
   withDefaultSettings,
 } from './defaults.js';
-import { getRevision, insertRevision, modulesSql } from './revisions.js';
+import { DEFAULT_RETENTION } from './retention.js';
+import { getRevision, insertRevision, modulesSql, pruneOlderRevisions } from './revisions.js';
 
 /** Where committed events go: the bus, and the relay to wake when the fast path leaves a row to it. */
 export interface EventPublisher {
@@ -51,8 +52,13 @@ const guildRow = (guildId: string, expectedVersion: number | undefined) => ({
   expectedVersion,
 });
 
+/**
+ * The fast path of every versioned write; its statements (the settings write, the published mark)
+ * are prepared: each connection parses and plans them once.
+ */
 const fastPath = (publisher: EventPublisher) => ({
   relay: publisher.relay,
+  preparedStatements: true,
   ...(publisher.logger ? { logger: publisher.logger } : {}),
 });
 
@@ -75,6 +81,8 @@ export async function updateGuildSettings(
     patch: Readonly<Record<string, unknown>>;
     expectedVersion?: number | undefined;
     changedBy: string | null;
+    /** Revisions kept for the guild (older ones deleted by this write); default 100, `0` keeps all. */
+    revisionsKept?: number | undefined;
   },
 ): Promise<ConfigWriteResult> {
   const { row, version, also, published } = await versionedUpdateStatement<GuildRow & { effective: unknown }>(
@@ -88,6 +96,11 @@ export async function updateGuildSettings(
         revision: sql`INSERT INTO config_revisions (guild_id, version, settings, modules, changed_by, change)
           SELECT guild_id, version, effective, ${modulesSql(sql`updated.guild_id`)}, ${input.changedBy}, 'settings'
             FROM updated RETURNING modules`,
+        pruned: pruneOlderRevisions(
+          sql`${input.guildId}`,
+          sql`(SELECT version FROM updated)`,
+          input.revisionsKept ?? DEFAULT_RETENTION.revisionsKept,
+        ),
       },
       event: { channel: 'config:update', payload: { guildId: 'guild_id', settings: 'effective' } },
       ...fastPath(publisher),
@@ -119,6 +132,8 @@ export async function updateGuildModule(
     config?: Record<string, unknown> | undefined;
     expectedVersion?: number | undefined;
     changedBy: string | null;
+    /** Revisions kept for the guild (older ones deleted by this write); default 100, `0` keeps all. */
+    revisionsKept?: number | undefined;
   },
 ): Promise<ConfigWriteResult & { module: ModuleState }> {
   const { guildId, module } = input;
@@ -152,6 +167,7 @@ export async function updateGuildModule(
         settings: withDefaultSettings(row.settings),
         changedBy: input.changedBy,
         change: `module:${module}`,
+        revisionsKept: input.revisionsKept ?? DEFAULT_RETENTION.revisionsKept,
       });
       return { state, modules };
     },
@@ -185,6 +201,8 @@ export async function restoreRevision(
     revision: number;
     expectedVersion?: number | undefined;
     changedBy: string | null;
+    /** Revisions kept for the guild (older ones deleted by this write); default 100, `0` keeps all. */
+    revisionsKept?: number | undefined;
   },
 ): Promise<ConfigWriteResult & { restored: number }> {
   const { guildId, revision } = input;
@@ -211,6 +229,7 @@ export async function restoreRevision(
         settings,
         changedBy: input.changedBy,
         change: `restore:${revision}`,
+        revisionsKept: input.revisionsKept ?? DEFAULT_RETENTION.revisionsKept,
       });
       return { settings, modules };
     },

@@ -16,7 +16,8 @@ function markerPath(dataDir: string): string {
   return join(dirname(resolve(dataDir)), 'pglite.json');
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid is running (EPERM: it runs, under another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -33,7 +34,7 @@ export function runningEmbeddedUrl(dataDir: string): string | undefined {
   try {
     const marker = JSON.parse(readFileSync(markerPath(dataDir), 'utf8')) as { url?: unknown; pid?: unknown };
     if (typeof marker.url === 'string' && typeof marker.pid === 'number' && marker.pid !== process.pid) {
-      return alive(marker.pid) ? marker.url : undefined;
+      return processAlive(marker.pid) ? marker.url : undefined;
     }
   } catch {
     // no marker, or unreadable: nobody serves it

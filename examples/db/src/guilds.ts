@@ -84,7 +84,7 @@ export async function getGuild(db: Queryable, guildId: string): Promise<GuildRec
 
 /**
  * `GuildConfigCache`'s `load`: `{ settings, modules, version }` of a guild, `null` when unknown.
- * One round trip.
+ * One round trip, a prepared statement (parsed once per connection: it runs on every reload).
  *
  * @example
  * ```ts
@@ -93,13 +93,14 @@ export async function getGuild(db: Queryable, guildId: string): Promise<GuildRec
  */
 export async function loadGuildConfig(db: Queryable, guildId: string): Promise<GuildConfigRecord | null> {
   if (!SNOWFLAKE.test(guildId)) return null;
-  const { rows } = await db.query<{ settings: unknown; version: string; modules: unknown }>(
-    `SELECT g.settings, g.version,
+  const { rows } = await db.query<{ settings: unknown; version: string; modules: unknown }>({
+    name: 'wolaro_load_guild_config',
+    text: `SELECT g.settings, g.version,
             COALESCE((SELECT jsonb_agg(jsonb_build_object('name', m.name, 'enabled', m.enabled, 'config', m.config))
                       FROM guild_modules m WHERE m.guild_id = g.guild_id), '[]'::jsonb) AS modules
        FROM guilds g WHERE g.guild_id = $1`,
-    [guildId],
-  );
+    values: [guildId],
+  });
   const row = rows[0];
   if (!row) return null;
   const modules = Array.isArray(row.modules)
@@ -202,6 +203,35 @@ export async function markGuildLeft(db: Queryable, guildId: string): Promise<boo
     [guildId],
   );
   return (rowCount ?? 0) > 0;
+}
+
+/** The guilds one bot process serves: shards `shards` of `count` (`(guild_id >> 22) % count`). */
+export interface GuildShards {
+  readonly shards: readonly number[];
+  readonly count: number;
+}
+
+/**
+ * After READY: the guilds still marked present that the bot no longer is in (it was removed while
+ * it was offline) are marked left, except `presentIds`. With `scope`, only the guilds of those shards
+ * are considered: another shard's guilds are not in this process's READY and must stay as they are.
+ *
+ * @returns the ids marked left
+ */
+export async function markGuildsLeftExcept(
+  db: Queryable,
+  presentIds: readonly string[],
+  scope?: GuildShards,
+): Promise<string[]> {
+  // numeric, not bigint: a 20-digit snowflake does not fit a signed bigint.
+  const { rows } = await db.query<{ guild_id: string }>(
+    `UPDATE guilds SET bot_present = false, updated_at = now()
+      WHERE bot_present AND NOT (guild_id = ANY($1::text[]))
+        AND ($3::int IS NULL OR mod(div(guild_id::numeric, 4194304), $3::int) = ANY($2::int[]))
+      RETURNING guild_id`,
+    [presentIds, scope ? [...scope.shards] : [], scope?.count ?? null],
+  );
+  return rows.map((r) => r.guild_id).sort();
 }
 
 /** Ids of the guilds the bot is in, among `guildIds`. */

@@ -6,7 +6,14 @@
  *
  * @packageDocumentation
  */
-export { type AuditEntry, listAuditLog, recordCommand } from './audit.js';
+export {
+  type AuditEntry,
+  type CommandRun,
+  listAuditLog,
+  type RecordedCommands,
+  recordCommand,
+  recordCommands,
+} from './audit.js';
 export {
   type ConfigWriteResult,
   type EventPublisher,
@@ -15,7 +22,13 @@ export {
   updateGuildModule,
   updateGuildSettings,
 } from './config_writes.js';
-export { createDatabase, type Database, type DatabaseOptions } from './database.js';
+export {
+  createDatabase,
+  type Database,
+  type DatabaseOptions,
+  type DatabaseTimeouts,
+  DEFAULT_DATABASE_TIMEOUTS,
+} from './database.js';
 export {
   DEFAULT_MODULES,
   DEFAULT_SETTINGS,
@@ -28,7 +41,7 @@ export {
   withDefaultModules,
   withDefaultSettings,
 } from './defaults.js';
-export { runningEmbeddedUrl } from './embedded.js';
+export { processAlive, runningEmbeddedUrl } from './embedded.js';
 export {
   listenStatements,
   type QueryQueueLike,
@@ -41,6 +54,7 @@ export {
   botGuildIds,
   type GuildConfigRecord,
   type GuildRecord,
+  type GuildShards,
   type GuildUpsert,
   getGuild,
   guildConfigLoaders,
@@ -48,12 +62,22 @@ export {
   loadModules,
   loadVersions,
   markGuildLeft,
+  markGuildsLeftExcept,
   upsertGuild,
 } from './guilds.js';
+export {
+  applyMemberChanges,
+  type MemberChanges,
+  managingPairs,
+  publishCommitted,
+  revokeLostAccess,
+  type UserGuild,
+} from './member_access.js';
 export {
   ADMINISTRATOR,
   type GuildAccess,
   guildAccess,
+  guildAccessMany,
   hasAdministrator,
   listManagedGuilds,
   type ManagedGuild,
@@ -65,7 +89,16 @@ export {
   upsertMembers,
 } from './members.js';
 export { type MigrationResult, runMigrations } from './migrations.js';
+export {
+  DEFAULT_RETENTION,
+  pruneAuditLog,
+  pruneRevisions,
+  RetentionJob,
+  type RetentionOptions,
+  type RetentionResult,
+} from './retention.js';
 export { type ConfigRevision, getRevision, listRevisions } from './revisions.js';
+export { endSession, expireSessions, type LoginSync, syncLoginMemberships } from './session_revocations.js';
 export {
   createSession,
   getActiveSession,
@@ -75,4 +108,5 @@ export {
   pruneSessions,
   revokeSession,
 } from './sessions.js';
+export { type StallGuard, type StallGuardOptions, watchForStall } from './stall_guard.js';
 export type { Queryable } from './types.js';

@@ -136,6 +136,31 @@ export async function guildAccess(db: Queryable, userId: string, guildId: string
   return accessOf(rows[0], userId);
 }
 
+/**
+ * {@link guildAccess} for many guilds of one user in one query (the Socket.io handshake checks
+ * every guild it auto-joins this way). Every requested id gets an entry; ids that are not
+ * snowflakes or unknown guilds get `{ exists: false, ... }`.
+ */
+export async function guildAccessMany(
+  db: Queryable,
+  userId: string,
+  guildIds: readonly string[],
+): Promise<Map<string, GuildAccess>> {
+  const none: GuildAccess = { exists: false, botPresent: false, canManage: false };
+  const result = new Map<string, GuildAccess>(guildIds.map((id) => [id, none]));
+  const ids = [...new Set(guildIds.filter((id) => SNOWFLAKE.test(id)))];
+  if (ids.length === 0 || !SNOWFLAKE.test(userId)) return result;
+  const { rows } = await db.query<GuildAccessRow & { guild_id: string }>(
+    `SELECT g.guild_id, g.owner_id, g.bot_present, m.permissions, m.is_owner, true AS exists
+       FROM guilds g
+       LEFT JOIN guild_members m ON m.guild_id = g.guild_id AND m.user_id = $2
+      WHERE g.guild_id = ANY($1::text[])`,
+    [ids, userId],
+  );
+  for (const row of rows) result.set(row.guild_id, accessOf(row, userId));
+  return result;
+}
+
 /** The columns {@link accessOf} reads, from `guilds g` and `guild_members m`. */
 export interface GuildAccessRow {
   owner_id: string | null;

@@ -78,6 +78,24 @@ const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX IF NOT EXISTS audit_log_guild_idx ON audit_log (guild_id, id DESC)',
     ],
   },
+  {
+    id: 2,
+    name: 'history retention indexes',
+    statements: [
+      'CREATE INDEX IF NOT EXISTS audit_log_created_idx ON audit_log (created_at)',
+      'CREATE INDEX IF NOT EXISTS config_revisions_created_idx ON config_revisions (created_at)',
+    ],
+  },
+  {
+    id: 3,
+    name: 'audit entries keyed by run',
+    statements: [
+      // The interaction's (or message's) id: a record retried after a lost COMMIT answer is
+      // written once. Older rows have none (NULLs never conflict).
+      'ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS run_id text',
+      'CREATE UNIQUE INDEX IF NOT EXISTS audit_log_run_idx ON audit_log (run_id)',
+    ],
+  },
 ];
 
 /** Namespace of the migration advisory lock ("WPAN"); the second key is the schema. */
@@ -103,30 +121,37 @@ export interface MigrationResult {
  * ```
  */
 export async function runMigrations(pool: pg.Pool, logger: Logger = silentLogger): Promise<MigrationResult> {
-  const result = await withTransaction(pool, async (client) => {
-    await client.query(LOCK_SQL);
-    const { rows } = await client.query<{ schema: string | null }>('SELECT current_schema() AS schema');
-    const schema = rows[0]?.schema;
-    if (!schema) throw new Error('No schema in the search_path exists (current_schema() is null)');
-    await client.query(`CREATE TABLE IF NOT EXISTS panel_migrations (
+  // Another process may be migrating: wait for it (the pool's short lock and statement limits are
+  // for requests, not for schema changes).
+  const limits = { lockTimeoutMs: 60_000, statementTimeoutMs: 0 };
+  const result = await withTransaction(
+    pool,
+    async (client) => {
+      await client.query(LOCK_SQL);
+      const { rows } = await client.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+      const schema = rows[0]?.schema;
+      if (!schema) throw new Error('No schema in the search_path exists (current_schema() is null)');
+      await client.query(`CREATE TABLE IF NOT EXISTS panel_migrations (
       id         integer PRIMARY KEY,
       name       text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
-    const done = await client.query<{ id: number }>('SELECT id FROM panel_migrations');
-    const have = new Set(done.rows.map((r) => r.id));
-    const applied: number[] = [];
-    for (const migration of MIGRATIONS) {
-      if (have.has(migration.id)) continue;
-      for (const sql of migration.statements) await client.query(sql);
-      await client.query('INSERT INTO panel_migrations (id, name) VALUES ($1, $2)', [
-        migration.id,
-        migration.name,
-      ]);
-      applied.push(migration.id);
-    }
-    return { schema, applied };
-  });
+      const done = await client.query<{ id: number }>('SELECT id FROM panel_migrations');
+      const have = new Set(done.rows.map((r) => r.id));
+      const applied: number[] = [];
+      for (const migration of MIGRATIONS) {
+        if (have.has(migration.id)) continue;
+        for (const sql of migration.statements) await client.query(sql);
+        await client.query('INSERT INTO panel_migrations (id, name) VALUES ($1, $2)', [
+          migration.id,
+          migration.name,
+        ]);
+        applied.push(migration.id);
+      }
+      return { schema, applied };
+    },
+    limits,
+  );
   await migrateOutbox(pool, { logger });
   if (result.applied.length > 0) {
     logger.info(result, `Applied panel migrations ${result.applied.join(', ')} in schema ${result.schema}`);

@@ -52,15 +52,29 @@ export async function insertRevision(
     settings: GuildSettings;
     changedBy: string | null;
     change: string;
+    /** Revisions kept for the guild: older versions are deleted by the same statement (`0`: all kept). */
+    revisionsKept: number;
   },
 ): Promise<Record<string, ModuleState>> {
   const { rows } = await db.query<{ modules: Record<string, ModuleState> }>(
-    sqlQuery(sql`INSERT INTO config_revisions (guild_id, version, settings, modules, changed_by, change)
+    sqlQuery(sql`WITH pruned AS (${pruneOlderRevisions(sql`${input.guildId}`, sql`${input.version}::bigint`, input.revisionsKept)})
+     INSERT INTO config_revisions (guild_id, version, settings, modules, changed_by, change)
      SELECT ${input.guildId}, ${input.version}, ${JSON.stringify(input.settings)}::jsonb,
             ${modulesSql(sql`${input.guildId}`)}, ${input.changedBy}, ${input.change}
      RETURNING modules`),
   );
   return rows[0]!.modules;
+}
+
+/**
+ * `DELETE` of a guild's revisions older than its newest `kept` versions, as of `version` (the
+ * version being written): run by the write itself, under the guild's row lock it already holds,
+ * so the table stays bounded per guild without blocking anyone else. `kept` 0 deletes nothing.
+ */
+export function pruneOlderRevisions(guild: SqlFragment, version: SqlFragment, kept: number): SqlFragment {
+  const limit = kept > 0 ? kept : null;
+  return sql`DELETE FROM config_revisions
+     WHERE ${limit}::bigint IS NOT NULL AND guild_id = ${guild} AND version <= ${version} - ${limit}::bigint`;
 }
 
 /** Every module at its default state (JSON), the base {@link modulesSql} merges stored modules onto. */

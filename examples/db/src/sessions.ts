@@ -64,7 +64,8 @@ export async function getActiveSession(db: Queryable, sessionId: string): Promis
 
 /**
  * {@link getActiveSession} and the session user's {@link GuildAccess} to `guildId` in one query
- * (what every `/guilds/:id` request checks); `null` when the session is not active.
+ * (what every `/guilds/:id` request checks); `null` when the session is not active. A prepared
+ * statement: parsed once per connection.
  */
 export async function getActiveSessionWithAccess(
   db: Queryable,
@@ -76,15 +77,16 @@ export async function getActiveSessionWithAccess(
     const session = await getActiveSession(db, sessionId);
     return session && { session, access: { exists: false, botPresent: false, canManage: false } };
   }
-  const { rows } = await db.query<SessionRow & GuildAccessRow>(
-    `SELECT s.session_id, s.user_id, s.username, s.created_at, s.expires_at, s.revoked_at,
+  const { rows } = await db.query<SessionRow & GuildAccessRow>({
+    name: 'wolaro_session_with_access',
+    text: `SELECT s.session_id, s.user_id, s.username, s.created_at, s.expires_at, s.revoked_at,
             g.owner_id, g.bot_present, m.permissions, m.is_owner, g.guild_id IS NOT NULL AS exists
        FROM panel_sessions s
        LEFT JOIN guilds g ON g.guild_id = $2
        LEFT JOIN guild_members m ON m.guild_id = $2 AND m.user_id = s.user_id
       WHERE s.session_id = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`,
-    [sessionId, guildId],
-  );
+    values: [sessionId, guildId],
+  });
   const row = rows[0];
   if (!row) return null;
   return { session: toSession(row), access: accessOf(row, row.user_id) };

@@ -2,11 +2,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import cors from 'cors';
 import express, { type Express } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { AppContext } from './context.js';
-import { errorHandler, notFoundHandler } from './http/error_handler.js';
-import { ApiError } from './http/errors.js';
+import { errorHandler, notFoundHandler, requestDeadline } from './http/error_handler.js';
+import { limiter } from './http/write_limits.js';
 import { adminRouter } from './routes/admin.js';
 import { authRouter } from './routes/auth.js';
 import { discordRouter } from './routes/discord.js';
@@ -24,6 +23,7 @@ export function createApp(ctx: AppContext): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(ctx.metrics.middleware());
+  app.use('/api', requestDeadline(config.requestTimeoutMs, ctx.logger.child({ component: 'http' })));
   app.use(helmet());
   app.use(
     '/api',
@@ -36,19 +36,13 @@ export function createApp(ctx: AppContext): Express {
   );
   app.use(
     '/api',
-    rateLimit({
-      windowMs: config.rateLimit.windowMs,
-      limit: config.rateLimit.max,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: (_req, _res, next) => {
-        next(new ApiError(429, 'rate_limited', 'Too many requests: slow down and retry later'));
-      },
-    }),
+    limiter(config.rateLimit.windowMs, config.rateLimit.max, 'Too many requests: slow down and retry later'),
   );
   app.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
 
   app.use('/api', healthRouter(ctx));
+  // Everything below needs the database; health answers on its own connection whatever happens.
+  app.use('/api', ctx.shedding.middleware);
   app.use('/api/auth', authRouter(ctx));
   app.use('/api/panel', panelRouter(ctx));
   app.use('/api/discord', discordRouter(ctx));

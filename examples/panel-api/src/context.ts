@@ -1,3 +1,4 @@
+import type { EventPublisher } from '@wolaro/db';
 import type { SyncClient } from '@wolaro/sync';
 import type { Wakeable } from '@wolaro/sync/pg';
 import type { SyncGateway } from '@wolaro/sync-socketio';
@@ -6,6 +7,7 @@ import type { JsonCache } from './cache/json_cache.js';
 import type { PanelApiConfig } from './config.js';
 import type { DiscordApi } from './discord/api.js';
 import type { Metrics } from './http/metrics.js';
+import type { StallShedding } from './http/stall_shedding.js';
 import type { AppLogger } from './logger.js';
 
 /** Health of the API's dependencies, as `GET /api/health` reports it. */
@@ -28,8 +30,15 @@ export interface AppContext {
   readonly discord: DiscordApi;
   readonly gateway: SyncGateway;
   readonly metrics: Metrics;
+  /** Answers 503 at once while the database hangs (`DATABASE_STALL_MS`). */
+  readonly shedding: StallShedding;
   readonly logger: AppLogger;
   /** Base URL the OAuth2 redirect comes back to (`PANEL_ORIGIN`, else this server's URL). */
   publicUrl(): string;
   health(): Promise<HealthReport>;
+}
+
+/** Where the routes' committed events go: the bus, the relay to wake, the outbox logger. */
+export function eventPublisher(ctx: AppContext): EventPublisher {
+  return { sync: ctx.sync, relay: ctx.relay, logger: ctx.logger.child({ component: 'outbox' }) };
 }

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-export { signSessionToken, TOKEN_ISSUER, verifySessionToken } from './auth/tokens.js';
+export { openSession, signSessionToken, TOKEN_ISSUER, verifySessionToken } from './auth/tokens.js';
 export { type JsonCache, MemoryJsonCache } from './cache/json_cache.js';
 export { ConfigError, createConfig, loadConfig, type PanelApiConfig } from './config.js';
 export type { HealthReport } from './context.js';

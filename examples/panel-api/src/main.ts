@@ -2,7 +2,7 @@
  * The panel API in its own process: configuration from the environment, graceful shutdown on
  * SIGINT/SIGTERM. A bad environment or a failed start prints one line per problem and exits 1.
  */
-import { resolveDataDir, runApp } from '@wolaro/app-runtime';
+import { hasRedis, resolveDataDir, runApp } from '@wolaro/app-runtime';
 import { loadConfig } from './config.js';
 import { withDevJwtSecret } from './dev_secret.js';
 import { type AppLogger, createLogger } from './logger.js';
@@ -23,7 +23,7 @@ const api = await runApp({
         `JWT_SECRET is not set: using a development secret from ${file}. Set JWT_SECRET in production.`,
       );
     }
-    if (config.redisUrl === undefined) {
+    if (!hasRedis(config)) {
       log.warn(
         'REDIS_URL is not set: using the in-process bus (only valid when the bot runs in this process)',
       );

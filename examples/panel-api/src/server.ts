@@ -4,12 +4,22 @@ import {
   CleanupStack,
   createBus,
   createSharedCache,
+  hasRedis,
   openDatabase,
+  redisSourceOf,
   redisStartupError,
+  startOutboxRelay,
 } from '@wolaro/app-runtime';
-import { type Database, pruneSessions, runMigrations } from '@wolaro/db';
+import {
+  type Database,
+  expireSessions,
+  pruneSessions,
+  RetentionJob,
+  runMigrations,
+  watchForStall,
+} from '@wolaro/db';
 import { CHANNELS, type MemoryBus, type SyncClient } from '@wolaro/sync';
-import { OutboxRelay, pendingOutboxCount } from '@wolaro/sync/pg';
+import { type OutboxRelay, pendingOutboxCount } from '@wolaro/sync/pg';
 import type { SyncGateway } from '@wolaro/sync-socketio';
 import type { Express } from 'express';
 import { Server } from 'socket.io';
@@ -19,7 +29,9 @@ import { createConfig, type PanelApiConfig } from './config.js';
 import type { AppContext, HealthReport } from './context.js';
 import { DiscordApi } from './discord/api.js';
 import { Metrics } from './http/metrics.js';
+import { stallShedding } from './http/stall_shedding.js';
 import { type AppLogger, createLogger } from './logger.js';
+import { attachRedisAdapter } from './realtime/adapter.js';
 import { createGateway } from './realtime/gateway.js';
 
 /** Parts built elsewhere (tests, the one-process launcher). Whatever you pass stays yours: `close()` leaves it open. */
@@ -71,7 +83,12 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** How long `/api/health` waits for the database, on a connection of its own. */
+const HEALTH_TIMEOUT_MS = 1000;
+
 async function pingDatabase(db: Database, timeoutMs: number): Promise<boolean> {
+  if ((db.pool as { ended?: boolean }).ended) return false;
+  if (db.ping) return db.ping(timeoutMs);
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
@@ -86,6 +103,9 @@ async function pingDatabase(db: Database, timeoutMs: number): Promise<boolean> {
     clearTimeout(timer);
   }
 }
+
+/** How often sessions that reached their expiry are closed (and their sockets told). */
+const SESSION_SWEEP_MS = 60_000;
 
 /** The database: injected (migrations run again: they are idempotent), or opened from the config. */
 async function openApiDatabase(
@@ -117,23 +137,40 @@ async function openBus(
     try {
       await sync.connect();
     } catch (err) {
-      throw config.redisUrl === undefined ? err : redisStartupError(err, config.redisUrl);
+      const source = redisSourceOf(config);
+      throw source === undefined ? err : redisStartupError(err, source);
     }
   }
-  const relay = new OutboxRelay({
-    pool: db.pool,
-    sync,
-    notify: db.kind === 'postgres',
-    logger: logger.child({ component: 'outbox' }),
-  });
-  await relay.start();
-  stack.defer(() => relay.stop());
+  const relay = await startOutboxRelay(db, sync, stack, logger.child({ component: 'outbox' }));
   // Expired and revoked sessions are kept a week (for audits), then deleted.
   const pruneTimer = setInterval(() => {
     pruneSessions(db.pool).catch((err: unknown) => logger.warn({ err }, 'Session pruning failed'));
   }, 3_600_000);
   pruneTimer.unref();
   stack.defer(() => clearInterval(pruneTimer));
+  const day = 86_400_000;
+  const retention = new RetentionJob(
+    db.pool,
+    {
+      revisionsKept: config.retention.revisionsKept,
+      revisionMaxAgeMs: config.retention.revisionMaxAgeDays * day,
+      auditMaxAgeMs: config.retention.auditDays * day,
+      intervalMs: config.retention.intervalMs,
+    },
+    logger.child({ component: 'retention' }),
+  );
+  retention.start();
+  stack.defer(() => retention.stop());
+  // Sessions reaching their expiry are closed with a `session:revoked` (outbox), so every node
+  // disconnects their sockets even where the token's own timer did not run.
+  const outboxLogger = logger.child({ component: 'outbox' });
+  const expiryTimer = setInterval(() => {
+    expireSessions(db.pool, { sync, relay, logger: outboxLogger }).catch((err: unknown) =>
+      logger.warn({ err }, 'Session expiry sweep failed'),
+    );
+  }, SESSION_SWEEP_MS);
+  expiryTimer.unref();
+  stack.defer(() => clearInterval(expiryTimer));
   return { sync, redis, relay };
 }
 
@@ -239,8 +276,7 @@ export async function startPanelApi(
     const db = await openApiDatabase(config, deps, stack, logger);
     const { sync, redis, relay } = await openBus(config, db, deps, stack, logger);
     const cache = await openCache(config, deps, stack, logger);
-    const redisUp = () =>
-      config.redisUrl === undefined ? undefined : cache.isRedisAvailable && (redis?.healthy ?? true);
+    const redisUp = () => (hasRedis(config) ? cache.isRedisAvailable && (redis?.healthy ?? true) : undefined);
     let gateway: SyncGateway | undefined;
     const metrics = createMetrics(sync, db, cache, redisUp, () => gateway, stack);
     const discord = new DiscordApi({
@@ -250,29 +286,45 @@ export async function startPanelApi(
       clientSecret: config.discordClientSecret,
       onRequest: (route, status) => metrics.discordRequests.inc({ route, status: String(status) }),
     });
+    // Registered first so it runs after Socket.io is closed (the stack closes last-first).
+    let closeAdapter: (() => Promise<void>) | undefined;
+    stack.defer(() => closeAdapter?.());
     const http = createHttp(config, stack);
+    closeAdapter = await attachRedisAdapter(http.io, config, logger.child({ component: 'socket' }));
     const attached = createGateway(http.io, {
       sync,
       pool: db.pool,
       jwtSecret: config.jwtSecret,
       allowedOrigins: http.allowedOrigins,
+      connectLimit: config.socketConnectLimit,
+      trustProxy: config.trustProxy,
       logger: logger.child({ component: 'socket' }),
     });
     gateway = attached;
     stack.defer(() => attached.close());
     let url = '';
     const health = async (): Promise<HealthReport> => {
-      const database = (await pingDatabase(db, 2000)) ? 'connected' : 'disconnected';
+      const database = (await pingDatabase(db, HEALTH_TIMEOUT_MS)) ? 'connected' : 'disconnected';
       const up = redisUp();
       const redisState = up === undefined ? 'embedded' : up ? 'connected' : 'disconnected';
+      // Requests queue for a connection: the database answers, but this node is saturated.
+      const saturated = db.pool.waitingCount > 0;
       return {
-        status: database === 'connected' && redisState !== 'disconnected' ? 'healthy' : 'degraded',
+        status:
+          database === 'connected' && redisState !== 'disconnected' && !saturated ? 'healthy' : 'degraded',
         redis: redisState,
         database,
         websocket: 'active',
         connectedUsers: attached.stats().connectedUsers,
       };
     };
+    const shedding = stallShedding(logger.child({ component: 'http' }));
+    // The embedded database runs in-process and cannot hang like a network link: no guard there.
+    const stallGuard = watchForStall(db.pool, (ms) => pingDatabase(db, ms), {
+      stallMs: db.kind === 'postgres' ? config.databaseStallMs : 0,
+      onChange: (stalled) => shedding.setStalled(stalled),
+    });
+    stack.defer(() => stallGuard.close());
     const ctx: AppContext = {
       config,
       pool: db.pool,
@@ -282,6 +334,7 @@ export async function startPanelApi(
       discord,
       gateway: attached,
       metrics,
+      shedding,
       logger,
       publicUrl: () => config.panelOrigin ?? url,
       health,

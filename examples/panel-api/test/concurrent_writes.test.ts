@@ -1,7 +1,7 @@
 import { OUTBOX_TABLE } from '@wolaro/sync/pg';
 import { waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
-import { DEMO, type TestWorld, useWorld } from './helpers.js';
+import { DEMO, useWorld } from './helpers.js';
 
 const guild = DEMO.guildId;
 
@@ -13,21 +13,20 @@ interface RevisionRow {
 }
 
 describe('concurrent writes to one guild (settings in one statement, modules in a transaction)', () => {
-  let w: TestWorld;
-  let token: string;
-  useWorld('panel_concurrent', (world, admin) => {
-    w = world;
-    token = admin;
-  });
+  const w = useWorld('panel_concurrent');
 
   it('every write gets its own version, revision and published event; revisions copy the modules of their version', async () => {
-    const before = (await w.request('GET', `/api/panel/guilds/${guild}`, { token })).body.version as number;
+    const before = (await w.request('GET', `/api/panel/guilds/${guild}`, { token: w.adminToken })).body
+      .version as number;
     const settingsWrites = Array.from({ length: 30 }, (_, i) =>
-      w.request('PATCH', `/api/panel/guilds/${guild}`, { token, body: { settings: { prefix: `p${i}` } } }),
+      w.request('PATCH', `/api/panel/guilds/${guild}`, {
+        token: w.adminToken,
+        body: { settings: { prefix: `p${i}` } },
+      }),
     );
     const moduleWrites = Array.from({ length: 10 }, (_, i) =>
       w.request('PATCH', `/api/panel/guilds/${guild}/modules/welcome`, {
-        token,
+        token: w.adminToken,
         body: { enabled: i % 2 === 0 },
       }),
     );

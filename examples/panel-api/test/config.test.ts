@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { ROOT, run, start } from './process.js';
 
 const SECRET = 's'.repeat(40);
+const SIGNING_KEY = 'k'.repeat(40);
 
 describe('configuration', () => {
   it('applies the defaults', () => {
@@ -29,9 +30,57 @@ describe('configuration', () => {
     expect(Buffer.byteLength(config.jwtSecret)).toBeGreaterThanOrEqual(32);
   });
 
+  it('takes a Redis Cluster or Sentinels instead of REDIS_URL, one of them only', async () => {
+    const { redisInputOf } = await import('@wolaro/app-runtime');
+    const cluster = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2:7001' });
+    expect(cluster).toMatchObject({
+      redisUrl: undefined,
+      redisClusterNodes: ['10.0.0.1:7000', '10.0.0.2:7001'],
+    });
+    expect(redisInputOf(cluster)).toEqual({
+      cluster: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+      ],
+    });
+    const sentinel = loadConfig({
+      REDIS_SENTINELS: 'sen-1:26379,sen-2:26379',
+      REDIS_SENTINEL_NAME: 'wolaro',
+    });
+    expect(redisInputOf(sentinel)).toEqual({
+      sentinels: [
+        { host: 'sen-1', port: 26379 },
+        { host: 'sen-2', port: 26379 },
+      ],
+      name: 'wolaro',
+    });
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return [...(err as ConfigError).problems];
+      }
+    };
+    expect(problemsOf({ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'c:7000' })).toEqual([
+      'REDIS_CLUSTER_NODES: give only one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS (set: REDIS_URL, REDIS_CLUSTER_NODES)',
+    ]);
+    expect(problemsOf({ REDIS_SENTINELS: 's:26379' })).toEqual([
+      'REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master name the Sentinels monitor)',
+    ]);
+    expect(problemsOf({ REDIS_SENTINEL_NAME: 'wolaro' })).toEqual([
+      'REDIS_SENTINELS: required with REDIS_SENTINEL_NAME (comma-separated host:port of the Sentinels)',
+    ]);
+    expect(problemsOf({ REDIS_CLUSTER_NODES: 'c:7000,nope,d:99999' })).toEqual([
+      'REDIS_CLUSTER_NODES: must be a comma-separated list of host:port, got "nope", "d:99999"',
+    ]);
+  });
+
   it('reads every variable', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
+      SYNC_SIGNING_KEY: SIGNING_KEY,
       PORT: '8080',
       HOST: '0.0.0.0',
       DATABASE_URL: 'postgres://u:p@db:5432/wolaro',
@@ -49,6 +98,7 @@ describe('configuration', () => {
     });
     expect(config).toMatchObject({
       nodeEnv: 'production',
+      syncSigningKey: { current: SIGNING_KEY, accept: [] },
       port: 8080,
       jwtSecret: SECRET,
       jwtSecretGenerated: false,
@@ -94,6 +144,7 @@ describe('configuration', () => {
       env: {
         NODE_ENV: 'production',
         JWT_SECRET: undefined,
+        SYNC_SIGNING_KEY: undefined,
         DATABASE_URL: undefined,
         REDIS_URL: undefined,
         PORT: '0',
@@ -101,6 +152,7 @@ describe('configuration', () => {
     });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('JWT_SECRET: required when NODE_ENV=production');
+    expect(result.stderr).toContain('SYNC_SIGNING_KEY: required when NODE_ENV=production');
     expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 90_000);
 
@@ -114,6 +166,8 @@ describe('configuration', () => {
         env: {
           NODE_ENV: 'production',
           JWT_SECRET: SECRET,
+          SYNC_SIGNING_KEY: SIGNING_KEY,
+          PANEL_ORIGIN: 'https://wolaro.example',
           PORT: String(port),
           HOST: '127.0.0.1',
           DATABASE_URL: schema.connectionString,
@@ -139,6 +193,8 @@ describe('configuration', () => {
       env: {
         NODE_ENV: 'production',
         JWT_SECRET: SECRET,
+        SYNC_SIGNING_KEY: SIGNING_KEY,
+        PANEL_ORIGIN: 'https://wolaro.example',
         PORT: '0',
         DATABASE_URL: schema.connectionString,
         REDIS_URL: redisUrl(),

@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO, type TestWorld, useWorld } from './helpers.js';
+import { DEMO, useWorld } from './helpers.js';
 
 describe('Discord enrichment', () => {
-  let w: TestWorld;
-  let token: string;
-  useWorld('panel_discord', (world, admin) => {
-    w = world;
-    token = admin;
-  });
+  const w = useWorld('panel_discord');
 
   it('returns channel names from Discord grouped like the note reads them, then serves them from the cache', async () => {
     const before = w.api.discord.requests;
-    const first = await w.request('GET', `/api/discord/guilds/${DEMO.guildId}/channels`, { token });
+    const first = await w.request('GET', `/api/discord/guilds/${DEMO.guildId}/channels`, {
+      token: w.adminToken,
+    });
     expect(first.status).toBe(200);
     expect(first.body.text.map((c: { name: string }) => c.name)).toEqual(
       expect.arrayContaining(['général', 'logs', 'welcome']),
@@ -26,7 +23,9 @@ describe('Discord enrichment', () => {
 
     // A renamed channel stays cached: the second call does not reach Discord.
     w.emulator.control.updateChannel(DEMO.channels.logs, { name: 'renamed-logs' });
-    const second = await w.request('GET', `/api/discord/guilds/${DEMO.guildId}/channels`, { token });
+    const second = await w.request('GET', `/api/discord/guilds/${DEMO.guildId}/channels`, {
+      token: w.adminToken,
+    });
     expect(second.body).toEqual(first.body);
     expect(w.api.discord.requests).toBe(before + 1);
 

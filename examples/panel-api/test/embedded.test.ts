@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSession, upsertGuild, upsertMembers } from '@wolaro/db';
+import { upsertGuild, upsertMembers } from '@wolaro/db';
 import { MemoryBus } from '@wolaro/sync';
 import { OUTBOX_TABLE } from '@wolaro/sync/pg';
 import { captureLogger } from '@wolaro/test-harness';
 import { io } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signSessionToken } from '../src/auth/tokens.js';
+import { openSession } from '../src/auth/tokens.js';
 import { startPanelApi } from '../src/server.js';
 import { run } from './process.js';
 
@@ -32,12 +32,7 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
       expect(existsSync(join(dir, 'pglite.json'))).toBe(true);
       await upsertGuild(api.db.pool, { guildId: GUILD, name: 'Embedded', ownerId: '100000000000000001' });
       await upsertMembers(api.db.pool, GUILD, [{ userId: ADMIN, permissions: '8' }]);
-      const session = await createSession(api.db.pool, { userId: ADMIN, ttlSeconds: 600 });
-      const token = await signSessionToken(SECRET, {
-        userId: ADMIN,
-        sessionId: session.sessionId,
-        expiresAt: session.expiresAt,
-      });
+      const { token } = await openSession(api.db.pool, SECRET, { userId: ADMIN, ttlSeconds: 600 });
 
       const socket = io(api.url, { auth: { token }, transports: ['websocket'], reconnection: false });
       await new Promise((resolve, reject) => {

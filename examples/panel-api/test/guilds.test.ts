@@ -3,20 +3,15 @@ import { GuildConfigCache, SyncClient } from '@wolaro/sync';
 import { OUTBOX_TABLE } from '@wolaro/sync/pg';
 import { redisUrl, waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
-import { DEMO, nextEvent, type TestWorld, useWorld } from './helpers.js';
+import { DEMO, nextEvent, useWorld } from './helpers.js';
 
 const guild = DEMO.guildId;
 
 describe('panel guild configuration', () => {
-  let w: TestWorld;
-  let adminToken: string;
-  useWorld('panel_guilds', (world, admin) => {
-    w = world;
-    adminToken = admin;
-  });
+  const w = useWorld('panel_guilds');
 
   it('GET /api/panel/guilds/:id returns settings, modules, version and name', async () => {
-    const res = await w.request('GET', `/api/panel/guilds/${guild}`, { token: adminToken });
+    const res = await w.request('GET', `/api/panel/guilds/${guild}`, { token: w.adminToken });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       guildId: guild,
@@ -28,12 +23,13 @@ describe('panel guild configuration', () => {
   });
 
   it('PATCH prefix: 200 with the new version, row + revision + outbox written, socket gets config:updated', async () => {
-    const socket = await w.connect(adminToken);
+    const socket = await w.connect(w.adminToken);
     const pushed = nextEvent(socket, 'config:updated');
-    const before = (await w.request('GET', `/api/panel/guilds/${guild}`, { token: adminToken })).body.version;
+    const before = (await w.request('GET', `/api/panel/guilds/${guild}`, { token: w.adminToken })).body
+      .version;
 
     const res = await w.request('PATCH', `/api/panel/guilds/${guild}`, {
-      token: adminToken,
+      token: w.adminToken,
       body: { settings: { prefix: '?' }, version: before },
     });
     expect(res.status).toBe(200);
@@ -75,7 +71,7 @@ describe('panel guild configuration', () => {
 
   it('PATCH merges partial settings into the stored ones', async () => {
     const res = await w.request('PATCH', `/api/panel/guilds/${guild}`, {
-      token: adminToken,
+      token: w.adminToken,
       body: { settings: { language: 'fr', logChannelId: DEMO.channels.logs } },
     });
     expect(res.status).toBe(200);
@@ -83,11 +79,12 @@ describe('panel guild configuration', () => {
   });
 
   it('PATCH a module bumps the guild version and pushes module:toggled', async () => {
-    const socket = await w.connect(adminToken);
+    const socket = await w.connect(w.adminToken);
     const pushed = nextEvent(socket, 'module:toggled');
-    const before = (await w.request('GET', `/api/panel/guilds/${guild}`, { token: adminToken })).body.version;
+    const before = (await w.request('GET', `/api/panel/guilds/${guild}`, { token: w.adminToken })).body
+      .version;
     const res = await w.request('PATCH', `/api/panel/guilds/${guild}/modules/welcome`, {
-      token: adminToken,
+      token: w.adminToken,
       body: {
         enabled: true,
         config: { channelId: DEMO.channels.welcome, message: 'Bienvenue !' },
@@ -109,7 +106,7 @@ describe('panel guild configuration', () => {
     });
 
     const config = await w.request('PATCH', `/api/panel/guilds/${guild}/modules/welcome`, {
-      token: adminToken,
+      token: w.adminToken,
       body: { config: { message: 'Hello' } },
     });
     expect(config.body).toMatchObject({
@@ -118,7 +115,7 @@ describe('panel guild configuration', () => {
       version: before + 2,
     });
     const unknown = await w.request('PATCH', `/api/panel/guilds/${guild}/modules/music`, {
-      token: adminToken,
+      token: w.adminToken,
       body: { enabled: true },
     });
     expect(unknown.status).toBe(404);
@@ -126,18 +123,18 @@ describe('panel guild configuration', () => {
 
   it('lists revisions newest first and restores one as a new versioned write', async () => {
     const list = await w.request('GET', `/api/panel/guilds/${guild}/revisions?limit=100`, {
-      token: adminToken,
+      token: w.adminToken,
     });
     expect(list.status).toBe(200);
     const versions = list.body.revisions.map((r: { version: number }) => r.version);
     expect(versions).toEqual([...versions].sort((a: number, b: number) => b - a));
     expect(list.body.revisions.at(-1)).toMatchObject({ version: 1, change: 'created' });
 
-    const socket = await w.connect(adminToken);
+    const socket = await w.connect(w.adminToken);
     const reload = nextEvent(socket, 'guild:reload');
     const current = versions[0];
     const res = await w.request('POST', `/api/panel/guilds/${guild}/revisions/1/restore`, {
-      token: adminToken,
+      token: w.adminToken,
       body: { version: current },
     });
     expect(res.status).toBe(200);
@@ -149,7 +146,7 @@ describe('panel guild configuration', () => {
     });
     expect(await reload).toMatchObject({ guildId: guild, reason: 'Revision 1 restored' });
     const latest = await w.request('GET', `/api/panel/guilds/${guild}/revisions?limit=1`, {
-      token: adminToken,
+      token: w.adminToken,
     });
     expect(latest.body.revisions[0]).toMatchObject({
       version: current + 1,
@@ -159,15 +156,15 @@ describe('panel guild configuration', () => {
     });
 
     const missing = await w.request('POST', `/api/panel/guilds/${guild}/revisions/9999/restore`, {
-      token: adminToken,
+      token: w.adminToken,
     });
     expect(missing.status).toBe(404);
   });
 
   it('POST /sync publishes guild:reload (the note force reload)', async () => {
-    const socket = await w.connect(adminToken);
+    const socket = await w.connect(w.adminToken);
     const reload = nextEvent(socket, 'guild:reload');
-    const res = await w.request('POST', `/api/panel/guilds/${guild}/sync`, { token: adminToken });
+    const res = await w.request('POST', `/api/panel/guilds/${guild}/sync`, { token: w.adminToken });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ ok: true, published: expect.any(Boolean) });
     expect(await reload).toMatchObject({ guildId: guild });
@@ -180,7 +177,7 @@ describe('panel guild configuration', () => {
         [guild, command, DEMO.users.owner],
       );
     }
-    const res = await w.request('GET', `/api/panel/guilds/${guild}/logs?limit=2`, { token: adminToken });
+    const res = await w.request('GET', `/api/panel/guilds/${guild}/logs?limit=2`, { token: w.adminToken });
     expect(res.status).toBe(200);
     expect(res.body.logs.map((l: { command: string }) => l.command)).toEqual(['warn', 'ban']);
     expect(res.body.logs[0]).toMatchObject({
@@ -188,13 +185,13 @@ describe('panel guild configuration', () => {
       executor: 'theo7791l',
       result: 'success',
     });
-    const bad = await w.request('GET', `/api/panel/guilds/${guild}/logs?limit=abc`, { token: adminToken });
+    const bad = await w.request('GET', `/api/panel/guilds/${guild}/logs?limit=abc`, { token: w.adminToken });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('query.limit');
   });
 
   it('GET /api/panel/guilds lists the guilds the user manages', async () => {
-    const res = await w.request('GET', '/api/panel/guilds', { token: adminToken });
+    const res = await w.request('GET', '/api/panel/guilds', { token: w.adminToken });
     expect(res.status).toBe(200);
     expect(res.body.guilds.map((g: { guildId: string }) => g.guildId)).toEqual([guild]);
   });
@@ -211,7 +208,7 @@ describe('panel guild configuration', () => {
         configs.on('updated', (_id, config) => resolve(config)),
       );
       const res = await w.request('PATCH', `/api/panel/guilds/${guild}`, {
-        token: adminToken,
+        token: w.adminToken,
         body: { settings: { prefix: '+' } },
       });
       const config = await updated;

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { createSession, runMigrations, upsertGuild, upsertMembers } from '@wolaro/db';
+import { runMigrations, upsertGuild, upsertMembers } from '@wolaro/db';
 import { DEMO, type DiscordEmulator, startEmulator } from '@wolaro/discord-emulator';
 import {
   type CaptureLogger,
   captureLogger,
   createTestSchema,
+  fixtureForSuite,
   redisUrl,
   type TestSchema,
   uniquePrefix,
 } from '@wolaro/test-harness';
 import { io, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll } from 'vitest';
-import { signSessionToken } from '../src/auth/tokens.js';
+import { openSession } from '../src/auth/tokens.js';
 import type { PanelApiConfig } from '../src/config.js';
 import { type PanelApi, startPanelApi } from '../src/server.js';
 
@@ -55,6 +55,33 @@ export interface WorldOptions {
   seedMembers?: boolean;
   config?: Partial<PanelApiConfig>;
   label?: string;
+  /** The URL the API connects with, from the test schema's (e.g. through a TCP proxy). */
+  apiDatabaseUrl?: (schemaUrl: string) => string;
+}
+
+/**
+ * The panel API's config for a test on `emulator` and `schema`: a free port on 127.0.0.1, the
+ * emulator as Discord, the demo owner as a bot admin, no logs; `extra` is added.
+ */
+export function testPanelConfig(
+  emulator: DiscordEmulator,
+  schema: TestSchema,
+  jwtSecret: string,
+  extra: Partial<PanelApiConfig>,
+): Partial<PanelApiConfig> {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: schema.connectionString,
+    jwtSecret,
+    discordApiUrl: emulator.apiUrl,
+    discordToken: emulator.botToken,
+    discordClientId: emulator.applicationId,
+    discordClientSecret: emulator.clientSecret,
+    adminUserIds: [DEMO.users.owner],
+    logLevel: 'silent',
+    ...extra,
+  };
 }
 
 /**
@@ -89,21 +116,12 @@ export async function startWorld(options: WorldOptions = {}): Promise<TestWorld>
       ]);
     }
     api = await startPanelApi(
-      {
-        port: 0,
-        host: '127.0.0.1',
-        databaseUrl: schema.connectionString,
+      testPanelConfig(emulator, schema, jwtSecret, {
         redisUrl: redisUrl(),
         redisKeyPrefix: uniquePrefix('panel'),
-        jwtSecret,
-        discordApiUrl: emulator.apiUrl,
-        discordToken: emulator.botToken,
-        discordClientId: emulator.applicationId,
-        discordClientSecret: emulator.clientSecret,
-        adminUserIds: [DEMO.users.owner],
-        logLevel: 'silent',
+        ...(options.apiDatabaseUrl ? { databaseUrl: options.apiDatabaseUrl(schema.connectionString) } : {}),
         ...options.config,
-      },
+      }),
       { logger },
     );
   } catch (err) {
@@ -121,12 +139,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<TestWorld>
     logger,
     jwtSecret,
     async tokenFor(userId, ttlSeconds = 3600) {
-      const session = await createSession(schema.pool, { userId, ttlSeconds });
-      const token = await signSessionToken(jwtSecret, {
-        userId,
-        sessionId: session.sessionId,
-        expiresAt: session.expiresAt,
-      });
+      const { token, session } = await openSession(schema.pool, jwtSecret, { userId, ttlSeconds });
       return { token, sessionId: session.sessionId };
     },
     async request(method, path, opts = {}) {
@@ -174,16 +187,26 @@ export async function startWorld(options: WorldOptions = {}): Promise<TestWorld>
 }
 
 /**
- * Starts a world before the tests of the current `describe` and closes it after them; `ready`
- * receives the world and an admin's token.
+ * Starts a world for the calling `describe` block (stopped after it) with a session token of the demo
+ * admin, on the default test config with `config` over it. The returned object stands for the
+ * world once it has started: use it inside the tests.
+ *
+ * @example
+ * ```ts
+ * const w = useWorld('panel_guilds');
+ * it('reads', async () => {
+ *   expect((await w.request('GET', '/api/panel/guilds', { token: w.adminToken })).status).toBe(200);
+ * });
+ * ```
  */
-export function useWorld(label: string, ready: (world: TestWorld, adminToken: string) => void): void {
-  let world: TestWorld | undefined;
-  beforeAll(async () => {
-    world = await startWorld({ label });
-    ready(world, (await world.tokenFor(DEMO.users.admin)).token);
+export function useWorld(
+  label: string,
+  config?: Partial<PanelApiConfig>,
+): TestWorld & { readonly adminToken: string } {
+  return fixtureForSuite(async () => {
+    const world = await startWorld(config ? { label, config } : { label });
+    return Object.assign(world, { adminToken: (await world.tokenFor(DEMO.users.admin)).token });
   });
-  afterAll(() => world?.close());
 }
 
 /** Resolves with the first `event` the socket receives (rejects after `timeoutMs`). */

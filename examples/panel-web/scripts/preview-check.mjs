@@ -47,56 +47,43 @@ const channels = {
   categories: [],
 };
 
-const guilds = new Map([
-  [
-    GUILD_ID,
+/**
+ * A preview guild from one row of the table below: its modules are given as [moderation, welcome,
+ * logging] enabled flags, its log channel last (none when left out).
+ */
+function previewGuild([
+  guildId,
+  name,
+  ownerId,
+  prefix,
+  language,
+  [moderation, welcome, logging],
+  version,
+  logChannelId,
+]) {
+  const mod = (enabled) => ({ enabled, config: {} });
+  return [
+    guildId,
     {
-      guildId: GUILD_ID,
-      name: 'Wolaro Demo',
+      guildId,
+      name,
       icon: null,
-      ownerId: ME.id,
-      settings: { prefix: '!', language: 'en', logChannelId: '300000000000000002' },
-      modules: {
-        moderation: { enabled: true, config: {} },
-        welcome: { enabled: false, config: {} },
-        logging: { enabled: true, config: {} },
-      },
-      version: 6,
+      ownerId,
+      settings: { prefix, language, logChannelId: logChannelId ?? null },
+      modules: { moderation: mod(moderation), welcome: mod(welcome), logging: mod(logging) },
+      version,
     },
-  ],
+  ];
+}
+
+const guilds = new Map(
   [
-    '200000000000000002',
-    {
-      guildId: '200000000000000002',
-      name: 'Pixel Artists Guild',
-      icon: null,
-      ownerId: '100000000000000009',
-      settings: { prefix: '?', language: 'fr', logChannelId: null },
-      modules: {
-        moderation: { enabled: true, config: {} },
-        welcome: { enabled: true, config: {} },
-        logging: { enabled: false, config: {} },
-      },
-      version: 14,
-    },
-  ],
-  [
-    '200000000000000003',
-    {
-      guildId: '200000000000000003',
-      name: 'Speedrun Club',
-      icon: null,
-      ownerId: '100000000000000008',
-      settings: { prefix: '$', language: 'en', logChannelId: null },
-      modules: {
-        moderation: { enabled: false, config: {} },
-        welcome: { enabled: false, config: {} },
-        logging: { enabled: false, config: {} },
-      },
-      version: 2,
-    },
-  ],
-]);
+    // [id, name, owner, prefix, language, [moderation, welcome, logging], version, log channel]
+    [GUILD_ID, 'Wolaro Demo', ME.id, '!', 'en', [true, false, true], 6, '300000000000000002'],
+    ['200000000000000002', 'Pixel Artists Guild', '100000000000000009', '?', 'fr', [true, true, false], 14],
+    ['200000000000000003', 'Speedrun Club', '100000000000000008', '$', 'en', [false, false, false], 2],
+  ].map(previewGuild),
+);
 
 const clone = (v) => JSON.parse(JSON.stringify(v));
 const revisions = new Map([[GUILD_ID, []]]);
@@ -188,6 +175,19 @@ async function readBody(req) {
   let raw = '';
   for await (const chunk of req) raw += chunk;
   return raw ? JSON.parse(raw) : {};
+}
+
+/** Someone else sets the demo guild's prefix: a new version, pushed to the panel as the API pushes it. */
+function prefixChangedElsewhere(prefix) {
+  const g = guilds.get(GUILD_ID);
+  g.settings.prefix = prefix;
+  g.version++;
+  io.emit('config:updated', {
+    guildId: GUILD_ID,
+    settings: clone(g.settings),
+    version: g.version,
+    timestamp: Date.now(),
+  });
 }
 
 function record(guild, change) {
@@ -459,15 +459,7 @@ async function runChecks() {
     );
 
     // Someone else changes the prefix: the untouched field follows.
-    const g = guilds.get(GUILD_ID);
-    g.settings.prefix = '?';
-    g.version++;
-    io.emit('config:updated', {
-      guildId: GUILD_ID,
-      settings: clone(g.settings),
-      version: g.version,
-      timestamp: Date.now(),
-    });
+    prefixChangedElsewhere('?');
     await page.waitForFunction(() => document.querySelector('#setting-prefix')?.value === '?', null, {
       timeout: 3000,
     });
@@ -475,14 +467,7 @@ async function runChecks() {
 
     // The user edits; someone else changes the same field: the edit stays, flagged.
     await prefix.fill('>>');
-    g.settings.prefix = '%';
-    g.version++;
-    io.emit('config:updated', {
-      guildId: GUILD_ID,
-      settings: clone(g.settings),
-      version: g.version,
-      timestamp: Date.now(),
-    });
+    prefixChangedElsewhere('%');
     await page.getByText('Updated elsewhere').waitFor({ timeout: 3000 });
     check((await prefix.inputValue()) === '>>', 'edited Prefix keeps the user value');
     await shot(page, 'guild-updated-elsewhere');

@@ -8,7 +8,7 @@ import { HomePage } from './pages/HomePage.js';
 import { LoginPage } from './pages/LoginPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
 import { navigate, paths, type Route, useRoute } from './router.js';
-import { clearToken, getToken } from './session.js';
+import { clearToken, getToken, takeLoginNotice } from './session.js';
 import { useLiveConnection } from './socket.js';
 import type { Me } from './types.js';
 
@@ -33,7 +33,7 @@ export function App() {
   const route = useRoute();
   const [token, setTokenState] = useState(getToken);
   const [me, setMe] = useState<Me | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(takeLoginNotice);
   const [guildName, setGuildName] = useState<string | null>(null);
   const loggingOut = useRef(false);
 

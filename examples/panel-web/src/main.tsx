@@ -4,7 +4,8 @@ import { App } from './App.js';
 import { consumeTokenFromFragment } from './session.js';
 import './styles.css';
 
-// Back from the Discord login: /panel/#token=<jwt> → keep the token, clean the address bar.
+// Back from the Discord login: /panel/#token=<jwt>&nonce=<n> → keep the token if this tab asked for
+// it (same nonce), clean the address bar.
 consumeTokenFromFragment();
 
 const root = document.getElementById('root');

@@ -70,7 +70,7 @@ export function useLiveConnection(token: string | null, callbacks: LiveConnectio
         callbacksRef.current.onSessionEnded(err.message as 'unauthorized' | 'token_expired');
         return;
       }
-      retryLater(); // refused for a transient reason (`unavailable`)
+      retryLater(); // refused for a transient reason (`unavailable`, `rate_limited`): back off
     });
     socket.on('session:expired', () => {
       ended = true;
@@ -87,6 +87,17 @@ export function useLiveConnection(token: string | null, callbacks: LiveConnectio
   }, [token]);
 
   return state;
+}
+
+/**
+ * Loads on mount (and whenever `load` changes) and again after each reconnection: events may have
+ * been missed while the socket was down.
+ */
+export function useLiveLoad(live: LiveConnection, load: () => Promise<unknown>): void {
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useOnConnect(live.connects, () => void load());
 }
 
 /**

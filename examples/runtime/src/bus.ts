@@ -13,25 +13,30 @@ import {
   SyncClient,
   type Transport,
 } from '@wolaro/sync';
-import { PgNotifyTransport } from '@wolaro/sync/pg';
+import { OutboxRelay, PgNotifyTransport } from '@wolaro/sync/pg';
 import type { CleanupStack } from './cleanup.js';
 import type { SharedConfig } from './env.js';
+import { redisInputOf } from './redis_target.js';
 import { databaseStartupError } from './startup_error.js';
 
 /** The bus of an app, and its Redis leg (for health reports) when there is one. */
 export interface BusSetup {
   sync: SyncClient;
-  /** The Redis transport when `REDIS_URL` is set (alone or as the first leg of the failover). */
+  /** The Redis transport when a Redis is configured (alone or as the first leg of the failover). */
   redis: RedisTransport | undefined;
 }
 
 /**
- * Picks the transport:
+ * Picks the transport (`REDIS_URL` stands for any configured Redis: one server, a Cluster through
+ * `REDIS_CLUSTER_NODES` with sharded pub/sub, or Sentinels through `REDIS_SENTINELS`):
  * - `REDIS_URL` + a real Postgres (`PG_NOTIFY` not false) → `FailoverTransport([Redis, PgNotify])`:
  *   pushes keep arriving through LISTEN/NOTIFY while Redis is down;
  * - `REDIS_URL` with the embedded database, or `PG_NOTIFY=false` → Redis alone (NOTIFY does not
  *   cross PGlite connections);
  * - no `REDIS_URL` → the in-process bus `bus` (the bot and the API in one process).
+ *
+ * With `SYNC_SIGNING_KEY`, every message is signed and unsigned or badly signed ones are dropped,
+ * on every transport.
  *
  * The client is not connected yet: subscribe first, then `connect()`, so nothing is missed.
  */
@@ -43,27 +48,35 @@ export function createBus(
 ): BusSetup {
   let transport: Transport;
   let redis: RedisTransport | undefined;
-  if (config.redisUrl === undefined) {
+  const input = redisInputOf(config);
+  if (input === undefined) {
     transport = new MemoryTransport(bus ? { bus } : {});
   } else {
-    redis = new RedisTransport({ redis: config.redisUrl, connectTimeoutMs: config.redisConnectTimeoutMs });
+    redis = new RedisTransport({ redis: input, connectTimeoutMs: config.redisConnectTimeoutMs });
     transport =
       config.pgNotify && db.kind === 'postgres'
         ? new FailoverTransport([redis, new PgNotifyTransport({ pool: db.pool })])
         : redis;
   }
-  const sync = new SyncClient({ transport, keyPrefix: config.redisKeyPrefix, logger });
+  const sync = new SyncClient({
+    transport,
+    keyPrefix: config.redisKeyPrefix,
+    logger,
+    ...(config.syncSigningKey ? { signingKey: config.syncSigningKey } : {}),
+  });
   return { sync, redis };
 }
 
 /**
  * The shared cache: Redis with the in-memory fallback (it logs `Redis down, using memory cache`
- * once per outage), or `undefined` without `REDIS_URL`.
+ * once per outage), or `undefined` without Redis (`REDIS_URL`, `REDIS_CLUSTER_NODES` or
+ * `REDIS_SENTINELS`).
  */
 export function createSharedCache(config: SharedConfig, logger: Logger): RedisFallbackManager | undefined {
-  if (config.redisUrl === undefined) return undefined;
+  const input = redisInputOf(config);
+  if (input === undefined) return undefined;
   return new RedisFallbackManager({
-    redis: config.redisUrl,
+    redis: input,
     keyPrefix: config.redisKeyPrefix,
     healthCheckIntervalMs: config.redisHealthCheckMs,
     logger,
@@ -85,10 +98,32 @@ export async function openDatabase(
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       ...(max === undefined ? {} : { max }),
+      timeouts: config.pgTimeouts,
       logger,
     });
     return stack.use(db, (d) => d.close());
   } catch (err) {
     throw databaseStartupError(err, config.databaseUrl, config.dataDir);
   }
+}
+
+/**
+ * Starts the outbox relay of an app (LISTEN/NOTIFY on a real Postgres, polling on PGlite), which
+ * publishes what a crash or a bus failure left in the outbox; `stack` stops it.
+ *
+ * @example
+ * ```ts
+ * const relay = await startOutboxRelay(db, sync, stack, logger.child({ component: 'outbox' }));
+ * ```
+ */
+export async function startOutboxRelay(
+  db: Database,
+  sync: SyncClient,
+  stack: CleanupStack,
+  logger: Logger,
+): Promise<OutboxRelay> {
+  const relay = new OutboxRelay({ pool: db.pool, sync, notify: db.kind === 'postgres', logger });
+  await relay.start();
+  stack.defer(() => relay.stop());
+  return relay;
 }

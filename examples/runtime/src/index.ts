@@ -6,23 +6,31 @@
  *
  * @packageDocumentation
  */
-export { type BusSetup, createBus, createSharedCache, openDatabase } from './bus.js';
+export { type BusSetup, createBus, createSharedCache, openDatabase, startOutboxRelay } from './bus.js';
 export { CleanupStack } from './cleanup.js';
 export { resolveDataDir, workspaceRoot } from './data_dir.js';
 export {
   bool,
   ConfigError,
+  checkSharedEnv,
+  commaList,
   DEFAULT_DATA_DIR,
   intIn,
+  isLoopbackHost,
+  isUnset,
   LOG_LEVELS,
   type LogLevel,
   optional,
   parseEnv,
+  parseEnvProblems,
+  plainHttpProblem,
   type SharedConfig,
+  SYNC_SIGNING_KEY_REQUIRED,
   sharedConfig,
   sharedEnv,
   urlOf,
 } from './env.js';
+export { hasRedis, hostPortList, redisEnvProblems, redisInputOf, redisSourceOf } from './redis_target.js';
 export { type RunAppOptions, runApp } from './run_app.js';
 export {
   addressOf,

@@ -87,11 +87,19 @@ export function databaseStartupError(
   return new StartupError(`cannot open the database at ${at} (DATABASE_URL)`, messageOf(err), err);
 }
 
-/** Why the bus could not connect to Redis, as a {@link StartupError}. */
-export function redisStartupError(err: unknown, redisUrl: string): StartupError {
+/**
+ * Why the bus could not connect to Redis, as a {@link StartupError}: `redis` is the `REDIS_URL`,
+ * or the config's Redis as {@link redisSourceOf} describes it (a Cluster, Sentinels).
+ */
+export function redisStartupError(
+  err: unknown,
+  redis: string | { at: string; variable: string },
+): StartupError {
+  const { at, variable } =
+    typeof redis === 'string' ? { at: addressOf(redis, 6379), variable: 'REDIS_URL' } : redis;
   return new StartupError(
-    `cannot reach Redis at ${addressOf(redisUrl, 6379)} (REDIS_URL): ${messageOf(err)}`,
-    'start Redis there or fix REDIS_URL',
+    `cannot reach Redis at ${at} (${variable}): ${messageOf(err)}`,
+    `start Redis there or fix ${variable}`,
     err,
   );
 }

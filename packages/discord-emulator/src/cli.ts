@@ -13,6 +13,7 @@ const USAGE = `Usage: wolaro-discord-emulator [options]
   --heartbeat <ms>       Gateway heartbeat interval (default 41250)
   --no-privileged        Refuse privileged intents (IDENTIFY closed with 4014)
   --public-url <url>     Base URL to advertise (behind a proxy / in Docker)
+  --shards <n>           Shards GET /gateway/bot recommends (default: 1 per 1000 guilds)
   --verbose              Log every request and gateway payload
   -h, --help             Show this help`;
 
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       heartbeat: { type: 'string' },
       'no-privileged': { type: 'boolean', default: false },
       'public-url': { type: 'string' },
+      shards: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -42,6 +44,10 @@ async function main(): Promise<void> {
   if (heartbeat !== undefined && (!Number.isInteger(heartbeat) || heartbeat < 100)) {
     throw new Error(`Invalid --heartbeat ${values.heartbeat}`);
   }
+  const shards = values.shards === undefined ? undefined : Number(values.shards);
+  if (shards !== undefined && (!Number.isInteger(shards) || shards < 1)) {
+    throw new Error(`Invalid --shards ${values.shards}`);
+  }
 
   const emulator = await startEmulator({
     port,
@@ -53,6 +59,7 @@ async function main(): Promise<void> {
     ...(values['client-secret'] === undefined ? {} : { oauth: { clientSecret: values['client-secret'] } }),
     ...(heartbeat === undefined ? {} : { heartbeatIntervalMs: heartbeat }),
     ...(values['public-url'] === undefined ? {} : { publicUrl: values['public-url'] }),
+    ...(shards === undefined ? {} : { recommendedShards: shards }),
   });
   console.log(`Discord emulator: ${emulator.url}`);
   console.log(`  REST (discord.js rest.api): ${emulator.apiUrl}`);

@@ -63,6 +63,11 @@ export interface EmulatorOptions {
   };
   /** Advertise this base URL instead of `http://host:port` (e.g. behind a proxy or in Docker). */
   publicUrl?: string;
+  /**
+   * The `shards` that `GET /gateway/bot` recommends (what discord.js `shards: 'auto'` spawns). Default:
+   * like Discord, one shard per 1,000 guilds of the bot, at least one.
+   */
+  recommendedShards?: number;
 }
 
 /**
@@ -106,6 +111,10 @@ function hostForUrl(host: string): string {
 }
 
 function emulatorConfig(options: EmulatorOptions): EmulatorConfig {
+  const shards = options.recommendedShards;
+  if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1)) {
+    throw new RangeError(`recommendedShards must be an integer of at least 1, got ${String(shards)}`);
+  }
   return {
     baseUrl: 'http://127.0.0.1',
     gatewayUrl: 'ws://127.0.0.1/gateway',
@@ -113,6 +122,7 @@ function emulatorConfig(options: EmulatorOptions): EmulatorConfig {
     interactionTokenTtlMs: 15 * 60 * 1000,
     privilegedIntents: options.privilegedIntents ?? true,
     accessTokenTtlSeconds: options.oauth?.accessTokenTtlSeconds ?? 604_800,
+    recommendedShards: options.recommendedShards,
   };
 }
 

@@ -67,33 +67,7 @@ export type {
 export type { SnowflakeGeneratorOptions } from './snowflake.js';
 export { compareSnowflakes, isSnowflake, SnowflakeGenerator, snowflakeTimestamp } from './snowflake.js';
 export { RecordTable } from './state/record_table.js';
-export type {
-  ApplicationRecord,
-  AttachmentRecord,
-  AuditLogRecord,
-  BanRecord,
-  ChannelRecord,
-  CommandPermissionsRecord,
-  CommandRecord,
-  DmChannelRecord,
-  EmojiRecord,
-  GuildRecord,
-  InteractionRecord,
-  InteractionResponseRecord,
-  InviteRecord,
-  MemberRecord,
-  MessageRecord,
-  OAuthCodeRecord,
-  OAuthTokenRecord,
-  PinRecord,
-  ReactionRecord,
-  RoleRecord,
-  StoredFile,
-  ThreadInfo,
-  ThreadMemberRecord,
-  UserRecord,
-  WebhookRecord,
-} from './state/records.js';
+export type * from './state/records.js';
 export type { SeedApplication, SeedData } from './state/seed_data.js';
 export { defaultBotToken, demoSeed } from './state/seed_data.js';
 export type { EmulatorSnapshot } from './state/state_store.js';

@@ -48,8 +48,22 @@ describe('wolaro-discord-emulator CLI', () => {
     expect(code).toBe(0);
   });
 
-  it('refuses invalid arguments with a non-zero exit code', async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', cli, '--seed', 'nope'], {
+  it('recommends the shards of --shards in GET /gateway/bot', async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--shards', '3'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const [, url] = await waitForOutput(child, /Discord emulator: (http:\/\/127\.0\.0\.1:\d+)\n/);
+    const res = await fetch(`${url}/api/v10/gateway/bot`, {
+      headers: { authorization: `Bot ${DEFAULT_BOT_TOKEN}` },
+    });
+    expect(await res.json()).toMatchObject({ shards: 3 });
+  });
+
+  it.each([
+    ['--seed', 'nope'],
+    ['--shards', '0'],
+  ])('refuses invalid arguments (%s %s) with a non-zero exit code', async (flag, value) => {
+    child = spawn(process.execPath, ['--import', 'tsx', cli, flag, value], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const [code] = await once(child, 'exit');

@@ -12,17 +12,10 @@ import {
   WebhookClient,
 } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { DEMO, type DiscordEmulator } from '../src/index.js';
-import { emulator, nextEvent, ready } from './helpers.js';
+import { DEMO } from '../src/index.js';
+import { ALL_TEST_INTENTS, bearerToken, emulator, nextEvent, ready } from './helpers.js';
 
-const INTENTS = [
-  GatewayIntentBits.Guilds,
-  GatewayIntentBits.GuildMembers,
-  GatewayIntentBits.GuildMessages,
-  GatewayIntentBits.MessageContent,
-  GatewayIntentBits.GuildWebhooks,
-  GatewayIntentBits.GuildInvites,
-];
+const INTENTS = [...ALL_TEST_INTENTS, GatewayIntentBits.GuildWebhooks, GatewayIntentBits.GuildInvites];
 
 async function setup() {
   const instance = await emulator();
@@ -31,32 +24,6 @@ async function setup() {
   const general = guild?.channels.cache.get(DEMO.channels.general) as TextChannel | undefined;
   if (!guild || !general) throw new Error('demo guild missing');
   return { instance, bot, guild, general };
-}
-
-async function bearerToken(instance: DiscordEmulator, userId: string, scope: string): Promise<string> {
-  const authorize = new URL(`${instance.url}/oauth2/authorize`);
-  const params = {
-    client_id: instance.applicationId,
-    redirect_uri: 'http://localhost/cb',
-    response_type: 'code',
-    scope,
-    user_id: userId,
-  };
-  for (const [k, v] of Object.entries(params)) authorize.searchParams.set(k, v);
-  const code = new URL(
-    (await fetch(authorize, { redirect: 'manual' })).headers.get('location') ?? '',
-  ).searchParams.get('code');
-  const res = await fetch(`${instance.apiUrl}/oauth2/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: code ?? '',
-      redirect_uri: 'http://localhost/cb',
-      client_id: instance.applicationId,
-      client_secret: instance.clientSecret,
-    }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
 }
 
 describe('discord.js channels, threads, webhooks and invites against the emulator', () => {

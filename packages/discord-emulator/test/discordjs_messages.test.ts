@@ -13,13 +13,10 @@ import {
 } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { DEMO } from '../src/index.js';
-import { botAuth, emulator, http, nextEvent, ready } from './helpers.js';
+import { ALL_TEST_INTENTS, botAuth, emulator, http, nextEvent, ready } from './helpers.js';
 
 const INTENTS = [
-  GatewayIntentBits.Guilds,
-  GatewayIntentBits.GuildMembers,
-  GatewayIntentBits.GuildMessages,
-  GatewayIntentBits.MessageContent,
+  ...ALL_TEST_INTENTS,
   GatewayIntentBits.GuildMessageReactions,
   GatewayIntentBits.DirectMessages,
   GatewayIntentBits.DirectMessageReactions,

@@ -201,3 +201,30 @@ export async function http(
 export function botAuth(instance: DiscordEmulator): Record<string, string> {
   return { authorization: `Bot ${instance.botToken}` };
 }
+
+/** An OAuth2 access token of `userId` for `scope`, through the authorization-code flow. */
+export async function bearerToken(instance: DiscordEmulator, userId: string, scope: string): Promise<string> {
+  const authorize = new URL(`${instance.url}/oauth2/authorize`);
+  const params = {
+    client_id: instance.applicationId,
+    redirect_uri: 'http://localhost/cb',
+    response_type: 'code',
+    scope,
+    user_id: userId,
+  };
+  for (const [k, v] of Object.entries(params)) authorize.searchParams.set(k, v);
+  const code = new URL(
+    (await fetch(authorize, { redirect: 'manual' })).headers.get('location') ?? '',
+  ).searchParams.get('code');
+  const res = await fetch(`${instance.apiUrl}/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: code ?? '',
+      redirect_uri: 'http://localhost/cb',
+      client_id: instance.applicationId,
+      client_secret: instance.clientSecret,
+    }),
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}

@@ -1,4 +1,5 @@
 import { DEMO, type DiscordEmulator } from '../src/index.js';
+import { bearerToken } from './helpers.js';
 import type { Call } from './spec_conformance.test.js';
 
 /**
@@ -37,39 +38,10 @@ async function gatewayAndUsers(emulator: DiscordEmulator, call: Call): Promise<v
   await call('GET', '/users/999999999999999999', { status: 404 });
   await call('GET', '/applications/@me');
   await call('GET', '/oauth2/applications/@me');
-  const token = await bearer(emulator);
+  const token = await bearerToken(emulator, DEMO.users.admin, 'identify guilds guilds.members.read');
   await call('GET', '/oauth2/@me', { auth: `Bearer ${token}` });
   await call('GET', '/users/@me/guilds', { auth: `Bearer ${token}` });
   await call('GET', `/users/@me/guilds/${guild}/member`, { auth: `Bearer ${token}` });
-}
-
-async function bearer(
-  emulator: DiscordEmulator,
-  scope = 'identify guilds guilds.members.read',
-): Promise<string> {
-  const authorize = new URL(`${emulator.url}/oauth2/authorize`);
-  const params = {
-    client_id: emulator.applicationId,
-    redirect_uri: 'http://localhost/cb',
-    response_type: 'code',
-    scope,
-    user_id: DEMO.users.admin,
-  };
-  for (const [k, v] of Object.entries(params)) authorize.searchParams.set(k, v);
-  const redirect = await fetch(authorize, { redirect: 'manual' });
-  const code = new URL(redirect.headers.get('location') ?? '').searchParams.get('code') ?? '';
-  const res = await fetch(`${emulator.apiUrl}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: 'http://localhost/cb',
-      client_id: emulator.applicationId,
-      client_secret: emulator.clientSecret,
-    }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
 }
 
 async function commands(_emulator: DiscordEmulator, call: Call): Promise<void> {
@@ -354,7 +326,11 @@ async function commandPermissions(emulator: DiscordEmulator, call: Call): Promis
   const base = `/applications/${app}/guilds/${guild}/commands`;
   const list = await call('GET', base);
   const command = (list.body as { id: string }[])[0]?.id ?? '';
-  const token = await bearer(emulator, 'identify applications.commands.permissions.update');
+  const token = await bearerToken(
+    emulator,
+    DEMO.users.admin,
+    'identify applications.commands.permissions.update',
+  );
   const permissions = [{ id: DEMO.roles.moderator, type: 1, permission: true }];
   await call('PUT', `${base}/${command}/permissions`, { auth: `Bearer ${token}`, body: { permissions } });
   await call('PUT', `${base}/${command}/permissions`, { body: { permissions }, status: 401 });

@@ -7,6 +7,8 @@
  * - `token_expired`: the token's `exp` has passed;
  * - `origin_not_allowed`: the `Origin` header is not in `allowedOrigins` (or is missing while
  *   `requireOrigin` is set);
+ * - `rate_limited`: too many handshakes from this address or of this user lately
+ *   (`connectionRateLimit`); retry later, with a back-off;
  * - `unavailable`: the gateway was closed (the server is shutting down).
  *
  * @example
@@ -17,7 +19,12 @@
  * });
  * ```
  */
-export type HandshakeErrorCode = 'unauthorized' | 'token_expired' | 'origin_not_allowed' | 'unavailable';
+export type HandshakeErrorCode =
+  | 'unauthorized'
+  | 'token_expired'
+  | 'origin_not_allowed'
+  | 'rate_limited'
+  | 'unavailable';
 
 /**
  * A refused handshake, passed to Socket.io's `next(err)`: `message` is the {@link HandshakeErrorCode}

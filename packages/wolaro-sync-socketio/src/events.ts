@@ -32,7 +32,8 @@ export interface SessionExpiredPayload {
 /**
  * Socket.io event name → listener of every event the gateway emits: one per built-in channel,
  * named by `SOCKET_EVENTS` (`config:update` → `config:updated`, `module:toggle` → `module:toggled`,
- * ...) with that channel's payload, plus `session:expired`.
+ * ...) with that channel's payload (`session:revoked` goes to the sockets of that session, just
+ * before they are disconnected), plus `session:expired`.
  *
  * @example
  * ```ts
@@ -42,6 +43,7 @@ export interface SessionExpiredPayload {
  * const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io('https://wolaro.fr', { auth: { token } });
  * socket.on('config:updated', (e) => setPrefix(String(e.settings.prefix))); // e is typed
  * socket.on('permission:revoked', (e) => { alert(e.reason); location.href = '/panel/home'; });
+ * socket.on('session:revoked', (e) => console.log(`signed out: ${e.reason}`)); // 'logout' | 'expired' | ...
  * ```
  */
 export type ServerToClientEvents = {

@@ -16,6 +16,11 @@ export { HandshakeError, type HandshakeErrorCode } from './errors.js';
 export type * from './events.js';
 export { attachSync } from './gateway/attach.js';
 export { type AttachSyncOptions, DefaultAttachSyncOptions } from './gateway/options.js';
-export { DefaultRateLimitOptions, type RateLimitOptions } from './gateway/rate_limit.js';
+export {
+  type ConnectionRateLimitOptions,
+  DefaultConnectionRateLimitOptions,
+  DefaultRateLimitOptions,
+  type RateLimitOptions,
+} from './gateway/rate_limit.js';
 export { rooms } from './gateway/rooms.js';
-export type { GatewayStats, SyncGateway } from './gateway/types.js';
+export type { GatewayStats, RoomPair, SyncGateway } from './gateway/types.js';

@@ -5,6 +5,7 @@ it('@wolaro/sync-socketio exports only its documented API', async () => {
   expect(names).toEqual(
     [
       'DefaultAttachSyncOptions',
+      'DefaultConnectionRateLimitOptions',
       'DefaultJwtVerifierOptions',
       'DefaultRateLimitOptions',
       'HandshakeError',

@@ -30,27 +30,18 @@ describe('jwtVerifier', () => {
 
   it('checks issuer, audience and the algorithm allow-list', async () => {
     const verify = jwtVerifier({ secret: SECRET, issuer: 'wolaro-panel', audience: 'wolaro-ws' });
-    const base = () => new SignJWT({}).setSubject(USER).setExpirationTime('1h');
-    const good = await base()
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer('wolaro-panel')
-      .setAudience('wolaro-ws')
-      .sign(SECRET_BYTES);
-    const wrongIss = await base()
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer('evil')
-      .setAudience('wolaro-ws')
-      .sign(SECRET_BYTES);
-    const wrongAud = await base()
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer('wolaro-panel')
-      .setAudience('api')
-      .sign(SECRET_BYTES);
-    const hs512 = await base()
-      .setProtectedHeader({ alg: 'HS512' })
-      .setIssuer('wolaro-panel')
-      .setAudience('wolaro-ws')
-      .sign(SECRET_BYTES);
+    const sign = (alg: string, issuer: string, audience: string) =>
+      new SignJWT({})
+        .setSubject(USER)
+        .setExpirationTime('1h')
+        .setProtectedHeader({ alg })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .sign(SECRET_BYTES);
+    const good = await sign('HS256', 'wolaro-panel', 'wolaro-ws');
+    const wrongIss = await sign('HS256', 'evil', 'wolaro-ws');
+    const wrongAud = await sign('HS256', 'wolaro-panel', 'api');
+    const hs512 = await sign('HS512', 'wolaro-panel', 'wolaro-ws');
     expect(await code(verify(good))).toBe('accepted');
     expect(await code(verify(wrongIss))).toBe('unauthorized');
     expect(await code(verify(wrongAud))).toBe('unauthorized');

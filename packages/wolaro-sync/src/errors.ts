@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /**
  * Stable error codes of `@wolaro/sync`. Match on `error.code`, never on the message.
  *
@@ -60,21 +62,35 @@ export class InvalidKeyError extends WolaroSyncError {
 }
 
 /**
- * A payload does not match its channel's schema (on publish), or a received message was rejected.
- * Code `E_INVALID_PAYLOAD`; `issues` lists what was wrong.
+ * A payload that a receiver would drop, refused before it is sent or written: it does not match
+ * its channel's schema, carries a `__proto__`/`constructor`/`prototype` key at any depth, or is
+ * over `maxPayloadBytes`. Thrown by `SyncClient.publish`, the outbox `enqueue`/`enqueueClaimed`
+ * and the versioned writes, with exactly the checks every receiver applies. Code
+ * `E_INVALID_PAYLOAD`; `issues` lists what was wrong, `zodIssues` holds the schema's own issues.
  *
  * @example
  * ```ts
- * await sync.publish('config:update', { guildId: 'abc', settings: {} }); // rejects: guildId
+ * try {
+ *   await sync.publish('config:update', { guildId: '123', settings: { constructor: 'x' } });
+ * } catch (err) {
+ *   if (err instanceof InvalidPayloadError) res.status(400).json({ issues: err.issues });
+ * }
  * ```
  */
 export class InvalidPayloadError extends WolaroSyncError {
   static readonly code = 'E_INVALID_PAYLOAD';
   /** Human-readable list of problems, e.g. `guildId: must be a Discord snowflake`. */
   readonly issues: readonly string[];
-  constructor(message: string, issues: readonly string[] = [], options?: { cause?: unknown }) {
-    super('E_INVALID_PAYLOAD', message, options);
+  /** The zod issues when the channel's schema refused the payload, otherwise empty. */
+  readonly zodIssues: readonly z.core.$ZodIssue[];
+  constructor(
+    message: string,
+    issues: readonly string[] = [],
+    options?: { cause?: unknown; zodIssues?: readonly z.core.$ZodIssue[] },
+  ) {
+    super('E_INVALID_PAYLOAD', message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.issues = issues;
+    this.zodIssues = options?.zodIssues ?? [];
   }
 }
 

@@ -1,6 +1,17 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { defineChannels, type PayloadOf, SyncClient, type SyncEvents, snowflake } from '../src/index.js';
+import {
+  type CommandExecutedEvent,
+  type ConfigUpdateEvent,
+  defineChannels,
+  type GuildReloadEvent,
+  type ModuleToggleEvent,
+  type PayloadOf,
+  type PermissionRevokedEvent,
+  SyncClient,
+  type SyncEvents,
+  snowflake,
+} from '../src/index.js';
 
 const sync = new SyncClient({ transport: 'memory' });
 
@@ -52,5 +63,23 @@ describe('typed channels', () => {
     void custom.publish('ticket:created', { guildId: '1', ticketId: 1 });
     // built-in channels stay available
     void custom.publishGuildReload('1');
+  });
+});
+
+describe('named payload types', () => {
+  it('are the channel payloads', () => {
+    expectTypeOf<ConfigUpdateEvent>().toEqualTypeOf<PayloadOf<'config:update'>>();
+    expectTypeOf<ModuleToggleEvent>().toEqualTypeOf<PayloadOf<'module:toggle'>>();
+    expectTypeOf<GuildReloadEvent>().toEqualTypeOf<PayloadOf<'guild:reload'>>();
+    expectTypeOf<PermissionRevokedEvent>().toEqualTypeOf<PayloadOf<'permission:revoked'>>();
+    expectTypeOf<CommandExecutedEvent>().toEqualTypeOf<PayloadOf<'command:executed'>>();
+    expectTypeOf<CommandExecutedEvent['result']>().toEqualTypeOf<'success' | 'error' | 'denied'>();
+  });
+
+  it('are what the object-form publish helpers resolve to', () => {
+    expectTypeOf<
+      SyncClient['publishCommandExecuted']
+    >().returns.resolves.toEqualTypeOf<CommandExecutedEvent>();
+    expectTypeOf<SyncClient['publishGuildReload']>().returns.resolves.toEqualTypeOf<GuildReloadEvent>();
   });
 });

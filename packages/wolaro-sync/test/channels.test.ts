@@ -132,3 +132,26 @@ describe('defineChannels', () => {
     }
   });
 });
+
+describe('session:revoked', () => {
+  const session = channelSchemas['session:revoked'];
+  const valid = { sessionId: '6f1c2a3e-0b7d-4c59-9e43-2f0a8d1c5b77', userId: '456', reason: 'logout' };
+
+  it('accepts a session id, a user id and one of the reasons, with a default timestamp', () => {
+    for (const reason of ['logout', 'expired', 'relogin', 'revoked']) {
+      expect(session.parse({ ...valid, reason })).toMatchObject({
+        ...valid,
+        reason,
+        timestamp: expect.any(Number),
+      });
+    }
+  });
+
+  it('refuses an unknown reason, a session id unsafe in a room name and a user id that is no snowflake', () => {
+    expect(session.safeParse({ ...valid, reason: 'bored' }).success).toBe(false);
+    expect(session.safeParse({ ...valid, sessionId: 'a b' }).success).toBe(false);
+    expect(session.safeParse({ ...valid, sessionId: 'x'.repeat(129) }).success).toBe(false);
+    expect(session.safeParse({ ...valid, userId: 'abc' }).success).toBe(false);
+    expect(session.safeParse({ sessionId: valid.sessionId, reason: 'logout' }).success).toBe(false);
+  });
+});

@@ -55,6 +55,28 @@ function client(transport: ConstructorParameters<typeof SyncClient>[0]): SyncCli
   return c;
 }
 
+/**
+ * A subscriber and a publisher, each on FailoverTransport([Redis, Postgres]) over a private Redis
+ * (publish timeout 300 ms, heartbeat `heartbeatIntervalMs`), and the versions the subscriber got.
+ */
+async function failoverPair(heartbeatIntervalMs: number) {
+  const server = await privateRedis();
+  const keyPrefix = uniquePrefix();
+  const make = () =>
+    new FailoverTransport([
+      new RedisTransport({ redis: server.url, heartbeatIntervalMs, commandTimeoutMs: 300 }),
+      new PgNotifyTransport({ connectionString: databaseUrl() }),
+    ]);
+  const sub = client({ transport: make(), keyPrefix });
+  const pub = client({ transport: make(), keyPrefix });
+  await Promise.all([sub.connect(), pub.connect()]);
+  const got: number[] = [];
+  sub.subscribe('config:update', (e) => {
+    got.push(e.version ?? -1);
+  });
+  return { server, sub, pub, got };
+}
+
 describe('Redis outage', () => {
   it('reconnects after SIGKILL + restart, resubscribes, emits resync and receives new messages', async () => {
     const server = await privateRedis();
@@ -113,20 +135,7 @@ describe('Redis outage', () => {
   }, 30_000);
 
   it('FailoverTransport([redis, pg]) keeps delivering through Postgres while Redis is down, exactly once', async () => {
-    const server = await privateRedis();
-    const keyPrefix = uniquePrefix();
-    const make = () =>
-      new FailoverTransport([
-        new RedisTransport({ redis: server.url, heartbeatIntervalMs: 200, commandTimeoutMs: 300 }),
-        new PgNotifyTransport({ connectionString: databaseUrl() }),
-      ]);
-    const sub = client({ transport: make(), keyPrefix });
-    const pub = client({ transport: make(), keyPrefix });
-    await Promise.all([sub.connect(), pub.connect()]);
-    const got: number[] = [];
-    sub.subscribe('config:update', (e) => {
-      got.push(e.version ?? -1);
-    });
+    const { server, sub, pub, got } = await failoverPair(200);
 
     let v = 0;
     for (; v < 5; v++) await pub.publishConfigUpdate('1', { v }, v);
@@ -155,21 +164,8 @@ describe('Redis outage', () => {
   }, 40_000);
 
   it('FailoverTransport stops waiting on a hung Redis after the first timed-out publish', async () => {
-    const server = await privateRedis();
-    const keyPrefix = uniquePrefix();
-    const make = () =>
-      new FailoverTransport([
-        // A long heartbeat, so only the publish timeout can notice the hang.
-        new RedisTransport({ redis: server.url, heartbeatIntervalMs: 60_000, commandTimeoutMs: 300 }),
-        new PgNotifyTransport({ connectionString: databaseUrl() }),
-      ]);
-    const sub = client({ transport: make(), keyPrefix });
-    const pub = client({ transport: make(), keyPrefix });
-    await Promise.all([sub.connect(), pub.connect()]);
-    const got: number[] = [];
-    sub.subscribe('config:update', (e) => {
-      got.push(e.version ?? -1);
-    });
+    // A long heartbeat, so only the publish timeout can notice the hang.
+    const { server, sub, pub, got } = await failoverPair(60_000);
     const redisMember = (pub.transport as FailoverTransport).members[0];
     if (!redisMember) throw new Error('no Redis member');
     const redisPublish = vi.spyOn(redisMember, 'publish');

@@ -1,6 +1,11 @@
 import { uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type PayloadOf, SyncClient, type Transport } from '../src/index.js';
+import { z } from 'zod';
+import { defineChannels, type PayloadOf, SyncClient, snowflake, type Transport } from '../src/index.js';
+
+const custom = defineChannels({
+  'ticket:created': { schema: z.object({ guildId: snowflake, ticketId: z.string() }) },
+});
 
 /** Builds transports that reach each other (same bus / server). */
 export interface TransportFactory {
@@ -74,6 +79,25 @@ export function transportContract(factory: TransportFactory): void {
       ]);
     });
 
+    it('delivers a custom channel from defineChannels beside the built-in ones', async () => {
+      const keyPrefix = uniquePrefix(factory.name);
+      const a = new SyncClient({ transport: factory.create(), keyPrefix, channels: custom });
+      const b = new SyncClient({ transport: factory.create(), keyPrefix, channels: custom });
+      clients.push(a as SyncClient, b as SyncClient);
+      await Promise.all([a.connect(), b.connect()]);
+      const got: string[] = [];
+      b.subscribe('ticket:created', (e) => {
+        got.push(`ticket ${e.ticketId}`);
+      });
+      b.subscribe('guild:reload', (e) => {
+        got.push(`reload ${e.guildId}`);
+      });
+      await a.publish('ticket:created', { guildId: '1', ticketId: 't-1' });
+      await a.publishGuildReload({ guildId: '2' });
+      await waitFor(() => got.length === 2, { timeoutMs: 5000 });
+      expect(got).toEqual(['ticket t-1', 'reload 2']);
+    });
+
     it('stops delivery after unsubscribe', async () => {
       const [a, b] = await pair();
       let kept = 0;
@@ -136,4 +160,19 @@ export function transportContract(factory: TransportFactory): void {
       for (let i = 0; i < n; i++) if (seen[i] !== i) expect.fail(`message ${i} arrived as ${seen[i]}`);
     }, 60_000);
   });
+}
+
+/**
+ * Subscribes `b` to config:update and to its resyncs, has `a` publish version 1 and waits until `b`
+ * got it: the versions `b` receives and the downtimes of its resyncs, for a test that breaks the
+ * bus next.
+ */
+export async function listening(a: SyncClient, b: SyncClient): Promise<{ got: number[]; resyncs: number[] }> {
+  const got: number[] = [];
+  const resyncs: number[] = [];
+  b.subscribe('config:update', (e) => void got.push(e.version ?? 0));
+  b.on('resync', ({ downtimeMs }) => resyncs.push(downtimeMs));
+  await a.publishConfigUpdate({ guildId: '1', settings: {}, version: 1 });
+  await waitFor(() => got.length === 1);
+  return { got, resyncs };
 }

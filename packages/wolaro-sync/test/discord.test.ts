@@ -92,6 +92,72 @@ describe('@wolaro/sync/discord against the emulator', () => {
     );
   });
 
+  /** A fresh guild with an "Admin" role held by `admin`, seen by the client with its members. */
+  async function guildWithAdmin(id: string, ownerId: string, admin: string) {
+    emulator.control.createGuild({
+      id,
+      name: `Watch ${id}`,
+      ownerId,
+      roles: [{ name: 'Admin', permissions: '8' }],
+      members: [{ userId: ownerId }, { userId: admin, roles: ['Admin'] }],
+      includeBot: true,
+    });
+    await waitFor(() =>
+      client.guilds.cache.get(id)?.members.cache.get(admin)?.permissions.has('Administrator'),
+    );
+    const role = emulator.state.roles(id).find((r) => r.name === 'Admin');
+    if (!role) throw new Error('no Admin role');
+    return role.id;
+  }
+
+  it('revokes the members of a deleted administrator role', async () => {
+    const guildId = '880000000000000001';
+    const role = await guildWithAdmin(guildId, DEMO.users.owner, DEMO.users.admin2);
+    emulator.control.deleteRole(guildId, role);
+    const event = await waitFor(() => revoked.find((e) => e.guildId === guildId));
+    expect(event).toMatchObject({ userId: DEMO.users.admin2, reason: 'Role Admin deleted' });
+  });
+
+  it('revokes the former owner on an ownership transfer, unless an administrator', async () => {
+    const guildId = '880000000000000002';
+    await guildWithAdmin(guildId, DEMO.users.member, DEMO.users.moderator);
+    // To an administrator: the former owner (no role) loses the guild.
+    emulator.control.updateGuild(guildId, { ownerId: DEMO.users.moderator });
+    const event = await waitFor(() => revoked.find((e) => e.guildId === guildId));
+    expect(event).toMatchObject({ userId: DEMO.users.member, reason: 'Guild ownership transferred' });
+    // Back again: the former owner is an administrator (Admin role) and keeps the guild.
+    emulator.control.updateGuild(guildId, { ownerId: DEMO.users.member });
+    // Sentinel: a later revocation in the same guild, on the same gateway connection.
+    emulator.control.updateMember(guildId, DEMO.users.moderator, { roles: [] });
+    await waitFor(() => revoked.filter((e) => e.guildId === guildId).length === 2);
+    expect(revoked.filter((e) => e.guildId === guildId).map((e) => e.userId)).toEqual([
+      DEMO.users.member,
+      DEMO.users.moderator,
+    ]);
+  });
+
+  it('with publish: false, onRevoked is called and the watcher publishes nothing itself', async () => {
+    const guildId = '880000000000000003';
+    const seen: Revocation[] = [];
+    const stop = watchPermissionRevocations(client, panel, {
+      publish: false,
+      onRevoked: (r) => {
+        if (r.guildId === guildId) seen.push(r);
+      },
+    });
+    try {
+      const role = await guildWithAdmin(guildId, DEMO.users.owner, DEMO.users.admin2);
+      const before = revoked.length;
+      emulator.control.deleteRole(guildId, role);
+      // The main watcher publishes its own event: once it arrived, the second watcher has run too.
+      await waitFor(() => revoked.find((e) => e.guildId === guildId));
+      expect(seen.map((r) => r.userId)).toEqual([DEMO.users.admin2]);
+      expect(revoked.slice(before).filter((e) => e.guildId === guildId)).toHaveLength(1);
+    } finally {
+      stop();
+    }
+  });
+
   it('withCommandEvents publishes success, denied and error for a real interaction', async () => {
     const run = withCommandEvents(bot, async (interaction: ChatInputCommandInteraction) => {
       const mode = interaction.options.getString('mode') ?? 'ok';

@@ -44,7 +44,7 @@ describe('constructors validate their options up front', () => {
 
   it('SyncClient: wrong types and conflicting choices are listed', () => {
     expect(issuesOf(() => new SyncClient({ redis: 42 } as never))).toEqual([
-      'redis: must be a Redis URL (redis://, rediss:// or a socket path), ioredis options or an ioredis client',
+      'redis: must be a Redis URL (redis://, rediss:// or a socket path), ioredis options (Sentinel too), { cluster: [...] } or an ioredis client',
     ]);
     const both = issuesOf(() => new SyncClient({ redis: redisUrl(), transport: 'memory' }));
     expect(both).toEqual(['redis: give either `redis` or `transport`, not both']);

@@ -10,6 +10,12 @@ const INTERNAL = [
   'eventIdOf',
   'assertValidPrefix',
   'formatIssues',
+  'MessageSigner',
+  'stripSignature',
+  'wireProblem',
+  'hasForbiddenKey',
+  'assertPublishable',
+  'parseForPublish',
 ];
 
 describe('public surface', () => {

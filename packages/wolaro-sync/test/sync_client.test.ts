@@ -1,6 +1,6 @@
 import { captureLogger, redisUrl, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   ClosedError,
@@ -14,15 +14,9 @@ import {
   snowflake,
   UnknownChannelError,
 } from '../src/index.js';
+import { closeAfterEach } from './closing.js';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-function track<T extends { close(): Promise<void> }>(c: T): T {
-  open.push(c);
-  return c;
-}
+const track = closeAfterEach();
 
 describe('SyncClient', () => {
   it('logs "Redis Pub/Sub initialized" on connect and "Published ..." at debug', async () => {

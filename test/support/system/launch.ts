@@ -5,6 +5,7 @@
  * their TypeScript sources through tsx (`node --import tsx examples/<app>/src/main.ts`, from the repo
  * root so tsx maps the workspace packages to their sources) or from their build (`dist/main.js`).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import type pg from 'pg';
 import { freePort } from '../net.js';
 import { createSchema, type TestSchema, withAppName } from '../postgres.js';
 import { ChildLogs } from './child_logs.js';
-import { type AppProcess, ROOT, spawnNode, stopChild, waitForHealth } from './processes.js';
+import { type AppProcess, exited, ROOT, spawnNode, stopChild, waitForHealth } from './processes.js';
 
 /** `iss` of panel tokens (examples/panel-api/src/auth/tokens.ts `TOKEN_ISSUER`). */
 export const TOKEN_ISSUER = 'wolaro-panel-api';
@@ -63,6 +64,11 @@ export interface LaunchOptions {
   keyPrefix: string;
   /** HS256 secret of the API and {@link LaunchedSystem.tokenFor} (≥ 32 bytes). */
   jwtSecret: string;
+  /**
+   * `SYNC_SIGNING_KEY` of both apps (the API runs with `NODE_ENV=production`, which requires it);
+   * a random one per launch by default. It is in {@link LaunchedSystem.env} for test clients.
+   */
+  syncSigningKey?: string;
   /** How the apps run (default `src`). */
   runtime?: AppRuntime;
   /** Options of the emulator on top of `{ port: 0, seed: 'demo' }`. */
@@ -77,6 +83,11 @@ export interface LaunchOptions {
   apiEnv?: Record<string, string>;
   /** Env of the bot child on top of the defaults. */
   botEnv?: Record<string, string>;
+  /**
+   * Runs the bot as this many processes, shard `i` of N each (`SHARD_ID`, `SHARD_COUNT`), as a
+   * sharded deployment does. Default: one process, not sharded.
+   */
+  botShards?: number;
   /** Parse and keep every output line (tests); off, only listeners and the tail see them. Default true. */
   keepLogs?: boolean;
   /** `--cpu-prof` on these children, into {@link PROFILE_DIR}. */
@@ -89,6 +100,13 @@ export interface LaunchOptions {
   botTimeoutMs?: number;
   /** Runs first when the system stops (e.g. stop a private Redis, delete the keys). */
   cleanup?: () => Promise<unknown>;
+  /** Panel API processes, each on its own port, all on the same database and Redis (default 1). */
+  apiNodes?: number;
+  /**
+   * The `DATABASE_URL` the apps get, from the schema's URL (default: unchanged). E.g. through a TCP
+   * proxy (`proxy.url(url)`) to cut the apps off while this process keeps its own pool.
+   */
+  appDatabaseUrl?: (url: string) => string;
 }
 
 /** A running app: the current child (a restart replaces it) and its output across restarts. */
@@ -97,11 +115,32 @@ export interface RunningApp {
   readonly logs: ChildLogs;
 }
 
+/** A child the caller can stop (any signal) and start again, e.g. to SIGKILL it under load. */
+export interface ControlledApp extends RunningApp {
+  /** Sends `signal` (SIGKILL after `graceMs`) and waits for the exit; no-op when it is not running. */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+  /** Starts a new child (same env, same port) and waits until it is ready; no-op when it runs. */
+  start(): Promise<void>;
+  /** Whether the current child is alive. */
+  readonly running: boolean;
+}
+
+/** A panel API process and its URL (`http://127.0.0.1:<port>`, kept across restarts). */
+export interface ApiNode extends ControlledApp {
+  readonly url: string;
+}
+
 /** A running system; see {@link launchSystem}. */
 export interface LaunchedSystem {
+  /** The first API node's URL. */
   readonly apiUrl: string;
-  readonly api: RunningApp;
-  readonly bot: RunningApp;
+  /** The first API node. */
+  readonly api: ApiNode;
+  /** Every API node ({@link LaunchOptions.apiNodes}), the first one included. */
+  readonly apis: readonly ApiNode[];
+  readonly bot: ControlledApp;
+  /** Every bot process, by shard id (one without `botShards`); `bot` is the first. */
+  readonly bots: readonly ControlledApp[];
   readonly emulator: DiscordEmulator;
   readonly schema: TestSchema;
   /** A pool on the system's schema. */
@@ -115,11 +154,11 @@ export interface LaunchedSystem {
   readonly appNames: { readonly api: string; readonly bot: string; readonly bench: string };
   /** A panel JWT for `userId`: a `panel_sessions` row plus an HS256 token, as the API mints them. */
   tokenFor(userId: string, ttlSeconds?: number): Promise<string>;
-  /** SIGTERM the API, start it again on the same port, wait for its health. */
+  /** SIGTERM the (first) API, start it again on the same port, wait for its health. */
   restartApi(): Promise<void>;
-  /** SIGTERM the bot, start it again, wait for `Bot ready`. */
-  restartBot(): Promise<void>;
-  /** Both apps' recent output, for failure reports. */
+  /** SIGTERM the bot (the process of shard `shard`, default 0), start it again, wait for `Bot ready`. */
+  restartBot(shard?: number): Promise<void>;
+  /** Every app's recent output, for failure reports. */
   dump(): string;
   /** Stops the children, the emulator, and drops the schema (after `cleanup`). Idempotent. */
   stop(options?: { keepSchema?: boolean }): Promise<void>;
@@ -186,32 +225,35 @@ function appEnvs(
   options: LaunchOptions,
   schema: TestSchema,
   emulator: DiscordEmulator,
-  apiUrl: string,
+  apiUrls: readonly string[],
   appNames: AppNames,
 ) {
+  const mapUrl = options.appDatabaseUrl ?? ((url: string) => url);
   const database = (name: string) =>
-    options.appNames ? withAppName(schema.connectionString, name) : schema.connectionString;
+    mapUrl(options.appNames ? withAppName(schema.connectionString, name) : schema.connectionString);
   const common: Record<string, string> = {
-    DATABASE_URL: schema.connectionString,
+    DATABASE_URL: mapUrl(schema.connectionString),
     REDIS_URL: options.redisUrl,
     REDIS_KEY_PREFIX: options.keyPrefix,
+    SYNC_SIGNING_KEY: options.syncSigningKey ?? randomBytes(36).toString('base64url'),
     DISCORD_API_URL: emulator.apiUrl,
     DISCORD_TOKEN: emulator.botToken,
   };
-  const api: Record<string, string> = {
+  // Every node serves the same panel: the first node's URL stands for the public origin.
+  const api = (apiUrl: string): Record<string, string> => ({
     ...common,
     NODE_ENV: 'production',
     DATABASE_URL: database(appNames.api),
     JWT_SECRET: options.jwtSecret,
     HOST: '127.0.0.1',
     PORT: new URL(apiUrl).port,
-    PANEL_ORIGIN: apiUrl,
+    PANEL_ORIGIN: apiUrls[0] ?? apiUrl,
     DISCORD_CLIENT_ID: emulator.applicationId,
     DISCORD_CLIENT_SECRET: emulator.clientSecret,
     ...options.apiEnv,
-  };
+  });
   const bot: Record<string, string> = { ...common, DATABASE_URL: database(appNames.bot), ...options.botEnv };
-  return { common, api, bot };
+  return { common, apis: apiUrls.map(api), bot };
 }
 
 /** A panel JWT for `userId`: a `panel_sessions` row plus an HS256 token, as the API mints them. */
@@ -226,6 +268,43 @@ async function mintToken(pool: pg.Pool, secret: string, userId: string, ttlSecon
     .sign(new TextEncoder().encode(secret));
 }
 
+/**
+ * One app child that can be stopped and started again: `spawn` makes the process, `ready` resolves
+ * when it serves. Output of every incarnation goes to the same {@link ChildLogs}.
+ */
+function controlledApp(
+  logs: ChildLogs,
+  spawn: () => AppProcess,
+  ready: (proc: AppProcess) => Promise<void>,
+): ControlledApp & { readonly started: Promise<void> } {
+  let proc = spawn();
+  let started = ready(proc);
+  return {
+    get child() {
+      return proc.child;
+    },
+    logs,
+    get started() {
+      return started;
+    },
+    get running() {
+      return !exited(proc.child);
+    },
+    async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000) {
+      if (exited(proc.child)) return;
+      await stopChild(proc.child, signal, graceMs);
+      logs.note(`--- stopped (${signal}) ---`);
+    },
+    async start() {
+      if (!exited(proc.child)) return;
+      logs.note('--- started again ---');
+      proc = spawn();
+      started = ready(proc);
+      await started;
+    },
+  };
+}
+
 async function startApps(
   options: LaunchOptions,
   schema: TestSchema,
@@ -235,14 +314,14 @@ async function startApps(
   const runtime = options.runtime ?? 'src';
   const { schema: name } = schema;
   const appNames = { api: `${name}_api`, bot: `${name}_bot`, bench: `${name}_bench` };
-  const apiUrl = `http://127.0.0.1:${await freePort()}`;
-  const { common, api: apiEnv, bot: botEnv } = appEnvs(options, schema, emulator, apiUrl, appNames);
+  const apiUrls: string[] = [];
+  for (let i = 0; i < Math.max(1, options.apiNodes ?? 1); i++)
+    apiUrls.push(`http://127.0.0.1:${await freePort()}`);
+  const envs = appEnvs(options, schema, emulator, apiUrls, appNames);
   const prof = new Set(options.cpuProf ?? []);
   if (prof.size > 0) mkdirSync(PROFILE_DIR, { recursive: true });
   const keep = options.keepLogs ?? true;
-  const apiLogs = new ChildLogs({ name: 'api', keep });
-  const botLogs = new ChildLogs({ name: 'bot', keep });
-  const spawnApp = (app: App, env: Record<string, string>, logs: ChildLogs) =>
+  const spawnApp = (app: App, env: Record<string, string>, logs: ChildLogs) => () =>
     spawnNode(appArgs(app, runtime, prof.has(app === 'bot' ? 'bot' : 'api')), {
       env,
       logs,
@@ -250,58 +329,67 @@ async function startApps(
     });
   const apiTimeout = options.apiTimeoutMs ?? 40_000;
   const botTimeout = options.botTimeoutMs ?? 40_000;
-  const startApi = () => {
-    const proc = spawnApp('panel-api', apiEnv, apiLogs);
-    return { proc, ready: waitForHealth(apiUrl, proc, apiTimeout) };
-  };
-  const startBot = () => {
-    const proc = spawnApp('bot', botEnv, botLogs);
-    return { proc, ready: botLogs.waitForLine('Bot ready', botTimeout, proc.child) };
-  };
 
-  let api = startApi();
-  cleanups.push(() => stopChild(api.proc.child, 'SIGTERM', 10_000));
-  if (options.apiFirst) await api.ready;
-  let bot = startBot();
-  cleanups.push(() => stopChild(bot.proc.child, 'SIGTERM', 10_000));
-  await Promise.all([api.ready, bot.ready]);
+  const apis: (ApiNode & { readonly started: Promise<void> })[] = apiUrls.map((url, i) => {
+    const logs = new ChildLogs({ name: i === 0 ? 'api' : `api${i + 1}`, keep });
+    const app = controlledApp(logs, spawnApp('panel-api', envs.apis[i]!, logs), (proc) =>
+      waitForHealth(url, proc, apiTimeout),
+    );
+    cleanups.push(() => app.stop('SIGTERM', 10_000));
+    return Object.assign(app, { url });
+  });
+  if (options.apiFirst) await Promise.all(apis.map((a) => a.started));
+  const shards = options.botShards;
+  if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1)) {
+    throw new RangeError(`botShards must be an integer of at least 1, got ${shards}`);
+  }
+  // One bot process, or one per shard with `botShards` (SHARD_ID = its index, SHARD_COUNT).
+  const bots = Array.from({ length: shards ?? 1 }, (_, shard) => {
+    const logs = new ChildLogs({ name: shards === undefined ? 'bot' : `bot${shard}`, keep });
+    const env =
+      shards === undefined ? envs.bot : { ...envs.bot, SHARD_ID: String(shard), SHARD_COUNT: String(shards) };
+    const app = controlledApp(logs, spawnApp('bot', env, logs), (proc) =>
+      logs.waitForLine('Bot ready', botTimeout, proc.child).then(() => {}),
+    );
+    cleanups.push(() => app.stop('SIGTERM', 10_000));
+    return app;
+  });
+  await Promise.all([...apis.map((a) => a.started), ...bots.map((b) => b.started)]);
+  const first = apis[0]!;
 
   return {
-    apiUrl,
-    api: {
-      get child() {
-        return api.proc.child;
-      },
-      logs: apiLogs,
-    },
-    bot: {
-      get child() {
-        return bot.proc.child;
-      },
-      logs: botLogs,
-    },
+    apiUrl: first.url,
+    api: first,
+    apis,
+    bot: bots[0]!,
+    bots,
     emulator,
     schema,
     pool: schema.pool,
     redisUrl: options.redisUrl,
     keyPrefix: options.keyPrefix,
     runtime,
-    env: common,
+    env: envs.common,
     appNames,
     tokenFor: (userId, ttlSeconds = 3600) => mintToken(schema.pool, options.jwtSecret, userId, ttlSeconds),
     async restartApi() {
-      await stopChild(api.proc.child);
-      apiLogs.note('--- restarted by the test ---');
-      api = startApi();
-      await api.ready;
+      await first.stop('SIGTERM', 8000);
+      first.logs.note('--- restarted by the test ---');
+      await first.start();
     },
-    async restartBot() {
-      await stopChild(bot.proc.child);
-      bot = startBot();
-      await bot.ready;
+    async restartBot(shard = 0) {
+      const bot = bots[shard];
+      if (!bot) throw new Error(`no bot process of shard ${shard} (${bots.length} running)`);
+      await bot.stop('SIGTERM', 8000);
+      bot.logs.note('--- restarted by the test ---');
+      await bot.start();
     },
     dump() {
-      return `--- panel API (${apiUrl}) ---\n${apiLogs.tail()}\n--- bot ---\n${botLogs.tail()}`;
+      const api = apis.map((a, i) => `--- panel API ${i + 1} (${a.url}) ---\n${a.logs.tail()}`);
+      const botTails = bots.map(
+        (bot, i) => `--- bot${bots.length > 1 ? ` shard ${i}` : ''} ---\n${bot.logs.tail()}`,
+      );
+      return [...api, ...botTails].join('\n');
     },
   };
 }

@@ -10,7 +10,7 @@ import { databaseUrl, redisUrl, uniquePrefix } from '../context.js';
 import type { TestSchema } from '../postgres.js';
 import { type RedisServerHandle, startRedisServer } from '../redis_server.js';
 import type { ChildLogs } from './child_logs.js';
-import { type LaunchedSystem, launchSystem } from './launch.js';
+import { type LaunchedSystem, type LaunchOptions, launchSystem } from './launch.js';
 import { deleteKeys } from './redis_keys.js';
 
 /** Shared by the API and `tokenFor` (HS256 needs at least 32 bytes). */
@@ -28,6 +28,12 @@ export interface SystemOptions {
   apiEnv?: Record<string, string>;
   /** Extra env of the bot child. */
   botEnv?: Record<string, string>;
+  /** Runs the bot as this many shard processes (see `LaunchOptions.botShards`). */
+  botShards?: number;
+  /** Runs once the emulator is up, before the apps start (e.g. to create guilds). */
+  prepare?: LaunchOptions['prepare'];
+  /** How long the API and each bot process may take to start (default 40 s each). */
+  startTimeoutMs?: number;
 }
 
 /** A running system under test; see {@link startSystem}. */
@@ -66,6 +72,11 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       ...options.apiEnv,
     },
     botEnv: { LOG_LEVEL: 'debug', ...options.botEnv },
+    ...(options.botShards === undefined ? {} : { botShards: options.botShards }),
+    ...(options.prepare ? { prepare: options.prepare } : {}),
+    ...(options.startTimeoutMs === undefined
+      ? {}
+      : { apiTimeoutMs: options.startTimeoutMs, botTimeoutMs: options.startTimeoutMs }),
     cleanup: () => (redis ? redis.stop() : deleteKeys(url, keyPrefix)),
   }).catch(async (err: unknown) => {
     await redis?.stop();
@@ -94,9 +105,11 @@ export async function startSystem(options: SystemOptions): Promise<System> {
  */
 export function useSystem(options: SystemOptions, afterEachTest?: () => void): () => System {
   let sys: System | undefined;
+  // The default hook timeout unless the system may take longer to start.
+  const hookTimeout = options.startTimeoutMs === undefined ? undefined : options.startTimeoutMs + 30_000;
   beforeAll(async () => {
     sys = await startSystem(options);
-  });
+  }, hookTimeout);
   afterEach((ctx) => {
     afterEachTest?.();
     if (ctx.task.result?.state === 'fail' && !ctx.task.fails) console.error(sys?.dump());

@@ -2,6 +2,9 @@ import type { GuildConfig } from '@wolaro/sync';
 import { type ChatInputCommandInteraction, type Message, MessageFlags } from 'discord.js';
 import type { Command, Invocation } from './types.js';
 
+/** How long Discord accepts the first answer to an interaction after it was created. */
+export const INTERACTION_ANSWER_WINDOW_MS = 3000;
+
 /** An {@link Invocation} before its arguments are read (reading them may fail with a usage error). */
 export type InvocationSource = Omit<Invocation, 'args'> & {
   readArgs(command: Command): Record<string, string | undefined>;
@@ -53,6 +56,7 @@ export function fromMessage(
   text: string,
 ): InvocationSource {
   return {
+    id: message.id,
     source: 'message',
     guild: message.guild,
     user: message.author,
@@ -85,6 +89,7 @@ export function fromInteraction(
     return args;
   };
   return {
+    id: interaction.id,
     source: 'slash',
     guild: interaction.guild,
     user: interaction.user,

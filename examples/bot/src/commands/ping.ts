@@ -1,6 +1,6 @@
 import type { Command } from './types.js';
 
-/** `{prefix}ping` and `/ping`: answers `Pong!` with the latency. */
+/** `{prefix}ping` and `/ping`: answers `Pong!` with the latency (and, when sharded, the guild's shard). */
 export const ping: Command = {
   name: 'ping',
   description: 'Check that the bot answers, and how fast',
@@ -11,7 +11,9 @@ export const ping: Command = {
     const roundTrip = Math.max(0, Date.now() - invocation.createdTimestamp);
     const gateway = ctx.client.ws.ping;
     const latency = `latency ${roundTrip} ms${gateway >= 0 ? `, gateway ${gateway} ms` : ''}`;
-    await invocation.reply(`Pong! (${latency})`);
+    const shardCount = ctx.client.options.shardCount ?? 1;
+    const shard = shardCount > 1 ? `, shard ${invocation.guild.shardId} of ${shardCount}` : '';
+    await invocation.reply(`Pong! (${latency}${shard})`);
     return undefined;
   },
 };

@@ -13,6 +13,8 @@ export interface CommandOption {
 
 /** A command run, from a message (`{prefix}name args`) or a slash command, in one shape. */
 export interface Invocation {
+  /** The message's or the interaction's id (a snowflake): identifies this run in the audit log. */
+  id: string;
   source: 'message' | 'slash';
   guild: Guild;
   user: User;

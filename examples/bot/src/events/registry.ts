@@ -5,6 +5,7 @@ import { guildDelete } from './guild_delete.js';
 import { guildMemberAdd } from './guild_member_add.js';
 import { guildMemberRemove } from './guild_member_remove.js';
 import { guildMemberUpdate } from './guild_member_update.js';
+import { guildUpdate } from './guild_update.js';
 import { interactionCreate } from './interaction_create.js';
 import { messageCreate } from './message_create.js';
 import { ready } from './ready.js';
@@ -19,6 +20,7 @@ export const EVENTS: readonly AnyBotEvent[] = [
   guildCreate,
   guildAvailable,
   guildDelete,
+  guildUpdate,
   guildMemberAdd,
   guildMemberUpdate,
   guildMemberRemove,

@@ -8,10 +8,26 @@ export const STATE_TTL_SECONDS = 600;
 const sign = (secret: string, value: string) =>
   createHmac('sha256', secret).update(`oauth-state:${value}`).digest('base64url');
 
-/** A fresh random `state` and the signed cookie value that proves this browser asked for it. */
-export function createOAuthState(secret: string): { state: string; cookie: string } {
-  const state = randomBytes(24).toString('base64url');
+/** Length of the random part of a `state` (24 bytes in base64url); the panel's nonce follows it. */
+const RANDOM_LENGTH = 32;
+/** What a login nonce from the panel looks like (base64url, 16 to 128 characters). */
+export const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+
+/**
+ * A fresh random `state` and the signed cookie value that proves this browser asked for it. The
+ * panel's login `nonce`, when given, rides at the end of the state, so it comes back through
+ * Discord untouched and covered by the cookie's signature (see {@link nonceOfState}).
+ */
+export function createOAuthState(secret: string, nonce?: string): { state: string; cookie: string } {
+  if (nonce !== undefined && !NONCE_PATTERN.test(nonce)) throw new TypeError('not a login nonce');
+  const state = `${randomBytes(24).toString('base64url')}${nonce ?? ''}`;
   return { state, cookie: `${state}.${sign(secret, state)}` };
+}
+
+/** The panel's login nonce carried by a checked `state`, if it had one. */
+export function nonceOfState(state: string): string | undefined {
+  const nonce = state.slice(RANDOM_LENGTH);
+  return NONCE_PATTERN.test(nonce) ? nonce : undefined;
 }
 
 /** Whether `cookie` is a value from {@link createOAuthState} (untampered) for exactly `state`. */

@@ -1,3 +1,4 @@
+import { createSession, type PanelSession, type Queryable } from '@wolaro/db';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { ApiError } from '../http/errors.js';
@@ -33,6 +34,28 @@ export function signSessionToken(
     .setIssuedAt()
     .setExpirationTime(Math.floor(input.expiresAt.getTime() / 1000))
     .sign(key(secret));
+}
+
+/**
+ * Opens a panel session (a `panel_sessions` row expiring in `ttlSeconds`) and mints its JWT.
+ *
+ * @example
+ * ```ts
+ * const { token, session } = await openSession(pool, config.jwtSecret, { userId, ttlSeconds: 3600 });
+ * ```
+ */
+export async function openSession(
+  db: Queryable,
+  secret: string,
+  input: { userId: string; username?: string | null | undefined; ttlSeconds: number },
+): Promise<{ token: string; session: PanelSession }> {
+  const session = await createSession(db, input);
+  const token = await signSessionToken(secret, {
+    userId: input.userId,
+    sessionId: session.sessionId,
+    expiresAt: session.expiresAt,
+  });
+  return { token, session };
 }
 
 /**

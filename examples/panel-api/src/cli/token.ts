@@ -7,9 +7,9 @@
  */
 import { parseArgs } from 'node:util';
 import { resolveDataDir } from '@wolaro/app-runtime';
-import { createDatabase, createSession } from '@wolaro/db';
-import { signSessionToken } from '../auth/tokens.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { createDatabase } from '@wolaro/db';
+import { openSession } from '../auth/tokens.js';
+import { ConfigError, JWT_TTL_RANGE, loadConfig } from '../config.js';
 import { withDevJwtSecret } from '../dev_secret.js';
 import { parseDuration } from '../duration.js';
 
@@ -54,13 +54,18 @@ async function main(): Promise<number> {
     console.error(`--ttl: not a duration: ${parsed.values.ttl} (e.g. 30m, 1h, 7d)\n${USAGE}`);
     return 2;
   }
+  if (ttlSeconds > JWT_TTL_RANGE.max) {
+    console.error(
+      `--ttl: ${parsed.values.ttl} is longer than the longest session JWT_TTL allows (90d): a token lives at most 90 days\n${USAGE}`,
+    );
+    return 2;
+  }
   const db = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const session = await createSession(db.pool, { userId, username: parsed.values.username, ttlSeconds });
-    const token = await signSessionToken(config.jwtSecret, {
+    const { token, session } = await openSession(db.pool, config.jwtSecret, {
       userId,
-      sessionId: session.sessionId,
-      expiresAt: session.expiresAt,
+      username: parsed.values.username,
+      ttlSeconds,
     });
     console.error(
       `Session ${session.sessionId} for user ${userId}, expires ${session.expiresAt.toISOString()}`,

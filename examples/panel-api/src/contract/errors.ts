@@ -27,6 +27,8 @@ export const API_ERROR_CODES = [
   'discord_error',
   'discord_unavailable',
   'database_unavailable',
+  'database_busy',
+  'request_timeout',
   'internal',
 ] as const;
 

@@ -17,6 +17,8 @@ export type ApiErrorCode =
   | 'discord_error'
   | 'discord_unavailable'
   | 'database_unavailable'
+  | 'database_busy'
+  | 'request_timeout'
   | 'internal';
 
 /**
@@ -36,10 +38,14 @@ export class ApiError extends Error {
     message: string,
     /** Extra fields merged into the `error` object (e.g. `currentVersion` of a 409). */
     readonly details: Readonly<Record<string, unknown>> = {},
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
+
+  /** Sent as the `Retry-After` header (a 429 or 503 the caller should retry later). */
+  readonly retryAfterSeconds: number | undefined;
 }
 
 export const badRequest = (message: string, details?: Record<string, unknown>) =>

@@ -1,20 +1,21 @@
-import { botGuildIds, createSession, replaceUserMemberships, revokeSession } from '@wolaro/db';
+import { botGuildIds, endSession, syncLoginMemberships } from '@wolaro/db';
 import { type RequestHandler, Router } from 'express';
 import { authOf, requireSession } from '../auth/middleware.js';
 import {
   checkOAuthState,
   createOAuthState,
+  nonceOfState,
   readCookie,
   STATE_COOKIE,
   STATE_TTL_SECONDS,
 } from '../auth/oauth_state.js';
-import { signSessionToken } from '../auth/tokens.js';
-import type { AppContext } from '../context.js';
+import { openSession } from '../auth/tokens.js';
+import { type AppContext, eventPublisher } from '../context.js';
 import type { LogoutResult, Me } from '../contract/index.js';
 import { DiscordApiError } from '../discord/api.js';
 import { ApiError } from '../http/errors.js';
 import { parse } from '../http/validate.js';
-import { callbackQuery } from './auth.schemas.js';
+import { callbackQuery, loginQuery } from './auth.schemas.js';
 
 const CALLBACK_PATH = '/api/auth/discord/callback';
 const COOKIE_PATH = '/api/auth/discord';
@@ -23,14 +24,16 @@ const COOKIE_PATH = '/api/auth/discord';
  * `/api/auth`: Discord OAuth2 login (state in a signed, httpOnly, short-lived cookie), logout and
  * the current user. A login syncs the user's memberships of the bot's guilds, creates a
  * `panel_sessions` row and hands the JWT to the panel in the URL fragment (never the query
- * string, so it stays out of server logs and `Referer`).
+ * string, so it stays out of server logs and `Referer`), with the login nonce the panel's tab
+ * sent to `/api/auth/discord?nonce=` (login CSRF: the panel refuses a token without its nonce).
  */
 export function authRouter(ctx: AppContext): Router {
   const router = Router();
   const redirectUri = () => `${ctx.publicUrl()}${CALLBACK_PATH}`;
   const secureCookie = () => redirectUri().startsWith('https:');
 
-  router.get('/discord', (_req, res) => {
+  router.get('/discord', (req, res) => {
+    const { nonce } = parse(loginQuery, req.query, 'query');
     if (!ctx.discord.oauthConfigured) {
       throw new ApiError(
         503,
@@ -38,7 +41,7 @@ export function authRouter(ctx: AppContext): Router {
         'DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET are not configured',
       );
     }
-    const { state, cookie } = createOAuthState(ctx.config.jwtSecret);
+    const { state, cookie } = createOAuthState(ctx.config.jwtSecret, nonce);
     res.cookie(STATE_COOKIE, cookie, {
       httpOnly: true,
       sameSite: 'lax',
@@ -54,7 +57,9 @@ export function authRouter(ctx: AppContext): Router {
 
   router.post('/logout', requireSession(ctx), async (_req, res) => {
     const { sessionId, userId } = authOf(res);
-    await revokeSession(ctx.pool, sessionId);
+    // `session:revoked` commits with the logout (outbox): every node disconnects the session's
+    // sockets, even if the bus is down right now (the relay sends it when it is back).
+    await endSession(ctx.pool, eventPublisher(ctx), sessionId, 'logout');
     ctx.gateway.revokeSession(sessionId);
     ctx.logger.info({ userId, sessionId }, 'Panel logout');
     res.json({ ok: true } satisfies LogoutResult);
@@ -129,28 +134,34 @@ function oauthCallback(
       ctx.pool,
       guilds.map((g) => g.id),
     );
-    await replaceUserMemberships(
-      ctx.pool,
-      user.id,
-      user.username,
-      guilds
+    // Guilds the user lost since the last login are revoked (and older sessions ended) in the
+    // same transaction as the new memberships.
+    const synced = await syncLoginMemberships(ctx.pool, eventPublisher(ctx), {
+      userId: user.id,
+      username: user.username,
+      memberships: guilds
         .filter((g) => present.has(g.id))
         .map((g) => ({ guildId: g.id, permissions: g.permissions, isOwner: g.owner === true })),
-    );
-    const session = await createSession(ctx.pool, {
+    });
+    if (synced.lostGuilds.length > 0) {
+      ctx.logger.info(
+        { userId: user.id, lostGuilds: synced.lostGuilds, endedSessions: synced.endedSessions },
+        `Login of ${user.username}: access to ${synced.lostGuilds.length} guild(s) revoked, ${synced.endedSessions} older session(s) ended`,
+      );
+    }
+    const { token, session } = await openSession(ctx.pool, ctx.config.jwtSecret, {
       userId: user.id,
       username: user.username,
       ttlSeconds: ctx.config.jwtTtlSeconds,
-    });
-    const token = await signSessionToken(ctx.config.jwtSecret, {
-      userId: user.id,
-      sessionId: session.sessionId,
-      expiresAt: session.expiresAt,
     });
     ctx.logger.info(
       { userId: user.id, sessionId: session.sessionId, guilds: present.size },
       `Panel login of ${user.username}`,
     );
-    res.redirect(302, `${ctx.config.panelOrigin ?? ''}/panel/#token=${encodeURIComponent(token)}`);
+    // The panel keeps the token only with the nonce its own tab created before the login.
+    const fragment = new URLSearchParams({ token });
+    const nonce = nonceOfState(query.state);
+    if (nonce !== undefined) fragment.set('nonce', nonce);
+    res.redirect(302, `${ctx.config.panelOrigin ?? ''}/panel/#${fragment}`);
   };
 }

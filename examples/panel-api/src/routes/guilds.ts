@@ -1,5 +1,4 @@
 import {
-  type EventPublisher,
   getGuild,
   isModuleName,
   listAuditLog,
@@ -12,7 +11,7 @@ import {
 } from '@wolaro/db';
 import { type RequestHandler, Router } from 'express';
 import { authOf, guildIdOf, requireGuildManager, requireSession } from '../auth/middleware.js';
-import type { AppContext } from '../context.js';
+import { type AppContext, eventPublisher } from '../context.js';
 import {
   type AuditLog,
   type GuildDetail,
@@ -29,6 +28,7 @@ import {
 } from '../contract/index.js';
 import { notFound } from '../http/errors.js';
 import { parse } from '../http/validate.js';
+import { writeLimits } from '../http/write_limits.js';
 import { logsQuery, revisionParams, revisionsQuery } from './guilds.schemas.js';
 import { auditEntryBody, revisionBody } from './responses.js';
 
@@ -85,19 +85,19 @@ function writeRoutes(
   session: RequestHandler,
   manager: RequestHandler,
 ): void {
-  const publisher: EventPublisher = {
-    sync: ctx.sync,
-    relay: ctx.relay,
-    logger: ctx.logger.child({ component: 'outbox' }),
-  };
+  const publisher = eventPublisher(ctx);
+  // Per user and per guild, after the checks that name them; one pair shared by every write route.
+  const limits = writeLimits(ctx.config);
+  const { revisionsKept } = ctx.config.retention;
 
-  router.patch('/guilds/:id', session, manager, async (req, res) => {
+  router.patch('/guilds/:id', session, manager, ...limits, async (req, res) => {
     const body = parse(patchGuildBody, req.body, 'body');
     const result = await updateGuildSettings(ctx.pool, publisher, {
       guildId: guildIdOf(res),
       patch: body.settings,
       expectedVersion: body.version,
       changedBy: authOf(res).userId,
+      revisionsKept,
     });
     res.json({
       guildId: guildIdOf(res),
@@ -106,7 +106,7 @@ function writeRoutes(
     } satisfies SettingsUpdateResult);
   });
 
-  router.patch('/guilds/:id/modules/:name', session, manager, async (req, res) => {
+  router.patch('/guilds/:id/modules/:name', session, manager, ...limits, async (req, res) => {
     const raw = req.params['name'];
     const name = typeof raw === 'string' ? raw : '';
     if (!isModuleName(name)) throw notFound(`Unknown module "${name.slice(0, 32)}"`);
@@ -118,6 +118,7 @@ function writeRoutes(
       config: body.config,
       expectedVersion: body.version,
       changedBy: authOf(res).userId,
+      revisionsKept,
     });
     res.json({
       guildId: guildIdOf(res),
@@ -128,7 +129,7 @@ function writeRoutes(
     } satisfies ModuleUpdateResult);
   });
 
-  router.post('/guilds/:id/sync', session, manager, async (req, res) => {
+  router.post('/guilds/:id/sync', session, manager, ...limits, async (req, res) => {
     const body = parse(syncBody, req.body ?? {}, 'body');
     const { published } = await requestGuildReload(ctx.pool, publisher, {
       guildId: guildIdOf(res),
@@ -137,7 +138,7 @@ function writeRoutes(
     res.status(202).json({ ok: true, published } satisfies SyncResult);
   });
 
-  router.post('/guilds/:id/revisions/:rev/restore', session, manager, async (req, res) => {
+  router.post('/guilds/:id/revisions/:rev/restore', session, manager, ...limits, async (req, res) => {
     const { rev } = parse(revisionParams, { rev: req.params['rev'] }, 'params');
     const body = parse(restoreBody, req.body ?? {}, 'body');
     const result = await restoreRevision(ctx.pool, publisher, {
@@ -145,6 +146,7 @@ function writeRoutes(
       revision: rev,
       expectedVersion: body.version,
       changedBy: authOf(res).userId,
+      revisionsKept,
     });
     res.json({
       guildId: guildIdOf(res),

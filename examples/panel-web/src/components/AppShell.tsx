@@ -46,12 +46,7 @@ export function AppShell({
       </a>
       <aside className="sidebar">
         <div className="sidebar-inner">
-          <Link to={paths.home} className="brand">
-            <span className="brand-mark">
-              <Icon name="logo" size={22} />
-            </span>
-            <span className="brand-name">Wolaro</span>
-          </Link>
+          <Brand className="brand" size={22} />
           <nav className="side-nav" aria-label="Main">
             <Link
               to={paths.home}
@@ -80,12 +75,7 @@ export function AppShell({
       </aside>
       <div className="main-col">
         <header className="topbar">
-          <Link to={paths.home} className="brand brand-compact">
-            <span className="brand-mark">
-              <Icon name="logo" size={20} />
-            </span>
-            <span className="brand-name">Wolaro</span>
-          </Link>
+          <Brand className="brand brand-compact" size={20} />
           <Crumbs crumbs={crumbs} />
           <ConnectionStatus connected={connected} />
           {username && (
@@ -129,5 +119,17 @@ function Crumbs({ crumbs }: { crumbs: readonly Crumb[] }) {
         })}
       </ol>
     </nav>
+  );
+}
+
+/** The logo and name, linking home (the sidebar's and the compact top bar's). */
+function Brand({ className, size }: { className: string; size: number }) {
+  return (
+    <Link to={paths.home} className={className}>
+      <span className="brand-mark">
+        <Icon name="logo" size={size} />
+      </span>
+      <span className="brand-name">Wolaro</span>
+    </Link>
   );
 }

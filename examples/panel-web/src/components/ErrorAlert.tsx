@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { DismissButton } from './DismissButton.js';
 import { Icon } from './Icon.js';
 
 /** An API error for people: `role="alert"`, with an optional retry and a dismiss button. */
@@ -29,16 +30,7 @@ export function ErrorAlert({
             Retry
           </button>
         )}
-        {onDismiss && (
-          <button
-            type="button"
-            className="btn btn-ghost btn-icon"
-            onClick={onDismiss}
-            aria-label="Dismiss error"
-          >
-            <Icon name="close" />
-          </button>
-        )}
+        {onDismiss && <DismissButton label="Dismiss error" onDismiss={onDismiss} />}
       </div>
     </div>
   );

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { DismissButton } from './DismissButton.js';
 import { Icon } from './Icon.js';
 
 /** Something the user must know that is not an error of theirs (an access removed elsewhere). */
@@ -23,14 +24,7 @@ export function NoticeBanner({
         <p>{message}</p>
       </div>
       <div className="banner-actions">
-        <button
-          type="button"
-          className="btn btn-ghost btn-icon"
-          onClick={onDismiss}
-          aria-label="Dismiss notice"
-        >
-          <Icon name="close" />
-        </button>
+        <DismissButton label="Dismiss notice" onDismiss={onDismiss} />
       </div>
     </div>
   );

@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { ApiError, api } from '../api.js';
 import { fromAudit, fromEvent, type LogItem, mergeFetched, prependLive } from '../logs.js';
-import { type LiveConnection, useOnConnect, useSocketEvent } from '../socket.js';
+import { type LiveConnection, useLiveLoad, useSocketEvent } from '../socket.js';
 
 /**
  * A server's command log, newest first: the audit log loaded on mount and after reconnections,
@@ -19,10 +19,7 @@ export function useCommandLog(guildId: string, live: LiveConnection): LogItem[] 
     }
   }, [guildId]);
 
-  useEffect(() => {
-    void load();
-  }, [load]);
-  useOnConnect(live.connects, () => void load());
+  useLiveLoad(live, load);
   useSocketEvent(live.socket, 'command:executed', (e) => {
     if (e.guildId === guildId) setLogs((current) => prependLive(current ?? [], fromEvent(e)));
   });

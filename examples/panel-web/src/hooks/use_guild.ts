@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { ApiError, api } from '../api.js';
-import { type LiveConnection, useGuildRoom, useOnConnect, useSocketEvent } from '../socket.js';
+import { type LiveConnection, useGuildRoom, useLiveLoad, useSocketEvent } from '../socket.js';
 import type { GuildDetail, GuildSettings } from '../types.js';
 
 /**
@@ -44,10 +44,7 @@ export function useGuild(guildId: string, live: LiveConnection, onError: (err: u
     [],
   );
 
-  useEffect(() => {
-    void load();
-  }, [load]);
-  useOnConnect(live.connects, () => void load()); // events may have been missed meanwhile
+  useLiveLoad(live, load);
   useGuildRoom(live, guildId);
   useGuildEvents(guildId, live, setGuild, load);
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.js';
-import { type LiveConnection, useOnConnect, useSocketEvent } from '../socket.js';
+import { type LiveConnection, useLiveLoad, useSocketEvent } from '../socket.js';
 import type { Revision } from '../types.js';
 
 /**
@@ -18,10 +18,7 @@ export function useRevisions(guildId: string, live: LiveConnection, version: num
     }
   }, [guildId]);
 
-  useEffect(() => {
-    void reload();
-  }, [reload]);
-  useOnConnect(live.connects, () => void reload());
+  useLiveLoad(live, reload);
   useSocketEvent(live.socket, 'guild:reload', (e) => {
     if (e.guildId === guildId) void reload();
   });

@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { api, errorMessage } from '../api.js';
 import { ErrorAlert } from '../components/ErrorAlert.js';
 import { GuildCard } from '../components/GuildCard.js';
-import { type LiveConnection, useOnConnect, useSocketEvent } from '../socket.js';
+import { type LiveConnection, useLiveLoad, useSocketEvent } from '../socket.js';
 import type { GuildSummary } from '../types.js';
 
 /** The guilds the user may manage (`GET /api/panel/guilds`), kept current on revocations. */
@@ -19,27 +19,20 @@ export function HomePage({ live }: { live: LiveConnection }) {
     }
   }, []);
 
-  useEffect(() => {
-    void load();
-  }, [load]);
-  useOnConnect(live.connects, () => void load());
+  // A newer version of a listed guild: the card shows it (the list itself is unchanged).
+  const bumpVersion = useCallback((e: { guildId: string; version?: number | undefined }) => {
+    const version = e.version;
+    if (!version) return;
+    setGuilds(
+      (gs) =>
+        gs?.map((g) => (g.guildId === e.guildId ? { ...g, version: Math.max(g.version, version) } : g)) ?? gs,
+    );
+  }, []);
+
+  useLiveLoad(live, load);
   useSocketEvent(live.socket, 'permission:revoked', () => void load());
-  useSocketEvent(live.socket, 'module:toggled', (e) => {
-    setGuilds(
-      (gs) =>
-        gs?.map((g) =>
-          g.guildId === e.guildId && e.version ? { ...g, version: Math.max(g.version, e.version) } : g,
-        ) ?? gs,
-    );
-  });
-  useSocketEvent(live.socket, 'config:updated', (e) => {
-    setGuilds(
-      (gs) =>
-        gs?.map((g) =>
-          g.guildId === e.guildId && e.version ? { ...g, version: Math.max(g.version, e.version) } : g,
-        ) ?? gs,
-    );
-  });
+  useSocketEvent(live.socket, 'module:toggled', bumpVersion);
+  useSocketEvent(live.socket, 'config:updated', bumpVersion);
 
   return (
     <div className="page">

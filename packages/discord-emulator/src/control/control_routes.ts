@@ -101,29 +101,43 @@ function addModerationRoutes(router: Router<ControlRoute>): Router<ControlRoute>
 
 /** Guild deletion, members, roles. */
 function addGuildPartRoutes(router: Router<ControlRoute>): Router<ControlRoute> {
+  router.add('DELETE', '/guilds/:guildId', ({ control }, req) => {
+    control.deleteGuild(p(req, 'guildId'));
+    return noContent();
+  });
+  addGuildPartCrud(router, 'members', 'userId', {
+    create: (c, guildId, req) => c.addMember(guildId, body(req)),
+    update: (c, guildId, id, req) => c.updateMember(guildId, id, body(req)),
+    remove: (c, guildId, id) => c.removeMember(guildId, id),
+  });
+  return addGuildPartCrud(router, 'roles', 'roleId', {
+    create: (c, guildId, req) => c.createRole(guildId, body(req)),
+    update: (c, guildId, id, req) => c.updateRole(guildId, id, body(req)),
+    remove: (c, guildId, id) => c.deleteRole(guildId, id),
+  });
+}
+
+/** `POST /guilds/:guildId/<part>` (201), `PATCH …/:id` (200) and `DELETE …/:id` (204). */
+function addGuildPartCrud(
+  router: Router<ControlRoute>,
+  part: string,
+  idParam: string,
+  ops: {
+    create(control: EmulatorControl, guildId: string, req: ControlRequest): unknown;
+    update(control: EmulatorControl, guildId: string, id: string, req: ControlRequest): unknown;
+    remove(control: EmulatorControl, guildId: string, id: string): unknown;
+  },
+): Router<ControlRoute> {
+  const one = `/guilds/:guildId/${part}/:${idParam}`;
   return router
-    .add('DELETE', '/guilds/:guildId', ({ control }, req) => {
-      control.deleteGuild(p(req, 'guildId'));
-      return noContent();
-    })
-    .add('POST', '/guilds/:guildId/members', ({ control }, req) =>
-      json(201, control.addMember(p(req, 'guildId'), body(req))),
+    .add('POST', `/guilds/:guildId/${part}`, ({ control }, req) =>
+      json(201, ops.create(control, p(req, 'guildId'), req)),
     )
-    .add('PATCH', '/guilds/:guildId/members/:userId', ({ control }, req) =>
-      json(200, control.updateMember(p(req, 'guildId'), p(req, 'userId'), body(req))),
+    .add('PATCH', one, ({ control }, req) =>
+      json(200, ops.update(control, p(req, 'guildId'), p(req, idParam), req)),
     )
-    .add('DELETE', '/guilds/:guildId/members/:userId', ({ control }, req) => {
-      control.removeMember(p(req, 'guildId'), p(req, 'userId'));
-      return noContent();
-    })
-    .add('POST', '/guilds/:guildId/roles', ({ control }, req) =>
-      json(201, control.createRole(p(req, 'guildId'), body(req))),
-    )
-    .add('PATCH', '/guilds/:guildId/roles/:roleId', ({ control }, req) =>
-      json(200, control.updateRole(p(req, 'guildId'), p(req, 'roleId'), body(req))),
-    )
-    .add('DELETE', '/guilds/:guildId/roles/:roleId', ({ control }, req) => {
-      control.deleteRole(p(req, 'guildId'), p(req, 'roleId'));
+    .add('DELETE', one, ({ control }, req) => {
+      ops.remove(control, p(req, 'guildId'), p(req, idParam));
       return noContent();
     });
 }

@@ -17,6 +17,8 @@ export interface EmulatorConfig {
   privilegedIntents: boolean;
   /** OAuth2 access token lifetime, in seconds. */
   accessTokenTtlSeconds: number;
+  /** `shards` of `GET /gateway/bot`; undefined: one per 1,000 guilds of the bot. */
+  recommendedShards: number | undefined;
 }
 
 /** Everything domain operations and route handlers need. */

@@ -75,13 +75,15 @@ export function addReaction(
   });
   const member = message.guild_id ? ctx.state.member(message.guild_id, userId) : undefined;
   dispatchReaction(ctx, 'MESSAGE_REACTION_ADD', message, {
-    user_id: userId,
-    emoji: emojiPayload(emoji),
+    ...reactionUser(userId, emoji),
     message_author_id: message.author_id,
-    burst: false,
-    type: 0,
     ...(member ? { member: { ...apiMemberWithoutUser(member), user: userPayload(ctx, userId) } } : {}),
   });
+}
+
+/** The fields every single-user reaction event carries (a normal reaction, not a super reaction). */
+function reactionUser(userId: string, emoji: EmojiRef): Record<string, unknown> {
+  return { user_id: userId, emoji: emojiPayload(emoji), burst: false, type: 0 };
 }
 
 function userPayload(ctx: EmulatorContext, userId: string): object {
@@ -107,12 +109,7 @@ export function removeReaction(
   const users = existing.user_ids.filter((id) => id !== userId);
   if (users.length === 0) ctx.state.reactions.delete(keyOf(message.id, emoji));
   else ctx.state.reactions.put({ ...existing, user_ids: users });
-  dispatchReaction(ctx, 'MESSAGE_REACTION_REMOVE', message, {
-    user_id: userId,
-    emoji: emojiPayload(emoji),
-    burst: false,
-    type: 0,
-  });
+  dispatchReaction(ctx, 'MESSAGE_REACTION_REMOVE', message, reactionUser(userId, emoji));
 }
 
 /** Removes every reaction of a message (MESSAGE_REACTION_REMOVE_ALL) or of one emoji (…_REMOVE_EMOJI). */

@@ -61,3 +61,30 @@ export function channelPermissionRoute(permission: bigint, handler: Handler<Chan
     return handler(ctx, req, channel);
   });
 }
+
+/**
+ * The two routes of a list kept per channel and per guild: `GET /channels/:channelId/…` (needs
+ * `channelPermission` there) and `GET /guilds/:guildId/…` (needs `guildPermission`); `list` answers
+ * with the records `which` keeps.
+ *
+ * @example
+ * ```ts
+ * const lists = channelAndGuildLists(PermissionFlags.ManageWebhooks, PermissionFlags.ManageWebhooks, (ctx, which) =>
+ *   json(200, ctx.state.webhooks.where(which)),
+ * );
+ * ```
+ */
+export function channelAndGuildLists<R extends { channel_id: string; guild_id: string }>(
+  channelPermission: bigint,
+  guildPermission: bigint,
+  list: (ctx: EmulatorContext, which: (record: R) => boolean) => HttpResult,
+): { channel: RestRoute; guild: RestRoute } {
+  return {
+    channel: channelPermissionRoute(channelPermission, (ctx, _req, channel) =>
+      list(ctx, (r) => r.channel_id === channel.id),
+    ),
+    guild: guildPermissionRoute(guildPermission, (ctx, _req, guild) =>
+      list(ctx, (r) => r.guild_id === guild.id),
+    ),
+  };
+}

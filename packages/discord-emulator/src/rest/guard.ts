@@ -1,3 +1,4 @@
+import { audit, diff } from '../domain/audit_log.js';
 import type { EmulatorContext } from '../domain/context.js';
 import {
   channelPermissionsOf,
@@ -69,4 +70,33 @@ export function requireAbove(ctx: EmulatorContext, guildId: string, position: nu
   if (highestRolePosition(ctx.state, guildId, ctx.state.application().id) <= position) {
     throw Errors.missingPermissions();
   }
+}
+
+/**
+ * Audits, as the request's actor (and `X-Audit-Log-Reason`), a create (`before` null), update or
+ * delete (`after` null) of a guild's record, with the changes of the fields `fields` picks.
+ *
+ * @example
+ * ```ts
+ * auditRecord(ctx, req, AuditLogAction.RoleUpdate, role, next, (r) => ({ name: r.name }));
+ * ```
+ */
+export function auditRecord<R extends { id: string; guild_id: string }>(
+  ctx: EmulatorContext,
+  req: RestRequest,
+  action: number,
+  before: R | null,
+  after: R | null,
+  fields: (record: R) => object,
+): void {
+  const { actorId, reason } = actor(ctx, req);
+  const record = (after ?? before) as R;
+  audit(ctx, {
+    guildId: record.guild_id,
+    userId: actorId,
+    targetId: record.id,
+    action,
+    reason,
+    changes: diff(before ? fields(before) : {}, after ? fields(after) : {}),
+  });
 }

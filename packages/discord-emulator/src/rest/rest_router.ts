@@ -20,8 +20,19 @@ import * as webhooks from './routes/webhook_routes.js';
 /** Every emulated REST route (paths relative to `/api/v10`). */
 export function createRestRouter(): Router<RestRoute> {
   const router = new Router<RestRoute>();
-  const cmds = '/applications/:applicationId/commands';
-  const guildCmds = '/applications/:applicationId/guilds/:guildId/commands';
+  // Global and guild commands share their handlers (the scope comes from the path).
+  for (const cmds of [
+    '/applications/:applicationId/commands',
+    '/applications/:applicationId/guilds/:guildId/commands',
+  ]) {
+    router
+      .add('GET', cmds, apps.listCommands)
+      .add('PUT', cmds, apps.overwriteCommandsRoute)
+      .add('POST', cmds, apps.createCommandRoute)
+      .add('GET', `${cmds}/:commandId`, apps.getCommand)
+      .add('PATCH', `${cmds}/:commandId`, apps.editCommandRoute)
+      .add('DELETE', `${cmds}/:commandId`, apps.deleteCommandRoute);
+  }
   const hook = '/webhooks/:applicationId/:webhookToken';
   router
     .add('GET', '/gateway', getGateway)
@@ -37,18 +48,6 @@ export function createRestRouter(): Router<RestRoute> {
     .add('GET', '/oauth2/authorize', authorize)
     .add('POST', '/oauth2/token', token)
     .add('POST', '/oauth2/token/revoke', revoke)
-    .add('GET', cmds, apps.listCommands)
-    .add('PUT', cmds, apps.overwriteCommandsRoute)
-    .add('POST', cmds, apps.createCommandRoute)
-    .add('GET', `${cmds}/:commandId`, apps.getCommand)
-    .add('PATCH', `${cmds}/:commandId`, apps.editCommandRoute)
-    .add('DELETE', `${cmds}/:commandId`, apps.deleteCommandRoute)
-    .add('GET', guildCmds, apps.listCommands)
-    .add('PUT', guildCmds, apps.overwriteCommandsRoute)
-    .add('POST', guildCmds, apps.createCommandRoute)
-    .add('GET', `${guildCmds}/:commandId`, apps.getCommand)
-    .add('PATCH', `${guildCmds}/:commandId`, apps.editCommandRoute)
-    .add('DELETE', `${guildCmds}/:commandId`, apps.deleteCommandRoute)
     .add('GET', '/guilds/:guildId', guilds.getGuild)
     .add('GET', '/guilds/:guildId/channels', guilds.getGuildChannels)
     .add('GET', '/guilds/:guildId/roles', guilds.getGuildRoles)

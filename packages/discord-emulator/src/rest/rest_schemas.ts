@@ -105,21 +105,26 @@ const commandOptionSchema: z.ZodType<CommandOptionShape> = z.lazy(() =>
   }),
 );
 
+/** The fields a command create and a command edit share. */
+const commandFields = {
+  name_localizations: localizations,
+  description: z.string().max(100).nullish(),
+  description_localizations: localizations,
+  options: z.array(commandOptionSchema).max(25).nullish(),
+  default_member_permissions: z.string().regex(/^\d+$/).nullish(),
+  nsfw: z.boolean().nullish(),
+  contexts: z.array(z.int()).nullish(),
+  integration_types: z.array(z.int()).nullish(),
+};
+
 /** An application command (`SlashCommandBuilder#toJSON()` output). */
 export const commandSchema = z
   .looseObject({
+    ...commandFields,
     name: anyCommandName,
-    name_localizations: localizations,
-    description: z.string().max(100).nullish(),
-    description_localizations: localizations,
-    options: z.array(commandOptionSchema).max(25).nullish(),
-    default_member_permissions: z.string().regex(/^\d+$/).nullish(),
     dm_permission: z.boolean().nullish(),
     default_permission: z.boolean().nullish(),
-    nsfw: z.boolean().nullish(),
     type: z.int().min(1).max(4).nullish(),
-    contexts: z.array(z.int()).nullish(),
-    integration_types: z.array(z.int()).nullish(),
   })
   .superRefine((command, ctx) => {
     const type = command.type ?? 1;
@@ -143,15 +148,8 @@ export const commandListSchema = z.array(commandSchema).max(100);
 
 /** Body of `PATCH /applications/:id/commands/:id`. */
 export const commandPatchSchema = z.looseObject({
+  ...commandFields,
   name: anyCommandName.optional(),
-  name_localizations: localizations,
-  description: z.string().max(100).nullish(),
-  description_localizations: localizations,
-  options: z.array(commandOptionSchema).max(25).nullish(),
-  default_member_permissions: z.string().regex(/^\d+$/).nullish(),
-  nsfw: z.boolean().nullish(),
-  contexts: z.array(z.int()).nullish(),
-  integration_types: z.array(z.int()).nullish(),
 });
 
 /** Body of `PATCH /guilds/:id/members/:id`. */

@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from '../json.js';
 import type { PermissionOverwrite } from '../permission_flags.js';
+import type { RoleRecord } from '../state/records.js';
 
 /**
  * A user object as Discord's API returns it (`email`/`verified` only on `/users/@me` with the `email` scope).
@@ -34,26 +35,16 @@ export interface ApiUser {
 }
 
 /**
- * A role object.
+ * A role object: the stored role's fields (without `guild_id` and `bot_id`), plus `colors` and, for
+ * a bot's managed role, `tags`.
  *
  * @example
  * ```ts
  * const roles = (await res.json()) as ApiRole[];
  * ```
  */
-export interface ApiRole {
-  id: string;
-  name: string;
-  color: number;
+export interface ApiRole extends Omit<RoleRecord, 'guild_id' | 'bot_id'> {
   colors: { primary_color: number; secondary_color: number | null; tertiary_color: number | null };
-  hoist: boolean;
-  icon: string | null;
-  unicode_emoji: string | null;
-  position: number;
-  permissions: string;
-  managed: boolean;
-  mentionable: boolean;
-  flags: number;
   tags?: { bot_id: string };
 }
 

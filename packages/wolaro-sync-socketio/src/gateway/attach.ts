@@ -4,10 +4,18 @@ import type { DefaultEventsMap, Namespace, Server, Socket } from 'socket.io';
 import { HandshakeError } from '../errors.js';
 import type { ClientToServerEvents, GuildAck, ServerToClientEvents, SocketData } from '../events.js';
 import { GuildAuthorizer } from '../internal/authorizer.js';
-import { forClient, forwardChannels, type LocalEmitter, type RevokedEvent } from '../internal/forwarder.js';
+import { ConnectionLimiter } from '../internal/connection_limiter.js';
+import {
+  forClient,
+  forwardChannels,
+  type LocalEmitter,
+  type RevokedEvent,
+  type SessionRevokedEvent,
+} from '../internal/forwarder.js';
 import { authenticate } from '../internal/handshake.js';
 import { isSessionId, isSnowflake } from '../internal/ids.js';
 import { originCheck } from '../internal/origin.js';
+import { reauthorizeRooms } from '../internal/reauthorize.js';
 import { RevocationLog } from '../internal/revocations.js';
 import { type AttachSyncOptions, DefaultAttachSyncOptions, validateAttachOptions } from './options.js';
 import { TokenBucket } from './rate_limit.js';
@@ -42,6 +50,13 @@ const ACK_FORBIDDEN: GuildAck = Object.freeze({ ok: false, error: 'forbidden' })
 const ACK_INVALID: GuildAck = Object.freeze({ ok: false, error: 'invalid' });
 const ACK_RATE_LIMITED: GuildAck = Object.freeze({ ok: false, error: 'rate_limited' });
 
+/** Most guild events held back while the rooms are re-checked; past it they go out at once. */
+const MAX_HELD_EVENTS = 10_000;
+/** The `reason` of the `permission:revoked` a socket gets when the re-check takes a room away. */
+const REAUTH_REASON = 'Access re-checked after a bus outage';
+/** Revocation-log key of a session (the log keys are `${a}:${b}`; user ids are digits only). */
+const SESSION_KEY = 'session';
+
 class Gateway implements SyncGateway {
   readonly #nsp: GatewayNamespace;
   readonly #options: AttachSyncOptions<ChannelMap>;
@@ -49,10 +64,14 @@ class Gateway implements SyncGateway {
   readonly #timeoutMs: number;
   readonly #revocations: RevocationLog;
   readonly #authorizer: GuildAuthorizer;
+  readonly #limiter: ConnectionLimiter;
   readonly #states = new WeakMap<GatewaySocket, SocketState>();
   readonly #sockets = new Set<GatewaySocket>();
   readonly #users = new Map<string, number>();
   readonly #unsubscribe: () => void;
+  /** Guild events held while the rooms are re-checked after an outage; undefined: deliver at once. */
+  #held: (() => void)[] | undefined;
+  #resync: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(nsp: GatewayNamespace, options: AttachSyncOptions<ChannelMap>) {
@@ -65,7 +84,13 @@ class Gateway implements SyncGateway {
     this.#authorizer = new GuildAuthorizer({
       authorize: options.authorize,
       listGuilds: options.listGuilds,
+      authorizeGuilds: options.authorizeGuilds,
       timeoutMs: this.#timeoutMs,
+      logger: this.#logger,
+    });
+    this.#limiter = new ConnectionLimiter({
+      limits: options.connectionRateLimit,
+      clientAddress: options.clientAddress,
       logger: this.#logger,
     });
     if (!options.allowedOrigins) {
@@ -98,14 +123,86 @@ class Gateway implements SyncGateway {
       subscribe: (channel, handler) => sync.subscribeUntyped(channel, handler),
       local: () => nsp.local as unknown as LocalEmitter,
       onRevoked: (event) => this.#onRevoked(event),
+      onSessionRevoked: (event) => this.#onSessionRevoked(event),
+      gate: (send) => this.#gate(send),
       logger: this.#logger,
     });
-    const onResync = () => this.#reloadAll();
-    if (options.reloadOnResync ?? DefaultAttachSyncOptions.reloadOnResync) sync.on('resync', onResync);
+    const onResync = () => {
+      this.#resync = this.#resync.then(() => this.#onResync());
+    };
+    sync.on('resync', onResync);
     this.#unsubscribe = () => {
       stopForwarding();
       sync.off('resync', onResync);
     };
+  }
+
+  #gate(send: () => void): void {
+    if (this.#held === undefined) {
+      send();
+    } else if (this.#held.length < MAX_HELD_EVENTS) {
+      this.#held.push(send);
+    } else {
+      this.#logger.warn(
+        { held: MAX_HELD_EVENTS },
+        'Too many events held during the rooms re-check: sent now',
+      );
+      this.#release();
+      send();
+    }
+  }
+
+  /** Delivers the held guild events in their order and stops holding. */
+  #release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const send of held) send();
+  }
+
+  /**
+   * The bus is back from an outage: revocations may have been missed, so the rooms are re-checked
+   * first (guild events held meanwhile), then every remaining guild room reloads.
+   */
+  async #onResync(): Promise<void> {
+    if (this.#closed) return;
+    const authorizeRooms = this.#options.authorizeRooms;
+    if (authorizeRooms) {
+      this.#held ??= [];
+      try {
+        await this.#reauthorize(authorizeRooms);
+      } catch (err) {
+        this.#logger.error({ err }, 'Guild rooms re-check failed unexpectedly');
+      }
+    }
+    try {
+      if (this.#options.reloadOnResync ?? DefaultAttachSyncOptions.reloadOnResync) this.#reloadAll();
+    } finally {
+      this.#release();
+    }
+  }
+
+  async #reauthorize(authorizeRooms: NonNullable<AttachSyncOptions['authorizeRooms']>): Promise<void> {
+    const sockets = [...this.#sockets].flatMap((socket) => {
+      const state = this.#states.get(socket);
+      return state && socket.connected ? [{ socket, userId: state.userId }] : [];
+    });
+    const removed = await reauthorizeRooms({
+      sockets,
+      authorizeRooms,
+      timeoutMs: this.#timeoutMs,
+      logger: this.#logger,
+      onRemoved: (socket, { userId, guildId }) => {
+        // A join:guild check still running for this pair must not put the socket back.
+        this.#revocations.record(userId, guildId);
+        socket.emit('permission:revoked', { guildId, userId, reason: REAUTH_REASON, timestamp: Date.now() });
+      },
+    });
+    if (removed !== undefined) {
+      this.#logger.info(
+        { sockets: sockets.length, removed },
+        `Guild rooms re-checked after the outage: ${removed} removed`,
+      );
+    }
   }
 
   /** Events may have been missed during a bus outage: every panel on this node reloads its guilds. */
@@ -126,13 +223,18 @@ class Gateway implements SyncGateway {
 
   async #handshake(socket: GatewaySocket, checkOrigin: ReturnType<typeof originCheck>): Promise<void> {
     if (this.#closed) throw new HandshakeError('unavailable');
+    // Cheapest first: a flood from one address is refused before any token check or query.
+    const address = this.#limiter.address(socket.request, socket.handshake.address);
+    if (!this.#limiter.allowAddress(address)) throw new HandshakeError('rate_limited');
+    // Taken before the token check: a session revoked while it runs is refused on connection.
+    const seq = this.#revocations.seq;
     const identity = await authenticate(socket.handshake, {
       checkOrigin,
       verifyToken: this.#options.verifyToken,
       timeoutMs: this.#timeoutMs,
       logger: this.#logger,
     });
-    const seq = this.#revocations.seq;
+    if (!this.#limiter.allowUser(identity.userId, address)) throw new HandshakeError('rate_limited');
     const guilds = await this.#authorizer.autoJoinGuilds(identity.userId);
     const rateLimit = this.#options.rateLimit ?? DefaultAttachSyncOptions.rateLimit;
     this.#states.set(socket, {
@@ -157,6 +259,11 @@ class Gateway implements SyncGateway {
       return;
     }
     const { userId, sessionId } = state;
+    if (sessionId !== undefined && this.#revocations.revokedSince(SESSION_KEY, sessionId, state.seq)) {
+      socket.emit('session:revoked', { sessionId, userId, reason: 'revoked', timestamp: Date.now() });
+      socket.disconnect(true);
+      return;
+    }
     // A revocation handled while the handshake was checking a guild wins over that check.
     const guilds = state.guilds.filter((g) => !this.#revocations.revokedSince(userId, g, state.seq));
     state.guilds = [];
@@ -252,6 +359,21 @@ class Gateway implements SyncGateway {
     this.#logger.info({ userId, guildId }, `Permission revoked for user ${userId} on guild ${guildId}`);
   }
 
+  #onSessionRevoked(event: SessionRevokedEvent): void {
+    const { sessionId, userId, reason } = event;
+    // Recorded first: a handshake of this session checking its token right now must not connect.
+    this.#revocations.record(SESSION_KEY, sessionId);
+    if (!this.#users.has(userId)) return;
+    const room = rooms.session(sessionId);
+    // This node's sockets of the session only: every node gets the event from the bus.
+    (this.#nsp.local as unknown as LocalEmitter).to(room).emit('session:revoked', forClient(event));
+    this.#nsp.local.in(room).disconnectSockets(true);
+    this.#logger.info(
+      { userId, sessionId, reason },
+      `Session ${sessionId} of user ${userId} revoked (${reason}), its sockets disconnected`,
+    );
+  }
+
   stats(): GatewayStats {
     let guildRooms = 0;
     for (const [room, members] of this.#nsp.adapter.rooms) {
@@ -293,7 +415,9 @@ class Gateway implements SyncGateway {
  * `session:{sid}` and the `guild:{id}` rooms it may see, forwards every channel of `sync` to its
  * guild room under the Socket.io event names (`config:updated`, `module:toggled`, ...), handles
  * `join:guild` / `leave:guild` (re-checked, rate-limited), applies `permission:revoked` at once, and
- * disconnects a socket when its token expires.
+ * disconnects a socket when its token expires. Handshakes are limited per client address and per
+ * user (`connectionRateLimit`), and with `authorizeGuilds` a handshake checks all its guilds in one
+ * call.
  *
  * With `@socket.io/redis-adapter` on several nodes, each client receives each event once and
  * revocations apply on every node (see docs/guides/scaling.md). Options are checked here: a

@@ -1,8 +1,15 @@
+import type { IncomingMessage } from 'node:http';
 import type { ChannelMap, Logger, SyncClient } from '@wolaro/sync';
 import { z } from 'zod';
 import type { TokenVerifier } from '../auth/jwt_verifier.js';
 import { normalizeOrigin } from '../internal/origin.js';
-import { DefaultRateLimitOptions, type RateLimitOptions } from './rate_limit.js';
+import {
+  type ConnectionRateLimitOptions,
+  DefaultConnectionRateLimitOptions,
+  DefaultRateLimitOptions,
+  type RateLimitOptions,
+} from './rate_limit.js';
+import type { RoomPair } from './types.js';
 
 /**
  * Options of {@link attachSync}.
@@ -29,12 +36,49 @@ export interface AttachSyncOptions<M extends ChannelMap = Record<never, never>> 
    */
   authorize: (userId: string, guildId: string) => boolean | Promise<boolean>;
   /**
-   * Guilds to auto-join on connect (each still passes `authorize`). Runs during the handshake, so
-   * the rooms are joined before the client sees `connect`. On failure the socket connects with no
-   * guild rooms (logged) and can still `join:guild`.
+   * Guilds to auto-join on connect (each still passes `authorize`, or `authorizeGuilds` when set).
+   * Runs during the handshake, so the rooms are joined before the client sees `connect`. On failure
+   * the socket connects with no guild rooms (logged) and can still `join:guild`.
    * @defaultValue none: no auto-join
    */
   listGuilds?: (userId: string) => readonly string[] | Promise<readonly string[]>;
+  /**
+   * Re-checks many (user, guild) pairs at once; returns the pairs still allowed. After a bus
+   * outage (`sync` emits `'resync'`) revocations may have been missed, so the gateway calls it ONCE
+   * with every (user, guild) pair of the guild rooms its sockets are in on this node, takes each
+   * socket out of the rooms whose pair is not returned and sends it `permission:revoked` (reason
+   * `Access re-checked after a bus outage`). Events of those guilds arriving meanwhile are held
+   * until the check is done, and `guild:reload` (`reloadOnResync`) goes out after it. A throw, a
+   * rejection, a timeout or an answer that is not a list of pairs changes nothing (logged). Answer
+   * with one query, e.g. a join on `unnest($1::text[], $2::text[])`.
+   * @defaultValue none: rooms are not re-checked after an outage
+   *
+   * @example
+   * ```ts
+   * authorizeRooms: async (pairs) => {
+   *   const { rows } = await pool.query(
+   *     `SELECT p.user_id AS "userId", p.guild_id AS "guildId"
+   *        FROM unnest($1::text[], $2::text[]) AS p(user_id, guild_id)
+   *        JOIN guild_admins a ON a.user_id = p.user_id AND a.guild_id = p.guild_id`,
+   *     [pairs.map((p) => p.userId), pairs.map((p) => p.guildId)],
+   *   );
+   *   return rows;
+   * },
+   * ```
+   */
+  authorizeRooms?: (pairs: readonly RoomPair[]) => readonly RoomPair[] | Promise<readonly RoomPair[]>;
+  /**
+   * The batch form of `authorize`: which of `guildIds` may this user see? Answer with the allowed
+   * ids (any other id in the answer is ignored). When set, the handshake checks every guild of
+   * `listGuilds` with this one call instead of one `authorize` call per guild, so a handshake
+   * costs the same few queries whatever the number of guilds. A throw, a rejection or a timeout
+   * counts as "none" (logged). `join:guild` still uses `authorize`.
+   * @defaultValue none: one `authorize` call per listed guild
+   */
+  authorizeGuilds?: (
+    userId: string,
+    guildIds: readonly string[],
+  ) => readonly string[] | Promise<readonly string[]>;
   /**
    * Accepted `Origin` headers, e.g. `['https://wolaro.fr']`. Checked in the namespace middleware
    * (on `socket.handshake.headers.origin`), so a refused client gets `origin_not_allowed`.
@@ -64,6 +108,19 @@ export interface AttachSyncOptions<M extends ChannelMap = Record<never, never>> 
    */
   rateLimit?: RateLimitOptions | false;
   /**
+   * Limits on new connections per client address and per user over a sliding window; a refused
+   * handshake gets `rate_limited`. `false` turns both off.
+   * @defaultValue `{ perIp: 60, perUser: 20, windowMs: 10_000 }`
+   */
+  connectionRateLimit?: ConnectionRateLimitOptions | false;
+  /**
+   * The client address that `connectionRateLimit.perIp` counts, from the handshake's HTTP request.
+   * Behind a reverse proxy every client comes from the proxy's address: return the client address
+   * your proxy forwards (e.g. with `proxy-addr` and the trust settings of your HTTP framework).
+   * @defaultValue the TCP peer address (`request.socket.remoteAddress`)
+   */
+  clientAddress?: (request: IncomingMessage) => string;
+  /**
    * Longest wait for `verifyToken`, `listGuilds` or one `authorize` call; past it the call counts
    * as failed, so a hung database never hangs a handshake.
    * @defaultValue 5000
@@ -89,6 +146,7 @@ export const DefaultAttachSyncOptions = {
   disconnectOnRevoke: false,
   reloadOnResync: true,
   rateLimit: DefaultRateLimitOptions,
+  connectionRateLimit: DefaultConnectionRateLimitOptions,
   callbackTimeoutMs: 5000,
 } as const satisfies Partial<AttachSyncOptions>;
 
@@ -108,6 +166,8 @@ const optionsSchema = z.object({
   verifyToken: fn('verifyToken'),
   authorize: fn('authorize'),
   listGuilds: fn('listGuilds').optional(),
+  authorizeRooms: fn('authorizeRooms').optional(),
+  authorizeGuilds: fn('authorizeGuilds').optional(),
   allowedOrigins: z
     .array(z.string())
     .superRefine((list, ctx) => {
@@ -129,6 +189,17 @@ const optionsSchema = z.object({
       z.object({ perSecond: z.number().positive().finite(), burst: z.number().int().min(1) }),
     ])
     .optional(),
+  connectionRateLimit: z
+    .union([
+      z.literal(false),
+      z.object({
+        perIp: z.union([z.literal(false), z.number().int().min(1)]).optional(),
+        perUser: z.union([z.literal(false), z.number().int().min(1)]).optional(),
+        windowMs: z.number().int().min(1).max(2_147_483_647).optional(),
+      }),
+    ])
+    .optional(),
+  clientAddress: fn('clientAddress').optional(),
   callbackTimeoutMs: z.number().int().positive().max(2_147_483_647).optional(),
   logger: z
     .custom<object>(

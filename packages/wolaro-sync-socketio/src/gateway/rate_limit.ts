@@ -58,3 +58,40 @@ export class TokenBucket {
     return true;
   }
 }
+
+/**
+ * Limits on new Socket.io connections, counted over a sliding window of `windowMs`: at most `perIp`
+ * handshakes from one client address and `perUser` handshakes of one user (counted once the token
+ * is verified, so nobody can spend someone else's quota). Every attempt counts, refused ones too,
+ * so a client that keeps hammering stays refused; a refused client gets `connect_error` with the
+ * message and `data.code` `rate_limited`. `false` turns one limit off.
+ *
+ * @example
+ * ```ts
+ * attachSync(io, { ...options, connectionRateLimit: { perIp: 120, perUser: 20, windowMs: 10_000 } });
+ * ```
+ */
+export interface ConnectionRateLimitOptions {
+  /** Handshakes per window from one client address (see `clientAddress`). */
+  perIp?: number | false;
+  /** Handshakes per window of one user (after `verifyToken`). */
+  perUser?: number | false;
+  /** Length of the sliding window in milliseconds. */
+  windowMs?: number;
+}
+
+/**
+ * Defaults of {@link ConnectionRateLimitOptions}: 60 handshakes per 10 s from one address, 20 per
+ * 10 s of one user. A panel connects once per tab and reconnects with a back-off, so real users
+ * stay far below; raise `perIp` when many users share one address (an office NAT).
+ *
+ * @example
+ * ```ts
+ * attachSync(io, { ...options, connectionRateLimit: { ...DefaultConnectionRateLimitOptions, perIp: 300 } });
+ * ```
+ */
+export const DefaultConnectionRateLimitOptions = {
+  perIp: 60,
+  perUser: 20,
+  windowMs: 10_000,
+} as const satisfies Required<ConnectionRateLimitOptions>;

@@ -1,4 +1,18 @@
 /**
+ * A user in a guild room: what `authorizeRooms` is asked about, and answers with for the pairs
+ * still allowed.
+ *
+ * @example
+ * ```ts
+ * const pair: RoomPair = { userId: '456', guildId: '123' };
+ * ```
+ */
+export interface RoomPair {
+  readonly userId: string;
+  readonly guildId: string;
+}
+
+/**
  * Counters of a gateway on this node, in the shape the reference API serves at `GET /api/admin/websocket/stats`.
  *
  * @example

@@ -6,6 +6,9 @@ import { isSnowflake } from './ids.js';
 export interface GuildAuthorizerDeps {
   authorize: (userId: string, guildId: string) => boolean | Promise<boolean>;
   listGuilds: ((userId: string) => readonly string[] | Promise<readonly string[]>) | undefined;
+  authorizeGuilds:
+    | ((userId: string, guildIds: readonly string[]) => readonly string[] | Promise<readonly string[]>)
+    | undefined;
   timeoutMs: number;
   logger: Logger;
 }
@@ -55,7 +58,32 @@ export class GuildAuthorizer {
     if (ids.length !== listed.value.length) {
       logger.warn({ userId }, `listGuilds returned ids that are not snowflakes for user ${userId}; skipped`);
     }
+    if (ids.length === 0) return [];
+    if (this.#deps.authorizeGuilds) return this.#authorizeBatch(userId, ids);
     const allowed = await Promise.all(ids.map((guildId) => this.authorize(userId, guildId)));
     return ids.filter((_, i) => allowed[i]);
+  }
+
+  /**
+   * One `authorizeGuilds` call for every listed guild. Only ids that were asked about count (a
+   * callback cannot add rooms), and a failure means "none" (logged), like `authorize`.
+   */
+  async #authorizeBatch(userId: string, ids: readonly string[]): Promise<string[]> {
+    const { authorizeGuilds, timeoutMs, logger } = this.#deps;
+    const result = await guardedCall(
+      () => authorizeGuilds?.(userId, ids) ?? [],
+      timeoutMs,
+      'authorizeGuilds',
+    );
+    if (!result.ok || !Array.isArray(result.value)) {
+      const reason = result.ok ? 'it returned no array' : result.error.message;
+      logger.warn(
+        { err: result.ok ? undefined : result.error, userId },
+        `authorizeGuilds failed for user ${userId}, no guild auto-joined: ${reason}`,
+      );
+      return [];
+    }
+    const allowed = new Set<unknown>(result.value);
+    return ids.filter((id) => allowed.has(id));
   }
 }

@@ -11,11 +11,20 @@ const RESERVED_EVENTS = new Set([
   'newListener',
   'removeListener',
   'session:expired',
+  'session:revoked',
 ]);
 
 /** The payload of `permission:revoked` as the forwarder hands it over. */
 export interface RevokedEvent {
   guildId: string;
+  userId: string;
+  reason: string;
+  [key: string]: unknown;
+}
+
+/** The payload of `session:revoked` as the forwarder hands it over. */
+export interface SessionRevokedEvent {
+  sessionId: string;
   userId: string;
   reason: string;
   [key: string]: unknown;
@@ -36,6 +45,13 @@ export interface ForwarderDeps {
   local: () => LocalEmitter;
   /** Handles `permission:revoked` (room changes first, then the event to the user). */
   onRevoked: (event: RevokedEvent) => void;
+  /** Handles `session:revoked` (the event to the session's sockets, then their disconnection). */
+  onSessionRevoked: (event: SessionRevokedEvent) => void;
+  /**
+   * Runs `send` now, or later when the gateway holds guild events back (while it re-checks its
+   * rooms after an outage). Revocations are never held.
+   */
+  gate: (send: () => void) => void;
   logger: Logger;
 }
 
@@ -54,7 +70,8 @@ export function forClient(payload: Record<string, unknown>): Record<string, unkn
  * channel's Socket.io event name, on this node's sockets only (`io.local`): every node receives the
  * event from the bus, so a cluster-wide emit would deliver it once per node. `permission:revoked`
  * goes to `onRevoked` instead of the guild room: it concerns one user, and the others in the room
- * must not be sent away. Returns a function that unsubscribes everything.
+ * must not be sent away; `session:revoked` goes to `onSessionRevoked` (it has no guild). Returns a
+ * function that unsubscribes everything.
  */
 export function forwardChannels(deps: ForwarderDeps): () => void {
   const { logger } = deps;
@@ -63,6 +80,10 @@ export function forwardChannels(deps: ForwarderDeps): () => void {
   for (const [channel, def] of Object.entries(deps.channels)) {
     if (channel === 'permission:revoked') {
       offs.push(deps.subscribe(channel, (payload) => deps.onRevoked(payload as RevokedEvent)));
+      continue;
+    }
+    if (channel === 'session:revoked') {
+      offs.push(deps.subscribe(channel, (payload) => deps.onSessionRevoked(payload as SessionRevokedEvent)));
       continue;
     }
     const event = def.socketEvent;
@@ -85,7 +106,7 @@ export function forwardChannels(deps: ForwarderDeps): () => void {
           }
           return;
         }
-        deps.local().to(rooms.guild(guildId)).emit(event, forClient(data));
+        deps.gate(() => deps.local().to(rooms.guild(guildId)).emit(event, forClient(data)));
       }),
     );
   }

@@ -255,15 +255,17 @@ export class RedisFallbackManager extends EventEmitter<RedisFallbackManagerEvent
   /**
    * Drops a key's value unless it is at least `version`, and keeps out later writes of older
    * versions (a tombstone, for the key's TTL). Use it when an event says "version `version` exists".
+   * Resolves whether the tombstone was written: `false` when the cache already held `version` or
+   * a newer value (then it is still there to be read).
    *
    * @example
    * ```ts
    * sync.subscribe('config:update', (e) => cache.invalidate(cacheKeys.guildConfig(e.guildId), e.version ?? 0));
    * ```
    */
-  async invalidate(key: string, version: number, ttlSeconds?: number): Promise<void> {
+  async invalidate(key: string, version: number, ttlSeconds?: number): Promise<boolean> {
     const full = this.#key(key);
-    await this.#write(full, encodeTombstone(version, Date.now()), this.#ttlMs(ttlSeconds), version, true);
+    return this.#write(full, encodeTombstone(version, Date.now()), this.#ttlMs(ttlSeconds), version, true);
   }
 
   /**

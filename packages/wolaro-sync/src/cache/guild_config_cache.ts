@@ -6,6 +6,7 @@ import {
   functionSchema,
   loggerSchema,
   positiveNumber,
+  withMethods,
 } from '../internal/options.js';
 import { toError } from '../internal/to_error.js';
 import { cacheKeys } from '../keys/cache_keys.js';
@@ -19,25 +20,20 @@ import {
 } from './guild_config_options.js';
 import { type Config, GuildConfigStore } from './guild_config_store.js';
 
+/** What the cache reads from `config:update` and `module:toggle`. */
+interface VersionedEvent {
+  guildId: string;
+  version?: number | undefined;
+  eventId?: string | undefined;
+  origin?: string | undefined;
+}
+
 const guildConfigCacheSchema = z.object({
-  sync: z.custom<object>(
-    (v) =>
-      typeof v === 'object' &&
-      v !== null &&
-      ['subscribe', 'on', 'off'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
-    'must be a SyncClient (subscribe/on/off methods)',
-  ),
-  cache: z
-    .custom<object>(
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        ['getJSONEntry', 'setJSON', 'invalidate', 'del'].every(
-          (m) => typeof (v as Record<string, unknown>)[m] === 'function',
-        ),
-      'must be a RedisFallbackManager',
-    )
-    .optional(),
+  sync: withMethods(['subscribe', 'on', 'off'], 'must be a SyncClient (subscribe/on/off methods)'),
+  cache: withMethods(
+    ['getJSONEntry', 'setJSON', 'invalidate', 'del'],
+    'must be a RedisFallbackManager',
+  ).optional(),
   load: functionSchema('guildId => Promise<GuildConfig | null>'),
   loadVersions: functionSchema('guildIds => Promise<Map<guildId, version>>').optional(),
   l1: z.object({ max: z.number().int().positive().optional(), ttlMs: durationMs.optional() }).optional(),
@@ -57,6 +53,10 @@ const guildConfigCacheSchema = z.object({
  * - Version floor: once the handler of an event announcing version `v` of a guild has run, `get`
  *   never returns an older version of it: L1 entries below `v` are dropped at once, and an L2 or
  *   `load` answer below `v` (a slow fill that started earlier) is discarded and reloaded.
+ * - The database is the truth: if it keeps answering below an announced version (`maxStaleLoads`
+ *   retries), the announcement is treated as suspect (a forged event, or a replica lagging far
+ *   behind): its row is served, the floor drops to it, and a warning names the event. A forged
+ *   `config:update` with a huge version never makes a guild unloadable.
  * - On `'resync'` (the bus was down and events may be lost) one `loadVersions` query finds the cached
  *   guilds that changed; only those are reloaded. L2 entries written before the resync are checked
  *   against the database before use.
@@ -132,9 +132,14 @@ export class GuildConfigCache extends EventEmitter<GuildConfigCacheEvents> {
     // it are confirmed against the database versions (one cheap query) before they are served.
     // No clock-skew margin here: anything written after this point is followed by the events we see.
     this.#store.distrustL2(0);
-    const versioned = (e: { guildId: string; version?: number | undefined }): void => {
+    const versioned = (e: VersionedEvent): void => {
       if (e.version === undefined) this.#onUnversioned(e.guildId);
-      else this.#onVersion(e.guildId, e.version);
+      else
+        this.#onVersion(
+          e.guildId,
+          e.version,
+          `event ${e.eventId ?? '(no id)'} from ${e.origin ?? '(no origin)'}`,
+        );
     };
     this.#offs = [
       this.#sync.subscribe('config:update', versioned),
@@ -191,9 +196,9 @@ export class GuildConfigCache extends EventEmitter<GuildConfigCacheEvents> {
 
   /**
    * A guild's config: L1, else L2, else `load` (concurrent misses share one fill). `null` if the guild
-   * does not exist. Rejects with `InvalidKeyError` for a malformed id, with the loader's error when the
-   * database fails, and with `VersionConflictError` if the database keeps answering older than an
-   * announced version.
+   * does not exist. Rejects with `InvalidKeyError` for a malformed id and with the loader's error when
+   * the database fails. When the database keeps answering older than an announced version, its
+   * answer is served after `maxStaleLoads` retries (the announcement is logged as suspect).
    *
    * @example
    * ```ts
@@ -280,8 +285,8 @@ export class GuildConfigCache extends EventEmitter<GuildConfigCacheEvents> {
     };
   }
 
-  #onVersion(guildId: string, version: number): void {
-    const outcome = this.#store.raiseFloor(guildId, version);
+  #onVersion(guildId: string, version: number, source: string): void {
+    const outcome = this.#store.raiseFloor(guildId, version, source);
     if (outcome === 'known') {
       this.#stats.eventsIgnored++;
       return;

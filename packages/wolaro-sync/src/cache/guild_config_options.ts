@@ -117,8 +117,10 @@ export interface GuildConfigCacheOptions {
   l2TtlSeconds?: number;
   /**
    * How many times a fill retries when the database answers with a version older than one an
-   * event already announced (e.g. a lagging replica) before `get` rejects with `VersionConflictError`.
-   * Retries whose answer moved forward do not count.
+   * event already announced (e.g. a lagging replica) before the database's answer is served anyway
+   * and the announcement is logged as suspect (a forged event cannot make a guild unloadable).
+   * That answer is kept in L1 for 30 s at most, then loaded again. Retries whose answer moved
+   * forward do not count.
    * @defaultValue 5
    */
   maxStaleLoads?: number;

@@ -1,5 +1,4 @@
 import { LRUCache } from 'lru-cache';
-import { VersionConflictError } from '../errors.js';
 import { cacheKeys } from '../keys/cache_keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisFallbackManager } from './fallback.js';
@@ -22,6 +21,12 @@ interface Flight {
 /** Writers' clocks may differ this much; L2 entries written up to it after a resync are re-checked too. */
 const CLOCK_SKEW_MS = 5000;
 const MAX_FILL_ROUNDS = 50;
+/**
+ * A database row accepted below an announced version stays in L1 this long at most, then is
+ * loaded again: if the announcement was real (a replica lagging past the retries), the newer
+ * version wins at the next load; if it was forged, this costs one load per period.
+ */
+const SUSPECT_L1_TTL_MS = 30_000;
 
 /** What {@link GuildConfigStore} is built from (resolved `GuildConfigCacheOptions`). */
 export interface GuildConfigStoreOptions {
@@ -45,6 +50,10 @@ export class GuildConfigStore {
   readonly l1: LRUCache<string, Config>;
   readonly stats = { l2Hits: 0, loads: 0, staleDiscarded: 0 };
   readonly #floors: LRUCache<string, number>;
+  /** Who announced each guild's floor (event id and origin), for the suspect-event warning. */
+  readonly #floorSources: LRUCache<string, string>;
+  /** `guildId:version` of suspect announcements already logged: warn once per guild and event. */
+  readonly #suspectLogged = new LRUCache<string, true>({ max: 1000 });
   readonly #flights = new Map<string, Flight>();
   readonly #cache: RedisFallbackManager | undefined;
   readonly #load: GuildConfigLoader;
@@ -52,8 +61,14 @@ export class GuildConfigStore {
   readonly #logger: Logger;
   readonly #l2TtlSeconds: number;
   readonly #maxStaleLoads: number;
+  readonly #l1TtlMs: number;
   #suspectBefore = 0;
   #suspectUntil = 0;
+  /**
+   * The L2 tombstones this process wrote for the reloads its events started: while L2 holds only
+   * that tombstone, the reload does not read it back and goes to the database at once.
+   */
+  readonly #tombstones: LRUCache<string, { version: number; written: Promise<boolean> }>;
   /** Versions confirmed against the database since the last distrust: not asked again. */
   readonly #confirmed = new Map<string, number>();
 
@@ -61,12 +76,15 @@ export class GuildConfigStore {
     this.l1 = new LRUCache<string, Config>({ max: options.l1Max, ttl: options.l1TtlMs });
     // Floors outlive L1 entries (an event may concern a guild not cached here yet); numbers are cheap.
     this.#floors = new LRUCache<string, number>({ max: Math.max(options.l1Max * 4, 10_000) });
+    this.#floorSources = new LRUCache<string, string>({ max: Math.max(options.l1Max * 4, 10_000) });
+    this.#tombstones = new LRUCache({ max: Math.max(options.l1Max, 1000) });
     this.#cache = options.cache;
     this.#load = options.load;
     this.#loadVersions = options.loadVersions;
     this.#logger = options.logger;
     this.#l2TtlSeconds = options.l2TtlSeconds;
     this.#maxStaleLoads = options.maxStaleLoads;
+    this.#l1TtlMs = options.l1TtlMs;
   }
 
   get hasVersionsLoader(): boolean {
@@ -153,7 +171,7 @@ export class GuildConfigStore {
       flight.stale = false;
       if (useL2) {
         useL2 = false;
-        const fromL2 = await this.#readL2(guildId, key);
+        const fromL2 = (await this.#onlyOwnTombstone(guildId)) ? undefined : await this.#readL2(guildId, key);
         if (fromL2 !== undefined && !flight.stale) {
           if (fromL2.version >= this.#floorOf(guildId)) {
             this.stats.l2Hits++;
@@ -179,10 +197,23 @@ export class GuildConfigStore {
       if (loaded.version <= lastVersion) staleLoads++;
       lastVersion = loaded.version;
       if (staleLoads >= this.#maxStaleLoads || round >= MAX_FILL_ROUNDS) {
-        throw new VersionConflictError(guildId, floor, loaded.version);
+        return this.#acceptBelowFloor(guildId, key, floor, loaded);
       }
       if (staleLoads > 0) await new Promise((r) => setTimeout(r, 10 * 2 ** staleLoads));
     }
+  }
+
+  /**
+   * Whether L2 holds nothing for this guild but the tombstone this process wrote for its floor:
+   * the tombstone's compare-and-set found no value at that version or above (had one been there,
+   * it would have been kept, and read). Another process may store that version meanwhile; reading
+   * the database instead is always correct.
+   */
+  async #onlyOwnTombstone(guildId: string): Promise<boolean> {
+    const tombstone = this.#tombstones.get(guildId);
+    if (tombstone === undefined) return false;
+    this.#tombstones.delete(guildId);
+    return tombstone.version >= this.#floorOf(guildId) && (await tombstone.written);
   }
 
   async #readL2(guildId: string, key: string): Promise<GuildConfig | undefined> {
@@ -228,11 +259,34 @@ export class GuildConfigStore {
     }
   }
 
-  #install(guildId: string, config: GuildConfig): Config {
+  /**
+   * The database keeps answering below the announced version: the database is the truth, so the
+   * announcement was forged (anyone who can publish on the bus can claim any version) or is far
+   * ahead of a lagging replica. Serve the database's row, lower the floor to it (a later real
+   * version still wins), drop the L2 tombstone the announcement left, and warn once.
+   */
+  #acceptBelowFloor(guildId: string, key: string, floor: number, loaded: GuildConfig): Config {
+    this.#floors.set(guildId, loaded.version);
+    const source = this.#floorSources.get(guildId);
+    this.#floorSources.delete(guildId);
+    const logKey = `${guildId}:${floor}`;
+    if (!this.#suspectLogged.has(logKey)) {
+      this.#suspectLogged.set(logKey, true);
+      this.#logger.warn(
+        { guildId, announcedVersion: floor, databaseVersion: loaded.version, source },
+        `Suspect event for guild ${guildId}: it announced version ${floor} but the database has ${loaded.version}; using the database`,
+      );
+    }
+    this.#cache?.del(key).catch(() => {});
+    return this.#install(guildId, loaded, SUSPECT_L1_TTL_MS);
+  }
+
+  #install(guildId: string, config: GuildConfig, ttlMs?: number): Config {
     const current = this.l1.peek(guildId);
     if (current !== undefined && current.version > config.version) return current;
     const frozen = freezeConfig(config);
-    this.l1.set(guildId, frozen);
+    if (ttlMs === undefined) this.l1.set(guildId, frozen);
+    else this.l1.set(guildId, frozen, { ttl: Math.min(ttlMs, this.#l1TtlMs) });
     return frozen;
   }
 
@@ -252,16 +306,32 @@ export class GuildConfigStore {
    * and the guild was cached or being loaded). Called synchronously from the event handler: the
    * floor holds from then on.
    */
-  raiseFloor(guildId: string, version: number): 'known' | 'newer' | 'reload' {
+  raiseFloor(guildId: string, version: number, source?: string): 'known' | 'newer' | 'reload' {
     const floor = this.#floors.get(guildId) ?? -1;
     const current = this.l1.peek(guildId);
-    if (version > floor) this.#floors.set(guildId, version);
-    if (version <= Math.max(floor, current?.version ?? -1)) return 'known';
+    if (version > floor) {
+      this.#floors.set(guildId, version);
+      if (source === undefined) this.#floorSources.delete(guildId);
+      else this.#floorSources.set(guildId, source);
+    }
+    if (version <= Math.max(floor, current?.version ?? -1)) {
+      // Newer than what is held but below a higher floor (one a load may yet prove false): a fill
+      // in progress loads again, so it cannot settle on an answer older than this version.
+      const flight =
+        version < floor && version > (current?.version ?? -1) ? this.#flights.get(guildId) : undefined;
+      if (flight) flight.stale = true;
+      return 'known';
+    }
     if (current !== undefined) this.l1.delete(guildId);
-    this.#cache
+    const written = this.#cache
       ?.invalidate(cacheKeys.guildConfig(guildId), version, this.#l2TtlSeconds)
-      .catch((err: unknown) => this.#logger.warn({ err, guildId }, 'Guild config L2 invalidation failed'));
-    return current !== undefined || this.#flights.has(guildId) ? 'reload' : 'newer';
+      .catch((err: unknown) => {
+        this.#logger.warn({ err, guildId }, 'Guild config L2 invalidation failed');
+        return false;
+      });
+    if (current === undefined && !this.#flights.has(guildId)) return 'newer';
+    if (written) this.#tombstones.set(guildId, { version, written });
+    return 'reload';
   }
 }
 

@@ -3,7 +3,7 @@ import { ClosedError } from '../errors.js';
 import { createRedisClient, isRedisClient, waitForReady } from '../internal/redis_client.js';
 import { toError } from '../internal/to_error.js';
 import type { Logger } from '../logger.js';
-import type { RedisInput } from '../transports/redis.js';
+import type { RedisClusterInput, RedisInput } from '../transports/redis.js';
 import { CAS_SCRIPT } from './envelope.js';
 import { CacheCommandTimeoutError, isOutageError, isTimeoutError } from './redis_ops.js';
 
@@ -60,10 +60,15 @@ export class RedisLink {
       ) as { commandTimeout?: number } | undefined;
       this.#ownTimer = typeof clientOptions?.commandTimeout !== 'number';
     } else {
-      const client = createRedisClient(options.redis as string | RedisOptions, options.commandTimeoutMs);
+      const client = createRedisClient(
+        options.redis as string | RedisOptions | RedisClusterInput,
+        options.commandTimeoutMs,
+      );
       // Reconnect at least once per health-check interval so the end of an outage is seen in time.
       const cap = Math.min(1000, options.healthCheckIntervalMs);
-      client.options.retryStrategy = (times) => Math.min(50 * 2 ** Math.min(times, 6), cap);
+      const retry = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), cap);
+      if (client.isCluster) (client as Cluster).options.clusterRetryStrategy = retry;
+      else (client as Redis).options.retryStrategy = retry;
       client.on('error', this.#onClientError);
       this.client = client;
       this.#owns = true;

@@ -48,7 +48,46 @@ export const timestamp = z
 const settingsRecord = z.record(z.string(), z.unknown());
 
 /**
- * The five built-in channels, with their payload schemas and Socket.io event names.
+ * A panel session id as it travels on the bus: 1 to 128 characters of `[A-Za-z0-9_.:-]` (a UUID
+ * fits), safe in a Socket.io room name.
+ *
+ * @example
+ * ```ts
+ * sessionId.parse('6f1c2a3e-0b7d-4c59-9e43-2f0a8d1c5b77');
+ * ```
+ */
+export const sessionId = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be a session id ([A-Za-z0-9_.:-]{1,128})');
+
+/**
+ * Why a panel session was ended, as `session:revoked` says it:
+ *
+ * - `logout`: the user logged out (on any node);
+ * - `expired`: the session reached its expiry;
+ * - `relogin`: the user logged in again and lost guilds meanwhile, so older sessions go;
+ * - `revoked`: an operator or the app ended it for another reason.
+ *
+ * @example
+ * ```ts
+ * sessionRevokedReason.parse('logout');
+ * sessionRevokedReason.options; // ['logout', 'expired', 'relogin', 'revoked']
+ * ```
+ */
+export const sessionRevokedReason = z.enum(['logout', 'expired', 'relogin', 'revoked']);
+
+/**
+ * One of {@link sessionRevokedReason}'s values.
+ *
+ * @example
+ * ```ts
+ * const reason: SessionRevokedReason = 'expired';
+ * ```
+ */
+export type SessionRevokedReason = z.infer<typeof sessionRevokedReason>;
+
+/**
+ * The six built-in channels, with their payload schemas and Socket.io event names.
  *
  * | channel | Socket.io event |
  * |---|---|
@@ -57,6 +96,10 @@ const settingsRecord = z.record(z.string(), z.unknown());
  * | `guild:reload` | `guild:reload` |
  * | `permission:revoked` | `permission:revoked` |
  * | `command:executed` | `command:executed` |
+ * | `session:revoked` | `session:revoked` |
+ *
+ * `session:revoked` concerns one panel session, not a guild: the Socket.io gateway sends it to the
+ * sockets of that session only, then disconnects them.
  *
  * @example
  * ```ts
@@ -117,6 +160,16 @@ export const builtinChannels = defineChannels({
     }),
     socketEvent: 'command:executed',
   },
+  'session:revoked': {
+    schema: z.object({
+      ...eventMetaShape,
+      sessionId,
+      userId: snowflake,
+      reason: sessionRevokedReason,
+      timestamp,
+    }),
+    socketEvent: 'session:revoked',
+  },
 });
 
 /** The type of {@link builtinChannels}. */
@@ -136,6 +189,7 @@ export const CHANNELS = Object.freeze({
   GUILD_RELOAD: 'guild:reload',
   PERMISSION_REVOKED: 'permission:revoked',
   COMMAND_EXECUTED: 'command:executed',
+  SESSION_REVOKED: 'session:revoked',
 } as const);
 
 /**
@@ -152,6 +206,7 @@ export const SOCKET_EVENTS = Object.freeze({
   'guild:reload': 'guild:reload',
   'permission:revoked': 'permission:revoked',
   'command:executed': 'command:executed',
+  'session:revoked': 'session:revoked',
 } as const satisfies { [K in keyof BuiltinChannels]: BuiltinChannels[K]['socketEvent'] });
 
 /**
@@ -168,4 +223,5 @@ export const channelSchemas = Object.freeze({
   'guild:reload': builtinChannels['guild:reload'].schema,
   'permission:revoked': builtinChannels['permission:revoked'].schema,
   'command:executed': builtinChannels['command:executed'].schema,
+  'session:revoked': builtinChannels['session:revoked'].schema,
 });

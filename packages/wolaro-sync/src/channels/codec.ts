@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { formatIssues } from '../internal/format_issues.js';
+import { wireProblem } from '../internal/payload_check.js';
 
 /** Default upper bound of one message on the wire: 256 KiB. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -7,30 +8,11 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 /** Outcome of {@link decodePayload}: the validated payload, or why it was refused. */
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const FORBIDDEN_HINT = /__proto__|constructor|prototype/;
-
-function byteLengthOver(raw: string, maxBytes: number): boolean {
-  // A UTF-16 code unit is at most 3 UTF-8 bytes: only measure when the cheap bound is not enough.
-  if (raw.length > maxBytes) return true;
-  return raw.length * 3 > maxBytes && Buffer.byteLength(raw, 'utf8') > maxBytes;
-}
-
-function hasForbiddenKey(raw: string): boolean {
-  // Fast path: only pay for a reviver when a dangerous key name appears at all.
-  if (!FORBIDDEN_HINT.test(raw)) return false;
-  let found = false;
-  JSON.parse(raw, function (this: unknown, key: string, value: unknown) {
-    if (FORBIDDEN_KEYS.has(key)) found = true;
-    return value;
-  });
-  return found;
-}
-
 /**
  * Parses and validates one message from the wire. Never throws: anything that is not JSON, too
  * large, not an object, carries a prototype-polluting key (`__proto__`, `constructor`,
- * `prototype`) or fails the schema comes back as `{ ok: false, reason }`.
+ * `prototype`) or fails the schema comes back as `{ ok: false, reason }`. `SyncClient.publish`
+ * and the outbox `enqueue` refuse the same payloads up front, with `InvalidPayloadError`.
  *
  * @example
  * ```ts
@@ -44,11 +26,11 @@ export function decodePayload<S extends z.ZodType>(
   maxBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
 ): DecodeResult<z.output<S>> {
   if (typeof raw !== 'string') return { ok: false, reason: 'not a string' };
-  if (byteLengthOver(raw, maxBytes)) return { ok: false, reason: `payload over ${maxBytes} bytes` };
   let data: unknown;
   try {
+    const problem = wireProblem(raw, maxBytes);
+    if (problem !== undefined) return { ok: false, reason: problem };
     data = JSON.parse(raw);
-    if (hasForbiddenKey(raw)) return { ok: false, reason: 'forbidden key (__proto__/constructor/prototype)' };
   } catch {
     return { ok: false, reason: 'not JSON' };
   }

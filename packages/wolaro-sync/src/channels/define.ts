@@ -58,7 +58,7 @@ const CHANNEL_NAME = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/;
 
 /**
  * Declares typed channels: each name gets a zod object schema for its payload and the Socket.io
- * event it is forwarded under. The five built-in channels are declared with it too. Pass the
+ * event it is forwarded under. The six built-in channels are declared with it too. Pass the
  * result as `channels` to `SyncClient` to publish and subscribe your own events with full typing.
  *
  * Payloads are validated on publish and on receipt; unknown keys are stripped, and the event

@@ -3,7 +3,7 @@ import type { BuiltinChannels } from './builtin.js';
 import type { ChannelMap } from './define.js';
 
 /**
- * A channel name of a channel map (the built-in five by default).
+ * A channel name of a channel map (the built-in six by default).
  *
  * @example
  * ```ts
@@ -109,3 +109,16 @@ export type PermissionRevokedEvent = PayloadOf<'permission:revoked'>;
  * ```
  */
 export type CommandExecutedEvent = PayloadOf<'command:executed'>;
+
+/**
+ * Payload of `session:revoked`: panel session `sessionId` of user `userId` ended (`reason`:
+ * `logout`, `expired`, `relogin` or `revoked`); every gateway node disconnects that session's
+ * sockets.
+ *
+ * @example
+ * ```ts
+ * import type { SessionRevokedEvent } from '@wolaro/sync';
+ * const onSession = (e: SessionRevokedEvent): void => console.log(`session ${e.sessionId} ended: ${e.reason}`);
+ * ```
+ */
+export type SessionRevokedEvent = PayloadOf<'session:revoked'>;

@@ -14,6 +14,7 @@ import type { Transport } from '../transports/transport.js';
  * ```ts
  * const options: SyncClientOptions = { redis: 'redis://127.0.0.1:6379', keyPrefix: 'prod:', connectTimeoutMs: 3000 };
  * const embedded: SyncClientOptions = { transport: 'memory' }; // bot and API in one process
+ * const signed: SyncClientOptions = { redis: 'redis://127.0.0.1:6379', signingKey: process.env.SYNC_SIGNING_KEY };
  * ```
  */
 export interface SyncClientOptions<M extends ChannelMap = Record<never, never>> {
@@ -35,7 +36,7 @@ export interface SyncClientOptions<M extends ChannelMap = Record<never, never>> 
    * @defaultValue 10000
    */
   connectTimeoutMs?: number;
-  /** Your own channels from `defineChannels`, added to the five built-in ones. */
+  /** Your own channels from `defineChannels`, added to the six built-in ones. */
   channels?: M;
   /**
    * Prefix in front of every channel name on the wire, to share one Redis between environments.
@@ -64,7 +65,49 @@ export interface SyncClientOptions<M extends ChannelMap = Record<never, never>> 
    * @defaultValue silent
    */
   logger?: Logger;
+  /**
+   * Signs every published message (HMAC-SHA256 over the channel and the encoded message) and
+   * drops every received message that is unsigned or not signed by an accepted key: they are
+   * counted in `stats().invalid`, emitted as `'invalid'` and logged at warn (at most once a
+   * second). Works the same on every transport (Redis, Postgres NOTIFY, failover). Give the same
+   * key to every process of the deployment; a key is at least 32 characters. Without it, messages
+   * are neither signed nor checked (and a signature on a received message is ignored).
+   * @defaultValue none: no signing
+   */
+  signingKey?: string | SigningKeys;
 }
+
+/**
+ * Keys of a signing bus during a key rotation: `current` signs what this process publishes,
+ * and a message signed by `current` or by any key of `accept` is accepted.
+ *
+ * Rotation without losing a message: give every process `{ current: old, accept: [next] }`,
+ * then `{ current: next, accept: [old] }`, then `next` alone.
+ *
+ * @example
+ * ```ts
+ * const sync = new SyncClient({
+ *   redis: process.env.REDIS_URL,
+ *   signingKey: { current: process.env.SYNC_SIGNING_KEY!, accept: [process.env.SYNC_SIGNING_KEY_OLD!] },
+ * });
+ * ```
+ */
+export interface SigningKeys {
+  /** The key this process signs with (at least 32 characters). */
+  readonly current: string;
+  /** Other keys whose signatures are accepted too (at least 32 characters each). */
+  readonly accept?: readonly string[];
+}
+
+/**
+ * Shortest signing key accepted, in characters (an HMAC-SHA256 key should carry 256 bits).
+ *
+ * @example
+ * ```ts
+ * if ((process.env.SYNC_SIGNING_KEY ?? '').length < MIN_SIGNING_KEY_LENGTH) throw new Error('key too short');
+ * ```
+ */
+export const MIN_SIGNING_KEY_LENGTH = 32;
 
 /** Defaults of {@link SyncClientOptions}. */
 export const DefaultSyncClientOptions = {

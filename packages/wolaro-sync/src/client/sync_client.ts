@@ -14,21 +14,16 @@ import type {
   PermissionRevokedEvent,
   PublishInput,
 } from '../channels/types.js';
-import {
-  ClosedError,
-  InvalidPayloadError,
-  NotConnectedError,
-  PublishFailedError,
-  UnknownChannelError,
-} from '../errors.js';
-import { formatIssues } from '../internal/format_issues.js';
+import { ClosedError, NotConnectedError, PublishFailedError, UnknownChannelError } from '../errors.js';
 import { assertValidPrefix } from '../internal/key_prefix.js';
+import { assertPublishable, parseForPublish } from '../internal/payload_check.js';
+import { MessageSigner, stripSignature } from '../internal/signing.js';
 import { toError } from '../internal/to_error.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { MemoryTransport } from '../transports/memory.js';
 import { type RedisInput, RedisTransport } from '../transports/redis.js';
 import type { Transport } from '../transports/transport.js';
-import { DefaultSyncClientOptions, type SyncClientOptions } from './options.js';
+import { DefaultSyncClientOptions, type SigningKeys, type SyncClientOptions } from './options.js';
 import { validateSyncClientOptions } from './validate_options.js';
 
 /** The bus the (validated) options ask for. */
@@ -37,6 +32,12 @@ function createTransport(options: SyncClientOptions<ChannelMap>): Transport {
   if (options.transport) return options.transport;
   const { redis, connectTimeoutMs } = options as { redis: RedisInput; connectTimeoutMs?: number };
   return new RedisTransport(connectTimeoutMs === undefined ? { redis } : { redis, connectTimeoutMs });
+}
+
+/** The signer of a `signingKey` option, none without one. */
+function signerOf(key: string | SigningKeys | undefined): MessageSigner | undefined {
+  if (key === undefined) return undefined;
+  return typeof key === 'string' ? new MessageSigner(key) : new MessageSigner(key.current, key.accept);
 }
 
 /**
@@ -84,7 +85,10 @@ export interface SyncClientStats {
 export interface SyncClientEvents {
   /** `connect()` finished: subscriptions are live. */
   ready: () => void;
-  /** A received message was dropped (not JSON, wrong shape, oversized, unknown channel). */
+  /**
+   * A received message was dropped (not JSON, wrong shape, oversized, unknown channel, unsigned or
+   * badly signed with a `signingKey`, or an incomplete NOTIFY chunk set the transport gave up).
+   */
   invalid: (message: InvalidMessage) => void;
   /** A handler threw or a transport reported an error. Never thrown; safe to leave unhandled. */
   error: (error: Error) => void;
@@ -123,7 +127,7 @@ type AnyHandler = (payload: unknown, info: DeliveryInfo) => void | Promise<void>
 
 /**
  * The real-time bus of Wolaro Sync: typed publish/subscribe over Redis (or any transport), with
- * five channels built in and your own added with `defineChannels`. Every
+ * six channels built in and your own added with `defineChannels`. Every
  * received message is parsed and validated; bad ones are dropped and counted, never thrown.
  *
  * @example
@@ -149,6 +153,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
   readonly #origin: string;
   readonly #logger: Logger;
   readonly #debug: boolean;
+  readonly #signer: MessageSigner | undefined;
   #state: 'idle' | 'connecting' | 'connected' | 'closed' = 'idle';
   #lastInvalidLog = 0;
   #suppressedInvalid = 0;
@@ -167,6 +172,7 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
     this.#maxBytes = options.maxPayloadBytes ?? DefaultSyncClientOptions.maxPayloadBytes;
     this.#origin = options.origin ?? `${hostname()}:${process.pid}`;
     this.#logger = options.logger ?? silentLogger;
+    this.#signer = signerOf(options.signingKey);
     // Build the debug line only when someone reads it: publish is a hot path.
     const levelCheck = (this.#logger as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled;
     this.#debug =
@@ -180,6 +186,9 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
     this.#listen = listen === true ? names : listen === false ? [] : [...(listen as readonly string[])];
     this.#transport = createTransport(options);
     this.#transport.on('message', (channel, raw) => this.#onMessage(channel, raw));
+    this.#transport.on('invalid', (channel, reason, sample) =>
+      this.#invalid(this.#unprefixed(channel) ?? channel, reason, sample),
+    );
     this.#transport.on('error', (err) => {
       this.#logger.warn({ err, transport: this.#transport.name }, `Sync transport error: ${err.message}`);
       this.emit('error', err);
@@ -321,24 +330,22 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
     if (this.#state !== 'connected') throw new NotConnectedError();
     const def = this.#defs.get(channel);
     if (!def) throw new UnknownChannelError(channel);
-    const parsed = def.schema.safeParse(data);
-    if (!parsed.success) {
-      const issues = formatIssues(parsed.error);
-      throw new InvalidPayloadError(`Invalid payload for "${channel}": ${issues.join('; ')}`, issues);
-    }
-    const value = parsed.data as Record<string, unknown> & { guildId?: string };
+    const value = parseForPublish(channel, def.schema, data) as Record<string, unknown> & {
+      guildId?: string;
+    };
     // eventId first on the wire: FailoverTransport reads it without parsing the whole message.
     const payload = {
       eventId: value['eventId'] ?? randomUUID(),
       ...value,
       origin: value['origin'] ?? this.#origin,
     };
-    const wire = JSON.stringify(payload);
-    if (wire.length * 3 > this.#maxBytes && Buffer.byteLength(wire) > this.#maxBytes) {
-      throw new InvalidPayloadError(`Payload for "${channel}" is over ${this.#maxBytes} bytes`);
-    }
+    const json = JSON.stringify(payload);
+    // What every receiver checks, so nothing goes out that they would all drop.
+    assertPublishable(channel, json, this.#maxBytes);
+    const wireChannel = this.#prefix + channel;
+    const wire = this.#signer ? this.#signer.sign(wireChannel, json) : json;
     try {
-      await this.#transport.publish(this.#prefix + channel, wire);
+      await this.#transport.publish(wireChannel, wire);
     } catch (err) {
       throw err instanceof PublishFailedError ? err : new PublishFailedError(channel, { cause: err });
     }
@@ -519,15 +526,29 @@ export class SyncClient<M extends ChannelMap = Record<never, never>> extends Eve
     this.removeAllListeners();
   }
 
+  #unprefixed(wireChannel: string): string | undefined {
+    return wireChannel.startsWith(this.#prefix) ? wireChannel.slice(this.#prefix.length) : undefined;
+  }
+
   #onMessage(wireChannel: string, raw: string): void {
     if (this.#state === 'closed') return;
-    const channel = wireChannel.startsWith(this.#prefix) ? wireChannel.slice(this.#prefix.length) : undefined;
+    const channel = this.#unprefixed(wireChannel);
     const def = channel === undefined ? undefined : this.#defs.get(channel);
     if (channel === undefined || !def) {
       this.#invalid(wireChannel, 'unknown channel', raw);
       return;
     }
-    const result = decodePayload(def.schema, raw, this.#maxBytes);
+    let body: string;
+    if (this.#signer === undefined) body = typeof raw === 'string' ? stripSignature(raw) : raw;
+    else {
+      const verified = typeof raw === 'string' ? this.#signer.verify(wireChannel, raw) : undefined;
+      if (!verified?.ok) {
+        this.#invalid(channel, verified?.reason ?? 'not a string', raw);
+        return;
+      }
+      body = verified.body;
+    }
+    const result = decodePayload(def.schema, body, this.#maxBytes);
     if (!result.ok) {
       this.#invalid(channel, result.reason, raw);
       return;

@@ -9,6 +9,7 @@ import {
   REDIS_INPUT,
   redisInputSchema,
 } from '../internal/options.js';
+import { MIN_SIGNING_KEY_LENGTH } from './options.js';
 
 const METHODS = ['connect', 'subscribe', 'unsubscribe', 'publish', 'close', 'on'] as const;
 
@@ -31,6 +32,13 @@ const channelsSchema = z.custom<object>(
   'must be a channel map from defineChannels({ name: { schema } })',
 );
 
+const signingKey = z
+  .string()
+  .min(
+    MIN_SIGNING_KEY_LENGTH,
+    `must be at least ${MIN_SIGNING_KEY_LENGTH} characters (e.g. openssl rand -base64 48)`,
+  );
+
 const schema = z.object({
   redis: z
     .custom<unknown>((v) => v === false || redisInputSchema.safeParse(v).success, REDIS_INPUT)
@@ -45,6 +53,12 @@ const schema = z.object({
   origin: z.string().min(1).max(200).optional(),
   logger: loggerSchema.optional(),
   connectTimeoutMs: durationMs.optional(),
+  signingKey: z
+    .union(
+      [signingKey, z.object({ current: signingKey, accept: z.array(signingKey).optional() }).strict()],
+      'must be a key of at least 32 characters or { current, accept?: [...] }',
+    )
+    .optional(),
 });
 
 /** One bus, chosen explicitly: never the memory bus because a URL was undefined. */

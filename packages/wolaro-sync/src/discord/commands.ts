@@ -31,10 +31,17 @@ export interface CommandInfo {
   command: string;
   executorId: string;
   executor?: string;
+  /**
+   * What identifies this run (the interaction's or the message's id), passed on to `onExecuted`
+   * so an audit record retried after a lost COMMIT answer can be written once (a unique key). Not
+   * part of the published event.
+   */
+  runId?: string;
 }
 
 /** A discord.js chat-input interaction, by shape (so this module never loads discord.js). */
 interface InteractionLike {
+  id?: string;
   guildId: string | null;
   commandName: string;
   user: { id: string; username: string };
@@ -63,6 +70,16 @@ export interface CommandEventsOptions<A extends unknown[]> {
   describe?: (...args: A) => CommandInfo | undefined;
   /** Called after each run with what was (or should have been) published, e.g. to write an audit log; runs even when the publish failed. */
   onExecuted?: (info: CommandInfo & { result: 'success' | 'error' | 'denied' }) => Promise<void> | void;
+  /**
+   * Publish `command:executed` from here, before `onExecuted`. Set `false` when `onExecuted`
+   * records the run and announces it itself, in one transaction through the outbox
+   * (`recordCommands`-style: the audit row and a claimed `command:executed` outbox row, then
+   * `publishAfterCommit`): then the event is never seen before the record it announces, and a
+   * crash after the command loses neither. `onExecuted` is required then; the wrapper awaits it,
+   * and a failure is logged, never thrown into the command.
+   * @defaultValue true
+   */
+  publish?: boolean;
   /** @defaultValue silent */
   logger?: Logger;
 }
@@ -73,6 +90,10 @@ export interface CommandEventsOptions<A extends unknown[]> {
  * anything else. The command's own result or error is passed through unchanged; a failed
  * publish is logged and never breaks the command. Commands outside a guild publish nothing.
  *
+ * With an audit log, prefer `publish: false` and record and announce in `onExecuted` through the
+ * outbox (second example): published from here, the event can reach a panel before the record it
+ * announces is written, and a crash in between loses the record.
+ *
  * @example
  * ```ts
  * import { withCommandEvents } from '@wolaro/sync/discord';
@@ -81,6 +102,18 @@ export interface CommandEventsOptions<A extends unknown[]> {
  *   await interaction.reply('Pong!');
  * });
  * client.on('interactionCreate', (i) => { if (i.isChatInputCommand() && i.commandName === 'ping') void ping(i); });
+ *
+ * // Recorded and announced together (the audit row and the event commit in one transaction):
+ * const audited = withCommandEvents(sync, run, {
+ *   publish: false,
+ *   onExecuted: async (info) => {
+ *     const event = await withTransaction(pool, async (client) => {
+ *       await client.query('INSERT INTO audit_log (guild_id, command, result) VALUES ($1, $2, $3)', [info.guildId, info.command, info.result]);
+ *       return enqueueClaimed(client, 'command:executed', info);
+ *     });
+ *     await publishAfterCommit(pool, sync, event, { relay });
+ *   },
+ * });
  * ```
  */
 export function withCommandEvents<A extends unknown[], R, M extends ChannelMap = Record<never, never>>(
@@ -100,6 +133,7 @@ export function withCommandEvents<A extends unknown[], R, M extends ChannelMap =
         command: first.commandName,
         executorId: first.user.id,
         executor: first.user.username,
+        ...(typeof first.id === 'string' ? { runId: first.id } : {}),
       };
     });
 
@@ -110,7 +144,9 @@ export function withCommandEvents<A extends unknown[], R, M extends ChannelMap =
     if (!info) return;
     // The live push and the audit record are independent: one failing must not lose the other.
     try {
-      await sync.publishCommandExecuted(info.guildId, info.command, info.executorId, result, info.executor);
+      if (options.publish !== false) {
+        await sync.publishCommandExecuted(info.guildId, info.command, info.executorId, result, info.executor);
+      }
     } catch (err) {
       logger.warn(
         { err, command: info.command, guildId: info.guildId },

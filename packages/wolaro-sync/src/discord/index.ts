@@ -16,3 +16,4 @@ export {
   type WatchPermissionOptions,
   watchPermissionRevocations,
 } from './permissions.js';
+export { shardForGuild } from './shards.js';

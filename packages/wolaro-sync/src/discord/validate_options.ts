@@ -11,8 +11,15 @@ const commandSchema = z.object({
   execute: functionSchema('the command to wrap'),
   describe: functionSchema('(...args) => CommandInfo | undefined').optional(),
   onExecuted: functionSchema('(info) => void').optional(),
+  publish: z.boolean({ error: 'must be true or false' }).optional(),
   logger: loggerSchema.optional(),
 });
+
+/** `publish: false` hands the announcement to `onExecuted`: without one, nothing would be announced. */
+const announcer = (o: Record<string, unknown>): string[] =>
+  o['publish'] === false && o['onExecuted'] === undefined
+    ? ['onExecuted: required with publish: false (it records and announces each run)']
+    : [];
 
 const watchSchema = z.object({
   client: z.custom<object>(
@@ -22,12 +29,13 @@ const watchSchema = z.object({
   sync: syncSchema,
   onRevoked: functionSchema('(revocation) => void').optional(),
   onMemberRemove: z.boolean().optional(),
+  publish: z.boolean().optional(),
   logger: loggerSchema.optional(),
 });
 
 /** Checks the arguments of `withCommandEvents`: one `InvalidOptionsError` listing every problem. */
 export function validateCommandEvents(sync: unknown, execute: unknown, options: unknown): void {
-  checkOptions('withCommandEvents', commandSchema, { ...asObject(options), sync, execute });
+  checkOptions('withCommandEvents', commandSchema, { ...asObject(options), sync, execute }, announcer);
 }
 
 /** Checks the arguments of `watchPermissionRevocations`. */

@@ -51,12 +51,17 @@ export const keyPrefixSchema = z
   .string({ error: (i) => `must be a string, got ${describe(i.input)}` })
   .regex(/^[A-Za-z0-9:._-]{0,64}$/, 'must match [A-Za-z0-9:._-]{0,64}');
 
+/** An object that has every one of `methods` (duck typing); `message` when it does not. */
+export const withMethods = (methods: readonly string[], message: string) =>
+  z.custom<object>((v) => {
+    if (typeof v !== 'object' || v === null) return false;
+    const record = v as Record<string, unknown>;
+    return methods.every((m) => typeof record[m] === 'function');
+  }, message);
+
 /** Something with pino's four methods. */
-export const loggerSchema = z.custom<object>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+export const loggerSchema = withMethods(
+  ['debug', 'info', 'warn', 'error'],
   'must have debug/info/warn/error methods (a pino logger fits)',
 );
 
@@ -68,16 +73,47 @@ const REDIS_URL = /^(rediss?:\/\/|\/)/;
 
 /** What the `redis` option accepts, for messages. */
 export const REDIS_INPUT =
-  'must be a Redis URL (redis://, rediss:// or a socket path), ioredis options or an ioredis client';
+  'must be a Redis URL (redis://, rediss:// or a socket path), ioredis options (Sentinel too), { cluster: [...] } or an ioredis client';
 
-/** A Redis URL, ioredis options, or an ioredis client. */
-export const redisInputSchema = z.custom<object | string>(
-  (v) =>
-    (typeof v === 'string' && REDIS_URL.test(v)) ||
-    isRedisClient(v) ||
-    (typeof v === 'object' && v !== null && !Array.isArray(v) && isPlainObject(v)),
-  REDIS_INPUT,
-);
+const HOST_PORT = /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+
+/** `{ cluster: [...] }`: at least one `host:port` or `{ host, port }` startup node. */
+const clusterInputSchema = z.object({
+  cluster: z
+    .array(
+      z.union(
+        [
+          z.string().regex(HOST_PORT),
+          z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65_535) }),
+        ],
+        'must be "host:port" or { host, port }',
+      ),
+    )
+    .min(1, 'must list at least one startup node'),
+  clusterOptions: z
+    .custom<object>((v) => typeof v === 'object' && v !== null, 'must be ioredis ClusterOptions')
+    .optional(),
+});
+
+const isClusterShaped = (v: unknown): boolean => typeof v === 'object' && v !== null && 'cluster' in v;
+
+/** A Redis URL, ioredis options (Sentinel too), a cluster definition, or an ioredis client. */
+export const redisInputSchema = z
+  .custom<object | string>(
+    (v) =>
+      (typeof v === 'string' && REDIS_URL.test(v)) ||
+      isRedisClient(v) ||
+      (typeof v === 'object' && v !== null && !Array.isArray(v) && isPlainObject(v)),
+    REDIS_INPUT,
+  )
+  .superRefine((v, ctx) => {
+    if (!isClusterShaped(v) || isRedisClient(v)) return;
+    const parsed = clusterInputSchema.safeParse(v);
+    if (parsed.success) return;
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    }
+  });
 
 function isPlainObject(v: object): boolean {
   const proto = Object.getPrototypeOf(v) as unknown;

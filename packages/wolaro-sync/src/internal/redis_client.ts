@@ -1,4 +1,4 @@
-import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import { redisAddress } from './redis_address.js';
 
@@ -22,9 +22,29 @@ export function isRedisClient(value: unknown): value is Redis | Cluster {
 }
 
 /**
- * Creates an ioredis client from a URL or options, tuned to fail fast: no offline queue (a call
- * while Redis is down rejects at once instead of waiting), one retry per request and a
- * per-command timeout. Shared by the transport and the cache.
+ * A Redis Cluster the SDK creates (and closes) itself: its startup nodes and ioredis
+ * `ClusterOptions` (what `redisOptions` sets applies to every node connection).
+ */
+export interface ClusterInputShape {
+  cluster: readonly (string | { host: string; port: number })[];
+  clusterOptions?: ClusterOptions;
+}
+
+/** Whether `value` asks for a Cluster (`{ cluster: [...] }`) rather than one Redis. */
+export function isClusterInput(value: unknown): value is ClusterInputShape {
+  return typeof value === 'object' && value !== null && Array.isArray((value as ClusterInputShape).cluster);
+}
+
+function backoff(times: number): number {
+  return Math.min(50 * 2 ** Math.min(times, 6), 1000);
+}
+
+/**
+ * Creates an ioredis client from a URL, options or a cluster definition, tuned to fail fast: no
+ * offline queue (a call while Redis is down rejects at once instead of waiting), one retry per
+ * request and a per-command timeout. With Sentinel options (`sentinels` + `name`) the client also
+ * watches the Sentinels' `+switch-master` (`failoverDetector`), so it leaves a demoted master at
+ * once. Shared by the transport and the cache.
  *
  * @example
  * ```ts
@@ -32,24 +52,43 @@ export function isRedisClient(value: unknown): value is Redis | Cluster {
  * await redis.connect();
  * ```
  */
-export function createRedisClient(input: string | RedisOptions, commandTimeoutMs: number): Redis {
+export function createRedisClient(
+  input: string | RedisOptions | ClusterInputShape,
+  commandTimeoutMs: number,
+): Redis | Cluster {
   const tuned: RedisOptions = {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: commandTimeoutMs,
     connectTimeout: 5000,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 1000),
+    retryStrategy: backoff,
   };
-  return typeof input === 'string' ? new Redis(input, tuned) : new Redis({ ...tuned, ...input });
+  if (isClusterInput(input)) {
+    const { clusterOptions = {} } = input;
+    return new Cluster(input.cluster as ClusterNode[], {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: backoff,
+      ...clusterOptions,
+      // Node connections keep ioredis' cluster defaults (they queue while connecting and the
+      // cluster reconnects them): without the queue the first commands to a node fail and are
+      // retried out of order. The timeouts bound how long a command waits.
+      redisOptions: {
+        maxRetriesPerRequest: tuned.maxRetriesPerRequest,
+        commandTimeout: commandTimeoutMs,
+        connectTimeout: tuned.connectTimeout,
+        ...clusterOptions.redisOptions,
+      },
+    });
+  }
+  if (typeof input === 'string') return new Redis(input, tuned);
+  const sentinel = Array.isArray(input.sentinels) ? { failoverDetector: true } : {};
+  return new Redis({ ...tuned, ...sentinel, ...input });
 }
 
-/**
- * Resolves when an ioredis client is ready, starting it if it is lazy; rejects after `timeoutMs`
- * (or when the client gives up) with a `RedisUnavailableError` naming the address, whose `cause`
- * is the last connection error. The client keeps reconnecting in the background either way.
- */
-export function waitForReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+/** {@link waitForReady} for one connection (or a Cluster's slot map). */
+function clientReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   const address = redisAddress(client);
   return new Promise<void>((resolve, reject) => {
@@ -78,4 +117,22 @@ export function waitForReady(client: Redis | Cluster, timeoutMs: number): Promis
     client.on('error', onError);
     if (client.status === 'wait') client.connect().catch(() => {});
   });
+}
+
+/**
+ * Resolves when an ioredis client is ready, starting it if it is lazy; rejects after `timeoutMs`
+ * (or when the client gives up) with a `RedisUnavailableError` naming the address, whose `cause`
+ * is the last connection error. The client keeps reconnecting in the background either way.
+ *
+ * A Cluster is "ready" once it knows the slot map, while its node connections open on first use:
+ * this also opens the masters' connections, so that a first command does not spend its (short)
+ * timeout connecting, and commands sent while a node connection is still in its ready check cannot
+ * overtake the ones queued before them.
+ */
+export async function waitForReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await clientReady(client, timeoutMs);
+  if (!client.isCluster) return;
+  const masters = (client as Cluster).nodes('master');
+  await Promise.all(masters.map((node) => clientReady(node, Math.max(1, deadline - Date.now()))));
 }

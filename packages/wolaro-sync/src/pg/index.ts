@@ -6,9 +6,11 @@
  * @module @wolaro/sync/pg
  */
 export {
+  DefaultPgNotifyTransportOptions,
   NOTIFY_CHUNK_BYTES,
   PgNotifyTransport,
   type PgNotifyTransportOptions,
+  type PgNotifyTransportStats,
   splitForNotify,
 } from './notify_transport.js';
 export * from './outbox/index.js';

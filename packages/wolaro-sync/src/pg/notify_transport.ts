@@ -25,7 +25,76 @@ export interface PgNotifyTransportOptions {
    * @defaultValue 100
    */
   reconnectDelayMs?: number;
+  /**
+   * Most messages whose chunks are still arriving; past it the oldest one is dropped (counted in
+   * the client's `stats().invalid`). Anyone who can `NOTIFY` can send chunk headers: this bounds
+   * what they cost each listener.
+   * @defaultValue 64
+   */
+  maxPendingMessages?: number;
+  /**
+   * Most bytes of chunk data held for messages still incomplete; past it the oldest messages are
+   * dropped. Keep it above the client's `maxPayloadBytes`, or large messages never complete.
+   * @defaultValue 4194304 (4 MiB)
+   */
+  maxPendingBytes?: number;
+  /**
+   * How long the chunks of one message may take to all arrive before it is dropped (they are sent
+   * in one statement, so they normally arrive together).
+   * @defaultValue 10000
+   */
+  chunkTimeoutMs?: number;
+  /**
+   * Longest wait for the LISTEN connection to open, when the pool sets no
+   * `connectionTimeoutMillis` of its own; the attempt then fails and is retried with back-off.
+   * @defaultValue 5000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Client-side limit of each publish (`SELECT pg_notify(…)`): a publish without an answer by
+   * then rejects, so a hung server never stalls the publisher (the failover transport moves on).
+   * `0` turns it off.
+   * @defaultValue 5000
+   */
+  queryTimeoutMs?: number;
 }
+
+/**
+ * Counters of a {@link PgNotifyTransport}'s chunk reassembly.
+ *
+ * @example
+ * ```ts
+ * const { pendingMessages, pendingBytes, droppedMessages } = transport.stats();
+ * ```
+ */
+export interface PgNotifyTransportStats {
+  /** Messages whose chunks are still arriving. */
+  pendingMessages: number;
+  /** Bytes of chunk data held for them. */
+  pendingBytes: number;
+  /** Incomplete messages dropped (evicted over a bound, or timed out). */
+  droppedMessages: number;
+}
+
+/**
+ * Defaults of {@link PgNotifyTransportOptions}.
+ *
+ * @example
+ * ```ts
+ * DefaultPgNotifyTransportOptions.queryTimeoutMs; // 5000
+ * new PgNotifyTransport({ pool, maxPendingBytes: DefaultPgNotifyTransportOptions.maxPendingBytes * 2 });
+ * ```
+ */
+export const DefaultPgNotifyTransportOptions = {
+  reconnectDelayMs: 100,
+  maxPendingMessages: 64,
+  maxPendingBytes: 4 * 1024 * 1024,
+  chunkTimeoutMs: 10_000,
+  connectTimeoutMs: 5000,
+  queryTimeoutMs: 5000,
+} as const satisfies Omit<Required<PgNotifyTransportOptions>, 'pool' | 'connectionString'>;
+
+const nonNegativeMs = z.number().int('must be an integer').nonnegative('must be >= 0');
 
 const pgNotifySchema = z.object({
   pool: z
@@ -36,6 +105,11 @@ const pgNotifySchema = z.object({
     .optional(),
   connectionString: z.string().min(1, 'must not be empty').optional(),
   reconnectDelayMs: durationMs.optional(),
+  maxPendingMessages: z.number().int().positive().optional(),
+  maxPendingBytes: z.number().int().min(8000, 'must be at least 8000 (one chunk)').optional(),
+  chunkTimeoutMs: durationMs.optional(),
+  connectTimeoutMs: nonNegativeMs.optional(),
+  queryTimeoutMs: nonNegativeMs.optional(),
 });
 
 const onePool: OptionsCheck = (o) => {
@@ -58,7 +132,6 @@ export const NOTIFY_CHUNK_BYTES = 7800;
 const CHUNK_MARK = '~wsc1:';
 // 2600 UTF-16 code units are at most 7800 UTF-8 bytes.
 const CHUNK_CHARS = Math.floor(NOTIFY_CHUNK_BYTES / 3);
-const CHUNK_TIMEOUT_MS = 10_000;
 
 /**
  * Splits a message into NOTIFY-sized chunks (`~wsc1:{id}:{i}:{n}:{data}`), or returns it as is when it
@@ -93,8 +166,11 @@ function isHighSurrogate(code: number): boolean {
 }
 
 interface PendingChunks {
-  parts: (string | undefined)[];
-  received: number;
+  /** Chunk index → data; a Map, so a forged header claiming 10,000 chunks costs nothing up front. */
+  parts: Map<number, string>;
+  count: number;
+  bytes: number;
+  channel: string;
   timer: NodeJS.Timeout;
 }
 
@@ -120,7 +196,13 @@ export class PgNotifyTransport extends BaseTransport {
   readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
   readonly #baseDelay: number;
+  readonly #connectTimeoutMs: number;
+  readonly #queryTimeoutMs: number;
+  readonly #limits: { messages: number; bytes: number; timeoutMs: number };
+  /** Incomplete chunked messages, oldest first (Map keeps insertion order). */
   readonly #pending = new Map<string, PendingChunks>();
+  #pendingBytes = 0;
+  #dropped = 0;
   #listener: pg.Client | undefined;
   #listenerReady = false;
   #closed = false;
@@ -142,7 +224,31 @@ export class PgNotifyTransport extends BaseTransport {
     } else {
       throw new TypeError('PgNotifyTransport needs a `pool` or a `connectionString`');
     }
-    this.#baseDelay = options.reconnectDelayMs ?? 100;
+    const d = DefaultPgNotifyTransportOptions;
+    this.#baseDelay = options.reconnectDelayMs ?? d.reconnectDelayMs;
+    this.#limits = {
+      messages: options.maxPendingMessages ?? d.maxPendingMessages,
+      bytes: options.maxPendingBytes ?? d.maxPendingBytes,
+      timeoutMs: options.chunkTimeoutMs ?? d.chunkTimeoutMs,
+    };
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? d.connectTimeoutMs;
+    this.#queryTimeoutMs = options.queryTimeoutMs ?? d.queryTimeoutMs;
+  }
+
+  /**
+   * Counters of the chunk reassembly.
+   *
+   * @example
+   * ```ts
+   * metrics.notifyPending.set(transport.stats().pendingBytes);
+   * ```
+   */
+  stats(): PgNotifyTransportStats {
+    return {
+      pendingMessages: this.#pending.size,
+      pendingBytes: this.#pendingBytes,
+      droppedMessages: this.#dropped,
+    };
   }
 
   get healthy(): boolean {
@@ -183,11 +289,16 @@ export class PgNotifyTransport extends BaseTransport {
     if (this.#closed) throw new ClosedError('transport');
     const chunks = splitForNotify(message);
     // Pooled connections commit in any order; chaining keeps one publisher's events in order.
+    const timeout = this.#queryTimeoutMs > 0 ? { query_timeout: this.#queryTimeoutMs } : {};
     const sent = this.#tail.then(() =>
       chunks.length === 1
-        ? this.#pool.query('SELECT pg_notify($1, $2)', [channel, message])
+        ? this.#pool.query({ text: 'SELECT pg_notify($1, $2)', values: [channel, message], ...timeout })
         : // One statement: every chunk is sent at commit, together.
-          this.#pool.query('SELECT pg_notify($1, c) FROM unnest($2::text[]) AS c', [channel, chunks]),
+          this.#pool.query({
+            text: 'SELECT pg_notify($1, c) FROM unnest($2::text[]) AS c',
+            values: [channel, chunks],
+            ...timeout,
+          }),
     );
     this.#tail = sent.catch(() => {});
     await sent;
@@ -199,6 +310,7 @@ export class PgNotifyTransport extends BaseTransport {
     clearTimeout(this.#reconnectTimer);
     for (const p of this.#pending.values()) clearTimeout(p.timer);
     this.#pending.clear();
+    this.#pendingBytes = 0;
     const listener = this.#listener;
     this.#listener = undefined;
     this.#listenerReady = false;
@@ -241,7 +353,7 @@ export class PgNotifyTransport extends BaseTransport {
       idleTimeoutMillis: _idle,
       ...config
     } = (this.#pool as unknown as { options: pg.PoolConfig }).options;
-    return config;
+    return { ...config, connectionTimeoutMillis: config.connectionTimeoutMillis || this.#connectTimeoutMs };
   }
 
   #lost(client: pg.Client, err: Error): void {
@@ -286,20 +398,61 @@ export class PgNotifyTransport extends BaseTransport {
       return;
     }
     const key = `${channel}\u0000${header[1]}`;
-    let pending = this.#pending.get(key);
-    if (!pending) {
-      const timer = setTimeout(() => this.#pending.delete(key), CHUNK_TIMEOUT_MS);
-      timer.unref();
-      pending = { parts: new Array<string | undefined>(count), received: 0, timer };
-      this.#pending.set(key, pending);
+    const pending = this.#pending.get(key) ?? this.#startPending(key, channel, count);
+    if (pending.count !== count || pending.parts.has(index)) return;
+    const data = payload.slice(header[0].length);
+    const bytes = Buffer.byteLength(data);
+    pending.parts.set(index, data);
+    pending.bytes += bytes;
+    this.#pendingBytes += bytes;
+    if (pending.parts.size === count) {
+      this.#forget(key, pending);
+      let message = '';
+      for (let i = 0; i < count; i++) message += pending.parts.get(i);
+      this.emit('message', channel, message);
+      return;
     }
-    if (pending.parts.length !== count || pending.parts[index] !== undefined) return;
-    pending.parts[index] = payload.slice(header[0].length);
-    pending.received++;
-    if (pending.received === count) {
-      clearTimeout(pending.timer);
-      this.#pending.delete(key);
-      this.emit('message', channel, pending.parts.join(''));
+    while (this.#pendingBytes > this.#limits.bytes) {
+      if (!this.#evictOldest(`over maxPendingBytes (${this.#limits.bytes})`)) break;
     }
+  }
+
+  #startPending(key: string, channel: string, count: number): PendingChunks {
+    while (this.#pending.size >= this.#limits.messages) {
+      this.#evictOldest(`over maxPendingMessages (${this.#limits.messages})`);
+    }
+    const timer = setTimeout(() => {
+      const expired = this.#pending.get(key);
+      if (expired) this.#drop(key, expired, `incomplete after ${this.#limits.timeoutMs} ms`);
+    }, this.#limits.timeoutMs);
+    timer.unref();
+    const pending: PendingChunks = { parts: new Map(), count, bytes: 0, channel, timer };
+    this.#pending.set(key, pending);
+    return pending;
+  }
+
+  #evictOldest(why: string): boolean {
+    const oldest = this.#pending.entries().next();
+    if (oldest.done) return false;
+    this.#drop(oldest.value[0], oldest.value[1], `evicted: ${why}`);
+    return true;
+  }
+
+  #forget(key: string, pending: PendingChunks): void {
+    clearTimeout(pending.timer);
+    this.#pending.delete(key);
+    this.#pendingBytes -= pending.bytes;
+  }
+
+  #drop(key: string, pending: PendingChunks, why: string): void {
+    this.#forget(key, pending);
+    this.#dropped++;
+    const id = key.slice(key.indexOf('\u0000') + 1);
+    this.emit(
+      'invalid',
+      pending.channel,
+      `chunked message ${why}: ${pending.parts.size} of ${pending.count} chunks`,
+      `${CHUNK_MARK}${id}`,
+    );
   }
 }

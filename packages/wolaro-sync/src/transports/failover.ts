@@ -84,6 +84,7 @@ export class FailoverTransport extends BaseTransport {
         this.emit('message', channel, raw);
       });
       member.on('error', (err) => this.emit('error', err));
+      member.on('invalid', (channel, reason, sample) => this.emit('invalid', channel, reason, sample));
       member.on('down', (err) => {
         this.emit('error', new Error(`${member.name} transport down: ${err.message}`, { cause: err }));
         if (!this.healthy) this.markDown(err);

@@ -1,9 +1,10 @@
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import { ClosedError } from '../errors.js';
 import { BaseTransport } from '../internal/base_transport.js';
 import { checkOptions, durationMs, redisInputSchema, requireRedis } from '../internal/options.js';
 import { createRedisClient, isRedisClient, waitForReady } from '../internal/redis_client.js';
+import { plainSubscriber, ShardedSubscriber, type Subscriber } from '../internal/subscriber.js';
 import { toError } from '../internal/to_error.js';
 
 /**
@@ -28,8 +29,29 @@ export interface RedisClientLike {
 }
 
 /**
- * Anything `@wolaro/sync` accepts as "a Redis": a URL, ioredis options, or an existing ioredis
- * `Redis` or `Cluster` (which stays yours: the SDK never closes a client it did not create).
+ * A Redis Cluster for the SDK to create (and close) itself: the startup nodes and, optionally,
+ * ioredis `ClusterOptions` (`redisOptions` applies to every node connection, e.g. a password).
+ * Give an ioredis `Cluster` instead when you want to share or close it yourself.
+ *
+ * @example
+ * ```ts
+ * const input: RedisClusterInput = {
+ *   cluster: ['10.0.0.1:6379', { host: '10.0.0.2', port: 6379 }],
+ *   clusterOptions: { redisOptions: { password: 'secret' } },
+ * };
+ * ```
+ */
+export interface RedisClusterInput {
+  /** Startup nodes: `host:port` strings or `{ host, port }`; the rest of the cluster is discovered. */
+  cluster: readonly (string | { host: string; port: number })[];
+  /** ioredis options of the `Cluster`. */
+  clusterOptions?: ClusterOptions;
+}
+
+/**
+ * Anything `@wolaro/sync` accepts as "a Redis": a URL, ioredis options (Sentinel too:
+ * `{ sentinels, name }`), a cluster definition, or an existing ioredis `Redis` or `Cluster` (which
+ * stays yours: the SDK never closes a client it did not create).
  *
  * @example
  * ```ts
@@ -37,9 +59,22 @@ export interface RedisClientLike {
  * const a: RedisInput = 'redis://127.0.0.1:6379';
  * const b: RedisInput = { host: '127.0.0.1', port: 6379, password: 'secret' };
  * const c: RedisInput = new Redis({ lazyConnect: true });
+ * const d: RedisInput = { sentinels: [{ host: '10.0.0.5', port: 26379 }], name: 'wolaro' };
+ * const e: RedisInput = { cluster: ['10.0.0.1:6379', '10.0.0.2:6379'] };
  * ```
  */
-export type RedisInput = string | RedisOptions | RedisClientLike;
+export type RedisInput = string | RedisOptions | RedisClusterInput | RedisClientLike;
+
+/**
+ * The hash tag of every channel on a Redis Cluster unless {@link RedisTransportOptions.channelHashTag}
+ * says otherwise: channel `config:update` travels as `{wolaro}config:update`.
+ *
+ * @example
+ * ```ts
+ * new RedisTransport({ redis: { cluster: ['10.0.0.1:6379'] }, channelHashTag: DEFAULT_CHANNEL_HASH_TAG });
+ * ```
+ */
+export const DEFAULT_CHANNEL_HASH_TAG = 'wolaro';
 
 /**
  * Options of {@link RedisTransport}.
@@ -69,6 +104,16 @@ export interface RedisTransportOptions {
    * @defaultValue 10000
    */
   connectTimeoutMs?: number;
+  /**
+   * On a Redis Cluster only: the hash tag in front of every channel on the wire (`{tag}channel`,
+   * published with `SPUBLISH`, heard with `SSUBSCRIBE`). One tag puts every channel of a bus in one
+   * slot: one subscriber connection hears them all, in the order they were published, and a
+   * failover of that shard is one outage (one `resync`). Give separate buses (environments,
+   * tenants) different tags to spread them over the shards. Ignored on a single Redis or Sentinel,
+   * where channels keep their plain names.
+   * @defaultValue `'wolaro'`
+   */
+  channelHashTag?: string;
 }
 
 /** Defaults of {@link RedisTransportOptions}. */
@@ -76,6 +121,7 @@ export const DefaultRedisTransportOptions = {
   commandTimeoutMs: 1000,
   heartbeatIntervalMs: 5000,
   connectTimeoutMs: 10_000,
+  channelHashTag: DEFAULT_CHANNEL_HASH_TAG,
 } as const satisfies Required<Omit<RedisTransportOptions, 'redis'>>;
 
 const redisTransportSchema = z.object({
@@ -83,25 +129,39 @@ const redisTransportSchema = z.object({
   commandTimeoutMs: durationMs.optional(),
   heartbeatIntervalMs: z.union([z.literal(0), durationMs]).optional(),
   connectTimeoutMs: durationMs.optional(),
+  channelHashTag: z
+    .string()
+    .regex(/^[A-Za-z0-9:._-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 : . _ - (no braces)')
+    .optional(),
 });
 
 /**
- * Redis pub/sub transport: one connection publishes, a duplicate subscribes. After a reconnect it
+ * Redis pub/sub transport: one connection publishes, another subscribes. After a reconnect it
  * subscribes again and emits `up` (the client turns that into `'resync'`); a heartbeat notices a
  * Redis that hangs without closing the socket.
+ *
+ * - One Redis: `PUBLISH`/`SUBSCRIBE` on a duplicate of the client.
+ * - Sentinel (`{ sentinels, name }`): the same; the connections follow the Sentinels to the new
+ *   master after a failover, then the transport subscribes again and reports the outage.
+ * - Cluster (an ioredis `Cluster` or `{ cluster: [...] }`): sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`,
+ *   Redis 7 or later). Every channel is tagged `{channelHashTag}` so they share one slot; the
+ *   subscriber follows that slot to its new master after a failover or a slot migration.
  *
  * @example
  * ```ts
  * const sync = new SyncClient({ transport: new RedisTransport({ redis: 'redis://127.0.0.1:6379' }) });
  * // same as: new SyncClient({ redis: 'redis://127.0.0.1:6379' })
+ * const clustered = new RedisTransport({ redis: { cluster: ['10.0.0.1:6379', '10.0.0.2:6379'] } });
  * ```
  */
 export class RedisTransport extends BaseTransport {
   readonly name = 'redis';
   readonly #pub: Redis | Cluster;
-  readonly #sub: Redis | Cluster;
+  readonly #sub: Subscriber;
   readonly #ownsPub: boolean;
   readonly #options: Required<Omit<RedisTransportOptions, 'redis'>>;
+  /** `{tag}` in front of every channel on a Cluster, '' otherwise. */
+  readonly #tag: string;
   #started = false;
   #closed = false;
   /** A heartbeat dropped the subscriber connection and its socket has not closed yet. */
@@ -115,21 +175,29 @@ export class RedisTransport extends BaseTransport {
       commandTimeoutMs: options.commandTimeoutMs ?? DefaultRedisTransportOptions.commandTimeoutMs,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? DefaultRedisTransportOptions.heartbeatIntervalMs,
       connectTimeoutMs: options.connectTimeoutMs ?? DefaultRedisTransportOptions.connectTimeoutMs,
+      channelHashTag: options.channelHashTag ?? DefaultRedisTransportOptions.channelHashTag,
     };
     if (isRedisClient(options.redis)) {
       this.#pub = options.redis;
       this.#ownsPub = false;
     } else {
-      const input = options.redis as string | RedisOptions;
+      const input = options.redis as string | RedisOptions | RedisClusterInput;
       this.#pub = createRedisClient(input, this.#options.commandTimeoutMs);
       this.#ownsPub = true;
     }
-    const subOverrides = { lazyConnect: true, autoResubscribe: false, enableOfflineQueue: true } as const;
+    this.#tag = this.#pub.isCluster ? `{${this.#options.channelHashTag}}` : '';
     this.#sub = this.#pub.isCluster
-      ? (this.#pub as Cluster).duplicate([], { lazyConnect: true, redisOptions: subOverrides })
-      : (this.#pub as Redis).duplicate(subOverrides);
-
-    this.#sub.on('message', (channel: string, message: string) => this.emit('message', channel, message));
+      ? new ShardedSubscriber(this.#pub as Cluster, this.#tag)
+      : plainSubscriber(
+          (this.#pub as Redis).duplicate({
+            lazyConnect: true,
+            autoResubscribe: false,
+            enableOfflineQueue: true,
+          }),
+        );
+    this.#sub.on('message', (channel: string, message: string) => {
+      if (channel.startsWith(this.#tag)) this.emit('message', channel.slice(this.#tag.length), message);
+    });
     this.#sub.on('ready', () => {
       if (this.#started && !this.#closed) void this.#resubscribe();
     });
@@ -154,10 +222,11 @@ export class RedisTransport extends BaseTransport {
     this.#started = true;
     try {
       await Promise.all([
+        // On a Cluster this also opens every master's connection (see waitForReady).
         waitForReady(this.#pub, this.#options.connectTimeoutMs),
-        waitForReady(this.#sub, this.#options.connectTimeoutMs),
+        this.#sub.start(this.#options.connectTimeoutMs),
       ]);
-      if (this.channels.size > 0) await this.#sub.subscribe(...this.channels);
+      if (this.channels.size > 0) await this.#sub.subscribe(this.#wire([...this.channels]));
     } catch (err) {
       this.markDown(toError(err));
       throw err;
@@ -168,25 +237,26 @@ export class RedisTransport extends BaseTransport {
   async subscribe(channels: readonly string[]): Promise<void> {
     const fresh = channels.filter((c) => !this.channels.has(c));
     for (const c of fresh) this.channels.add(c);
-    if (fresh.length > 0 && this.#sub.status === 'ready') await this.#sub.subscribe(...fresh);
+    if (fresh.length > 0 && this.#sub.status === 'ready') await this.#sub.subscribe(this.#wire(fresh));
   }
 
   async unsubscribe(channels: readonly string[]): Promise<void> {
     const gone = channels.filter((c) => this.channels.delete(c));
-    if (gone.length > 0 && this.#sub.status === 'ready') await this.#sub.unsubscribe(...gone);
+    if (gone.length > 0 && this.#sub.status === 'ready') await this.#sub.unsubscribe(this.#wire(gone));
   }
 
   async publish(channel: string, message: string): Promise<void> {
     if (this.#closed) throw new ClosedError('transport');
     try {
-      await this.#pub.publish(channel, message);
+      if (this.#tag === '') await this.#pub.publish(channel, message);
+      else await (this.#pub as Cluster).spublish(this.#tag + channel, message);
     } catch (err) {
       // A timed-out publish means Redis hangs: mark the transport down at once (a FailoverTransport
       // then stops waiting out the timeout on every publish) and reconnect; 'up' follows when Redis
       // answers again, as after a heartbeat failure.
       if (!this.isDown && !this.#closed && /timed? ?out/i.test(toError(err).message)) {
         this.markDown(toError(err));
-        this.#sub.disconnect(true);
+        this.#sub.drop();
       }
       throw err;
     }
@@ -196,7 +266,7 @@ export class RedisTransport extends BaseTransport {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#heartbeat);
-    this.#sub.disconnect();
+    this.#sub.close();
     if (this.#ownsPub) {
       if (this.#pub.status === 'ready') await this.#pub.quit().catch(() => this.#pub.disconnect());
       else this.#pub.disconnect();
@@ -204,9 +274,13 @@ export class RedisTransport extends BaseTransport {
     this.removeAllListeners();
   }
 
+  #wire(channels: readonly string[]): string[] {
+    return channels.map((c) => this.#tag + c);
+  }
+
   async #resubscribe(): Promise<void> {
     try {
-      if (this.channels.size > 0) await this.#sub.subscribe(...this.channels);
+      if (this.channels.size > 0) await this.#sub.subscribe(this.#wire([...this.channels]));
       this.markUp();
     } catch (err) {
       this.emit('error', toError(err));
@@ -240,7 +314,7 @@ export class RedisTransport extends BaseTransport {
       this.markDown(toError(err));
       // A hung server keeps the socket open: drop it so ioredis reconnects when Redis answers again.
       this.#dropping = true;
-      this.#sub.disconnect(true);
+      this.#sub.drop();
     } finally {
       clearTimeout(timer);
     }

@@ -17,6 +17,11 @@ export interface TransportEvents {
   up: (info: { downtimeMs: number }) => void;
   /** A non-fatal error (logged by the client). */
   error: (error: Error) => void;
+  /**
+   * Something that arrived was dropped by the transport itself (e.g. an incomplete set of NOTIFY
+   * chunks): the client counts it in `stats().invalid`. `sample` is the start of what was dropped.
+   */
+  invalid: (channel: string, reason: string, sample: string) => void;
 }
 
 /**

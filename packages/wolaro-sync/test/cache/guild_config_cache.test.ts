@@ -1,4 +1,4 @@
-import { redisUrl, sleep, uniquePrefix, waitFor } from '@wolaro/test-harness';
+import { captureLogger, redisUrl, sleep, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -12,7 +12,6 @@ import {
   MemoryTransport,
   RedisFallbackManager,
   SyncClient,
-  VersionConflictError,
 } from '../../src/index.js';
 import { defer, manager, rawRedis, useCleanup } from './helpers.js';
 
@@ -81,6 +80,27 @@ async function setup(
   return { sync, cache, db, configs, keyPrefix, bus };
 }
 
+/** Starts a process that loads G at `version` and writes it to L2, then a second one on the same prefix. */
+async function afterAnotherProcessCached(version: number) {
+  const a = await setup();
+  a.db.rows.set(G, config(version));
+  await a.configs.get(G);
+  await waitFor(async () => (await a.cache.getEntry(cacheKeys.guildConfig(G)))?.version === version);
+  return setup({ keyPrefix: a.keyPrefix });
+}
+
+/** A GuildConfigCache without L2 over `sync`, its fake database holding G at version 1. */
+async function withoutL2(sync: GuildConfigCacheOptions['sync'] & Pick<SyncClient, 'connect' | 'close'>) {
+  await sync.connect();
+  defer(() => sync.close());
+  const db = fakeDb();
+  db.rows.set(G, config(1));
+  const configs = new GuildConfigCache({ sync, load: db.load });
+  await configs.start();
+  defer(() => configs.stop());
+  return { configs, db };
+}
+
 describe('GuildConfigCache reads', () => {
   it('loads once, then serves L1 hits (same frozen object, no L2 or DB access)', async () => {
     const { cache, db, configs } = await setup();
@@ -97,11 +117,7 @@ describe('GuildConfigCache reads', () => {
   });
 
   it('a second process finds the config in L2 and confirms its version instead of loading', async () => {
-    const a = await setup();
-    a.db.rows.set(G, config(4));
-    await a.configs.get(G);
-    await waitFor(async () => (await a.cache.getEntry(cacheKeys.guildConfig(G)))?.version === 4);
-    const b = await setup({ keyPrefix: a.keyPrefix });
+    const b = await afterAnotherProcessCached(4);
     b.db.rows.set(G, config(4));
     expect(await b.configs.get(G)).toEqual(config(4));
     expect(b.db.loads).toEqual([]);
@@ -110,12 +126,8 @@ describe('GuildConfigCache reads', () => {
   });
 
   it('a process started after a change it missed does not serve the older L2 entry', async () => {
-    const a = await setup();
-    a.db.rows.set(G, config(4));
-    await a.configs.get(G);
-    await waitFor(async () => (await a.cache.getEntry(cacheKeys.guildConfig(G)))?.version === 4);
     // The change to version 5 happened while no process listened: its event is gone.
-    const b = await setup({ keyPrefix: a.keyPrefix });
+    const b = await afterAnotherProcessCached(4);
     b.db.rows.set(G, config(5));
     expect(await b.configs.get(G)).toEqual(config(5));
     expect(b.db.loads).toEqual([G]);
@@ -172,13 +184,7 @@ describe('GuildConfigCache reads', () => {
       'ticket:created': { schema: z.object({ guildId: z.string(), ticketId: z.string() }) },
     });
     const sync = new SyncClient({ transport: new MemoryTransport({ bus: new MemoryBus() }), channels });
-    await sync.connect();
-    defer(() => sync.close());
-    const db = fakeDb();
-    db.rows.set(G, config(1));
-    const configs = new GuildConfigCache({ sync, load: db.load });
-    await configs.start();
-    defer(() => configs.stop());
+    const { configs, db } = await withoutL2(sync);
     const cfg: Readonly<GuildConfig> | null = await configs.get(G);
     expect(cfg?.version).toBe(1);
     db.rows.set(G, config(2));
@@ -187,15 +193,8 @@ describe('GuildConfigCache reads', () => {
   });
 
   it('works without an L2', async () => {
-    const bus = new MemoryBus();
-    const sync = new SyncClient({ transport: new MemoryTransport({ bus }) });
-    await sync.connect();
-    defer(() => sync.close());
-    const db = fakeDb();
-    db.rows.set(G, config(1));
-    const configs = new GuildConfigCache({ sync, load: db.load });
-    await configs.start();
-    defer(() => configs.stop());
+    const sync = new SyncClient({ transport: new MemoryTransport({ bus: new MemoryBus() }) });
+    const { configs, db } = await withoutL2(sync);
     expect(await configs.get(G)).toEqual(config(1));
     db.rows.set(G, config(2));
     await sync.publishConfigUpdate(G, {}, 2);
@@ -226,6 +225,37 @@ describe('GuildConfigCache events and the version floor', () => {
     expect(updated).toEqual([[G, 4]]);
     expect(configs.stats().eventsIgnored).toBe(3);
     expect(configs.floor(G)).toBe(4);
+  });
+
+  it('a reload whose own tombstone is all L2 holds goes to the database without reading L2, and stores the new version there', async () => {
+    const { sync, db, configs, cache } = await setup();
+    db.rows.set(G, config(3));
+    await configs.get(G);
+    await waitFor(async () => (await cache.getEntry(cacheKeys.guildConfig(G)))?.version === 3);
+    const l2Reads = () => cache.stats().hits + cache.stats().misses;
+    const reads = l2Reads();
+    db.rows.set(G, config(4));
+    await sync.publishConfigUpdate(G, { prefix: 'p4' }, 4);
+    await waitFor(() => configs.peek(G)?.version === 4);
+    expect(l2Reads()).toBe(reads);
+    expect(db.loads).toEqual([G, G]);
+    await waitFor(async () => (await cache.getEntry(cacheKeys.guildConfig(G)))?.version === 4);
+    expect(configs.stats()).toMatchObject({ l2Hits: 0, loads: 2 });
+  });
+
+  it('a reload reads L2 when another process already stored the announced version there', async () => {
+    const b = await afterAnotherProcessCached(3);
+    b.db.rows.set(G, config(3));
+    expect((await b.configs.get(G))?.version).toBe(3);
+    const loads = b.db.loads.length;
+    // Another process got version 4 first and stored it: the tombstone for 4 keeps it.
+    await b.cache.setJSON(cacheKeys.guildConfig(G), config(4), { version: 4 });
+    b.db.rows.set(G, config(4, 'not read'));
+    await b.sync.publishConfigUpdate(G, { prefix: 'p4' }, 4);
+    await waitFor(() => b.configs.peek(G)?.version === 4);
+    expect(b.configs.peek(G)).toEqual(config(4));
+    expect(b.db.loads.length).toBe(loads);
+    expect(b.configs.stats().l2Hits).toBe(2);
   });
 
   it('unversioned events and guild:reload always reload from the database', async () => {
@@ -267,13 +297,24 @@ describe('GuildConfigCache events and the version floor', () => {
     expect(db.loads).toEqual([G]);
   });
 
-  it('fails with VersionConflictError when the database keeps answering older than an announced version', async () => {
-    const { sync, db, configs } = await setup({ maxStaleLoads: 2 });
+  it('serves the database row and warns once when the database keeps answering older than an announced version', async () => {
+    const logger = captureLogger();
+    const { sync, db, configs } = await setup({ maxStaleLoads: 2, logger });
     db.rows.set(G, config(1));
-    await sync.publishConfigUpdate(G, {}, 5); // e.g. a replica that has not caught up
+    await sync.publishConfigUpdate(G, {}, 5); // a forged event, or a replica far behind
     await waitFor(() => configs.floor(G) === 5);
-    await expect(configs.get(G)).rejects.toBeInstanceOf(VersionConflictError);
-    expect(configs.peek(G)).toBeUndefined();
+    const got = await configs.get(G);
+    expect(got?.version, 'the database row (the truth) must be served, not an error').toBe(1);
+    expect(configs.floor(G), 'the floor drops to what the database confirmed').toBe(1);
+    expect(db.loads.length, 'the database is asked again before the announcement is doubted').toBe(3);
+    expect(logger.count(/Suspect event for guild 111111111111111111: it announced version 5/, 'warn')).toBe(
+      1,
+    );
+    // A real newer version still wins afterwards.
+    db.rows.set(G, config(2));
+    await sync.publishConfigUpdate(G, {}, 2);
+    await waitFor(() => configs.peek(G)?.version === 2);
+    expect(logger.count(/Suspect event/, 'warn')).toBe(1);
   });
 });
 
@@ -310,11 +351,7 @@ describe('GuildConfigCache resync', () => {
   });
 
   it('after a resync, an L2 entry written before it is checked against the database', async () => {
-    const a = await setup();
-    a.db.rows.set(G, config(1));
-    await a.configs.get(G);
-    await waitFor(async () => (await a.cache.getEntry(cacheKeys.guildConfig(G)))?.version === 1);
-    const b = await setup({ keyPrefix: a.keyPrefix });
+    const b = await afterAnotherProcessCached(1);
     b.db.rows.set(G, config(2)); // changed while the bus was down: the event was lost
     b.sync.emit('resync', { transport: 'memory', downtimeMs: 500 });
     await sleep(10);

@@ -4,7 +4,6 @@ import type { RedisFallbackManager } from '../../src/cache/fallback.js';
 import type { CacheEntry } from '../../src/cache/fallback_options.js';
 import type { GuildConfig } from '../../src/cache/guild_config.js';
 import { GuildConfigStore } from '../../src/cache/guild_config_store.js';
-import { VersionConflictError } from '../../src/errors.js';
 import { cacheKeys } from '../../src/keys/cache_keys.js';
 
 // Deterministic unit tests of the per-guild version floor against L2: the L2 here is a plain map
@@ -109,15 +108,28 @@ describe('GuildConfigStore version floor', () => {
     expect(l2.get(keyOf(GUILD))).toMatchObject({ version: 3, value: { version: 3 } });
   });
 
-  it('gives up with VersionConflictError when the database keeps answering below the floor', async () => {
+  it('serves the database row when it keeps answering below the floor, and lowers the floor to it', async () => {
+    const l2 = new Map<string, CacheEntry<unknown>>();
+    const { store: s, loadCalls } = store(l2, [config(2), config(2), config(2)]);
+    s.raiseFloor(GUILD, Number.MAX_SAFE_INTEGER, 'event e1 from attacker');
+    const got = await s.fetch(GUILD, false);
+    expect(got?.version, 'a floor the database never reaches must not make the guild unloadable').toBe(2);
+    expect(loadCalls, 'the database is asked maxStaleLoads + 1 times first').toHaveLength(3);
+    expect(s.floor(GUILD)).toBe(2);
+    expect(l2.has(keyOf(GUILD)), 'a config below the announced version was written to L2').toBe(false);
+    expect(s.l1.get(GUILD)?.version).toBe(2);
+    // Stale L2 entries below the (lowered) floor are still refused, a newer announcement still wins.
+    expect(s.raiseFloor(GUILD, 3)).toBe('reload');
+    expect(s.l1.get(GUILD)).toBeUndefined();
+  });
+
+  it('keeps the row accepted below the floor in L1 for a short while only', async () => {
     const l2 = new Map<string, CacheEntry<unknown>>();
     const { store: s } = store(l2, [config(2), config(2), config(2)]);
-    s.raiseFloor(GUILD, 3);
-    const err = await s.fetch(GUILD, false).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(VersionConflictError);
-    expect(l2.has(keyOf(GUILD)), 'a config below the floor was written to L2').toBe(false);
+    s.raiseFloor(GUILD, 9);
+    await s.fetch(GUILD, false);
+    const ttl = s.l1.getRemainingTTL(GUILD);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl, 'a row served against an announced version must be re-read soon').toBeLessThanOrEqual(30_000);
   });
 });

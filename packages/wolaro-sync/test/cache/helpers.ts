@@ -5,22 +5,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type RedisServerHandle, redisUrl, startRedisServer } from '@wolaro/test-harness';
 import { Redis } from 'ioredis';
-import { afterEach } from 'vitest';
 import { RedisFallbackManager, type RedisFallbackManagerOptions } from '../../src/index.js';
+import { defer } from '../closing.js';
 
-const cleanup: (() => Promise<unknown> | unknown)[] = [];
-
-/** Registers `afterEach` cleanup for the calling test file. */
-export function useCleanup(): void {
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0).reverse()) await fn();
-  });
-}
-
-/** Runs `fn` after the current test, last registered first. */
-export function defer(fn: () => Promise<unknown> | unknown): void {
-  cleanup.push(fn);
-}
+export { defer, useCleanup } from '../closing.js';
 
 /** A plain ioredis client (for checking what is really in Redis), closed after the test. */
 export function rawRedis(url = redisUrl()): Redis {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type GuildConfig,
   GuildConfigCache,
@@ -8,11 +8,9 @@ import {
   MemoryTransport,
   SyncClient,
 } from '../../src/index.js';
+import { closeAfterEach } from '../closing.js';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
+const track = closeAfterEach();
 
 async function cacheWith(
   load: (guildId: string) => Promise<unknown>,
@@ -20,14 +18,14 @@ async function cacheWith(
 ) {
   const sync = new SyncClient({ transport: new MemoryTransport({ bus: new MemoryBus() }) });
   await sync.connect();
-  open.push(sync);
+  track(sync);
   const configs = new GuildConfigCache({
     sync,
     load: load as (id: string) => Promise<GuildConfig | null>,
     ...(loadVersions ? { loadVersions: loadVersions as () => Promise<ReadonlyMap<string, number>> } : {}),
   });
   await configs.start();
-  open.push(configs);
+  track(configs);
   return { sync, configs };
 }
 

@@ -142,6 +142,38 @@ describe('claimed rows (enqueueClaimed + publishAfterCommit(event))', () => {
     expect(settings.map((r) => r.rows[0]?.synchronous_commit)).toEqual(Array(12).fill('on'));
   });
 
+  it('preparedStatements: the marks are one named prepared statement, shared by concurrent fast paths', async () => {
+    const w = await outboxWorld('claimed_prepared', { max: 12 });
+    const events = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        withTransaction(w.pool, (client) =>
+          enqueueClaimed(client, 'config:update', { guildId: String(200 + i), settings: {}, version: 1 }),
+        ),
+      ),
+    );
+    const query = w.pool.query.bind(w.pool);
+    const names: (string | undefined)[] = [];
+    w.pool.query = ((...args: Parameters<typeof query>) => {
+      const first = args[0] as unknown;
+      if (
+        typeof first === 'object' &&
+        first !== null &&
+        String((first as { text: string }).text).includes('claimed_until = NULL')
+      )
+        names.push((first as { name?: string }).name);
+      return query(...args);
+    }) as typeof w.pool.query;
+    const results = await Promise.all(
+      events.map((event) => publishAfterCommit(w.pool, w.sync, event, { preparedStatements: true })),
+    );
+    w.pool.query = query;
+    expect(results).toEqual(Array(40).fill(true));
+    expect((await w.outbox()).every((r) => r.published && r.attempts === 1)).toBe(true);
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.length).toBeLessThan(40);
+    expect(new Set(names)).toEqual(new Set(['wolaro_mark_claimed_published']));
+  });
+
   it('enqueueClaimed refuses a claim that is not a positive duration before writing', async () => {
     const w = await outboxWorld('claimed_bad');
     for (const claimMs of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {

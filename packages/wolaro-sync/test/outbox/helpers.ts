@@ -2,23 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTestSchema, redisUrl, type TestSchema, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import type pg from 'pg';
-import { afterEach } from 'vitest';
 import { SyncClient, type SyncClientOptions } from '../../src/index.js';
 import { migrate } from '../../src/pg/index.js';
+import { defer } from '../closing.js';
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-
-/** Runs registered cleanups after each test, last registered first. */
-export function useCleanup(): void {
-  afterEach(async () => {
-    for (const fn of cleanups.splice(0).reverse()) await fn();
-  });
-}
-
-/** Registers a cleanup for the current test. */
-export function defer(fn: () => Promise<unknown> | unknown): void {
-  cleanups.push(fn);
-}
+export { defer, useCleanup } from '../closing.js';
 
 /** One config:update as a subscriber saw it. */
 export interface Seen {

@@ -61,7 +61,12 @@ describe('outbox types', () => {
       }),
     });
     expectTypeOf<OutboxEvent['channel']>().toEqualTypeOf<
-      'config:update' | 'module:toggle' | 'guild:reload' | 'permission:revoked' | 'command:executed'
+      | 'config:update'
+      | 'module:toggle'
+      | 'guild:reload'
+      | 'permission:revoked'
+      | 'command:executed'
+      | 'session:revoked'
     >();
   });
 

@@ -157,19 +157,26 @@ describe('OutboxRelay', () => {
       async () => ((await w.outbox())[0]?.attempts ?? 0) >= 3 && relay.stats().consecutiveFailures >= 3,
       { timeoutMs: 5000 },
     );
-    const started = Date.now();
     const [pending] = await w.outbox();
     expect(pending).toMatchObject({ published: false });
     expect(pending?.last_error).toBeTruthy();
     expect(relay.stats()).toMatchObject({ running: true, published: 0 });
     expect(relay.stats().consecutiveFailures).toBeGreaterThanOrEqual(3);
-    expect(logger.has(/Outbox publish failed \(attempt \d+\), retrying in \d+ ms/, 'warn')).toBe(true);
-    // Backing off, not spinning: at most a few attempts per second at the 400 ms cap.
-    await sleep(1000);
-    const attemptsAfter = (await w.outbox())[0]?.attempts ?? 0;
-    expect(attemptsAfter - (pending?.attempts ?? 0)).toBeLessThanOrEqual(
-      Math.ceil((Date.now() - started) / 400) + 1,
-    );
+    // Backing off, not spinning: each failed attempt schedules one retry, after a delay that
+    // doubles from retryDelayMs up to the maxRetryDelayMs cap (read from the log, not the clock).
+    await waitFor(() => relay.stats().consecutiveFailures >= 5, { timeoutMs: 10_000 });
+    const retries = logger.entries
+      .filter(
+        (e) => e.level === 'warn' && /^Outbox publish failed \(attempt \d+\), retrying in \d+ ms/.test(e.msg),
+      )
+      .map((e) => [e.obj?.['attempt'], e.obj?.['retryInMs']]);
+    expect(retries.slice(0, 5)).toEqual([
+      [1, 100],
+      [2, 200],
+      [3, 400],
+      [4, 400],
+      [5, 400],
+    ]);
 
     proxy.setMode('pass');
     await waitFor(() => w.seen.length === 1, { timeoutMs: 10_000 });

@@ -132,6 +132,54 @@ describe('versionedUpdateStatement()', () => {
     expect(new Set(versionsOf(w.seen, '300')).size).toBe(40);
   });
 
+  it('preparedStatements: one named statement per statement text on the connection, same results and conflicts', async () => {
+    const w = await outboxWorld('vus_prepare', { max: 1 });
+    await w.addGuilds('400');
+    const sent: { name: string | undefined; text: string }[] = [];
+    const query = w.pool.query.bind(w.pool);
+    w.pool.query = ((...args: Parameters<typeof query>) => {
+      const first = args[0] as unknown;
+      if (typeof first === 'object' && first !== null)
+        sent.push({
+          name: (first as { name?: string }).name,
+          text: String((first as { text: string }).text),
+        });
+      return query(...args);
+    }) as typeof w.pool.query;
+    const update = (i: number, expectedVersion?: number) =>
+      versionedUpdateStatement(w.pool, w.sync, {
+        table: 'guilds',
+        idColumn: 'guild_id',
+        id: '400',
+        set: { settings: mergeSettings({ prefix: `p${i}` }) },
+        expectedVersion,
+        also: { revision: sql`INSERT INTO config_revisions SELECT guild_id, version, settings FROM updated` },
+        event: { channel: 'config:update', payload: { guildId: 'guild_id', settings: 'settings' } },
+        preparedStatements: true,
+      });
+    for (let i = 1; i <= 7; i++) expect((await update(i)).version).toBe(i);
+    // A stale version is still told apart, and a write with an expected version gets its own statement.
+    await expect(update(8, 3)).rejects.toBeInstanceOf(VersionConflictError);
+    expect((await update(8, 7)).version).toBe(8);
+    for (let i = 9; i <= 11; i++) expect((await update(i)).version).toBe(i);
+    w.pool.query = query;
+
+    const writes = sent.filter((s) => s.text.startsWith('WITH'));
+    expect(writes.every((s) => s.name !== undefined && /^wolaro_vus_[0-9a-f]{32}$/.test(s.name))).toBe(true);
+    // Two texts (with and without the expected version), so two names; the same text keeps its name.
+    expect(new Set(writes.map((s) => s.name)).size).toBe(2);
+    expect(new Set(writes.map((s) => s.text)).size).toBe(2);
+    const { rows } = await w.pool.query<{ name: string }>(
+      "SELECT name FROM pg_prepared_statements WHERE name LIKE 'wolaro_vus_%' ORDER BY name",
+    );
+    expect(rows.map((r) => r.name)).toEqual([...new Set(writes.map((s) => s.name))].sort());
+    expect((await w.pool.query('SELECT version FROM config_revisions ORDER BY version')).rows).toEqual(
+      Array.from({ length: 11 }, (_, i) => ({ version: i + 1 })),
+    );
+    await waitFor(() => w.seen.length === 11);
+    expect(versionsOf(w.seen, '400')).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+  });
+
   it('refuses unknown channels, unknown payload fields and bad names before writing anything', async () => {
     const w = await outboxWorld('vus_refuse');
     await w.addGuilds('400');

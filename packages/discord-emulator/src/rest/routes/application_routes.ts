@@ -8,7 +8,7 @@ import {
 } from '../../domain/commands.js';
 import type { EmulatorContext } from '../../domain/context.js';
 import { Errors } from '../../errors.js';
-import { json, noContent } from '../../http/http_result.js';
+import { type HttpResult, json, noContent } from '../../http/http_result.js';
 import { apiApplication } from '../../shapes/application_shape.js';
 import { apiCommand } from '../../shapes/command_shapes.js';
 import { apiUser, unknownUser } from '../../shapes/user_shapes.js';
@@ -49,6 +49,13 @@ function scopeOf(ctx: EmulatorContext, req: RestRequest): string | null {
   return botGuild(ctx, guildId).id;
 }
 
+/** A bot-token route on `/applications/:applicationId/[guilds/:guildId/]commands…`; the handler gets {@link scopeOf}. */
+function commandsRoute(
+  handler: (ctx: EmulatorContext, req: RestRequest, scope: string | null) => HttpResult,
+): RestRoute {
+  return { auth: 'bot', major: 'applicationId', handler: (ctx, req) => handler(ctx, req, scopeOf(ctx, req)) };
+}
+
 type CommandBody = z.output<typeof commandPatchSchema>;
 
 function toCommandPatch(value: CommandBody): Partial<CommandData> {
@@ -76,68 +83,41 @@ function toCommandData(value: z.output<typeof commandSchema>): CommandData {
 }
 
 /** `GET .../commands`. */
-export const listCommands: RestRoute = {
-  auth: 'bot',
-  major: 'applicationId',
-  handler: (ctx, req) => json(200, ctx.state.commands(scopeOf(ctx, req)).map(apiCommand)),
-};
+export const listCommands: RestRoute = commandsRoute((ctx, _req, scope) =>
+  json(200, ctx.state.commands(scope).map(apiCommand)),
+);
 
 /** `PUT .../commands`: bulk overwrite. */
-export const overwriteCommandsRoute: RestRoute = {
-  auth: 'bot',
-  major: 'applicationId',
-  handler: (ctx, req) => {
-    const scope = scopeOf(ctx, req);
-    const { value } = validateBody(req, commandListSchema);
-    return json(200, overwriteCommands(ctx, scope, value.map(toCommandData)).map(apiCommand));
-  },
-};
+export const overwriteCommandsRoute: RestRoute = commandsRoute((ctx, req, scope) => {
+  const { value } = validateBody(req, commandListSchema);
+  return json(200, overwriteCommands(ctx, scope, value.map(toCommandData)).map(apiCommand));
+});
 
 /** `POST .../commands`: create (201) or overwrite same name and type (200). */
-export const createCommandRoute: RestRoute = {
-  auth: 'bot',
-  major: 'applicationId',
-  handler: (ctx, req) => {
-    const scope = scopeOf(ctx, req);
-    const { value } = validateBody(req, commandSchema);
-    const { command, created } = createCommand(ctx, scope, toCommandData(value));
-    return json(created ? 201 : 200, apiCommand(command));
-  },
-};
+export const createCommandRoute: RestRoute = commandsRoute((ctx, req, scope) => {
+  const { value } = validateBody(req, commandSchema);
+  const { command, created } = createCommand(ctx, scope, toCommandData(value));
+  return json(created ? 201 : 200, apiCommand(command));
+});
 
 /** `GET .../commands/:commandId`. */
-export const getCommand: RestRoute = {
-  auth: 'bot',
-  major: 'applicationId',
-  handler: (ctx, req) =>
-    json(200, apiCommand(requireCommand(ctx, scopeOf(ctx, req), req.params['commandId'] ?? ''))),
-};
+export const getCommand: RestRoute = commandsRoute((ctx, req, scope) =>
+  json(200, apiCommand(requireCommand(ctx, scope, req.params['commandId'] ?? ''))),
+);
 
 /** `PATCH .../commands/:commandId`. */
-export const editCommandRoute: RestRoute = {
-  auth: 'bot',
-  major: 'applicationId',
-  handler: (ctx, req) => {
-    const scope = scopeOf(ctx, req);
-    const { value } = validateBody(req, commandPatchSchema);
-    const current = requireCommand(ctx, scope, req.params['commandId'] ?? '');
-    if (value.name !== undefined && !validCommandName(current.type, value.name)) {
-      throw Errors.invalidField(['name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Invalid command name');
-    }
-    return json(
-      200,
-      apiCommand(editCommand(ctx, scope, req.params['commandId'] ?? '', toCommandPatch(value))),
-    );
-  },
-};
+export const editCommandRoute: RestRoute = commandsRoute((ctx, req, scope) => {
+  const { value } = validateBody(req, commandPatchSchema);
+  const current = requireCommand(ctx, scope, req.params['commandId'] ?? '');
+  if (value.name !== undefined && !validCommandName(current.type, value.name)) {
+    throw Errors.invalidField(['name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Invalid command name');
+  }
+  return json(200, apiCommand(editCommand(ctx, scope, req.params['commandId'] ?? '', toCommandPatch(value))));
+});
 
 /** `DELETE .../commands/:commandId`. */
-export const deleteCommandRoute: RestRoute = {
-  auth: 'bot',
-  major: 'applicationId',
-  handler: (ctx, req) => {
-    const command = requireCommand(ctx, scopeOf(ctx, req), req.params['commandId'] ?? '');
-    ctx.state.deleteCommand(command.id);
-    return noContent();
-  },
-};
+export const deleteCommandRoute: RestRoute = commandsRoute((ctx, req, scope) => {
+  const command = requireCommand(ctx, scope, req.params['commandId'] ?? '');
+  ctx.state.deleteCommand(command.id);
+  return noContent();
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuditLogAction, audit, diff } from '../../domain/audit_log.js';
+import { AuditLogAction, audit } from '../../domain/audit_log.js';
 import { createChannel, deleteChannel, updateChannel } from '../../domain/channels.js';
 import type { EmulatorContext } from '../../domain/context.js';
 import type { OverwriteInput } from '../../domain/inputs.js';
@@ -10,7 +10,7 @@ import { PermissionFlags } from '../../permission_flags.js';
 import { apiChannel } from '../../shapes/channel_shapes.js';
 import type { ChannelRecord } from '../../state/records.js';
 import { channelPermissionRoute, channelRoute, guildPermissionRoute } from '../bot_routes.js';
-import { actor, botChannel, requireChannelPermission } from '../guard.js';
+import { actor, auditRecord, botChannel, requireChannelPermission } from '../guard.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
 
@@ -48,30 +48,13 @@ const overwrites = (list: z.output<typeof overwriteSchema>[]): OverwriteInput[] 
     ...(o.deny != null ? { deny: String(o.deny) } : {}),
   }));
 
-const changesOf = (before: ChannelRecord | null, after: ChannelRecord | null) =>
-  diff(
-    before ? { name: before.name, topic: before.topic, nsfw: before.nsfw, parent_id: before.parent_id } : {},
-    after ? { name: after.name, topic: after.topic, nsfw: after.nsfw, parent_id: after.parent_id } : {},
-  );
-
-function auditChannel(
-  ctx: EmulatorContext,
-  req: RestRequest,
-  action: number,
-  before: ChannelRecord | null,
-  after: ChannelRecord | null,
-) {
-  const { actorId, reason } = actor(ctx, req);
-  const channel = (after ?? before) as ChannelRecord;
-  audit(ctx, {
-    guildId: channel.guild_id,
-    userId: actorId,
-    targetId: channel.id,
-    action,
-    reason,
-    changes: changesOf(before, after),
-  });
-}
+/** The audited fields of a channel. */
+const auditedChannel = (c: ChannelRecord) => ({
+  name: c.name,
+  topic: c.topic,
+  nsfw: c.nsfw,
+  parent_id: c.parent_id,
+});
 
 /** `POST /guilds/:guildId/channels` (MANAGE_CHANNELS); CHANNEL_CREATE, 201. */
 export const createGuildChannel: RestRoute = guildPermissionRoute(
@@ -93,7 +76,7 @@ export const createGuildChannel: RestRoute = guildPermissionRoute(
       ...(value.rate_limit_per_user != null ? { rateLimitPerUser: value.rate_limit_per_user } : {}),
       permissionOverwrites: overwrites(value.permission_overwrites ?? []),
     });
-    auditChannel(ctx, req, AuditLogAction.ChannelCreate, null, channel);
+    auditRecord(ctx, req, AuditLogAction.ChannelCreate, null, channel, auditedChannel);
     return json(201, apiChannel(channel));
   },
 );
@@ -129,7 +112,7 @@ export const editChannel: RestRoute = channelRoute((ctx, req) => {
       ? { permissionOverwrites: overwrites(value.permission_overwrites) }
       : {}),
   });
-  auditChannel(ctx, req, AuditLogAction.ChannelUpdate, channel, next);
+  auditRecord(ctx, req, AuditLogAction.ChannelUpdate, channel, next, auditedChannel);
   return json(200, apiChannel(next));
 });
 
@@ -143,7 +126,7 @@ export const removeChannel: RestRoute = channelRoute((ctx, req) => {
   requireChannelPermission(ctx, channel.id, PermissionFlags.ManageChannels);
   const body = apiChannel(channel);
   deleteChannel(ctx, channel.id);
-  auditChannel(ctx, req, AuditLogAction.ChannelDelete, channel, null);
+  auditRecord(ctx, req, AuditLogAction.ChannelDelete, channel, null, auditedChannel);
   return json(200, body);
 });
 

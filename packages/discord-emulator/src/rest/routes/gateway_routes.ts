@@ -7,13 +7,21 @@ export const getGateway: RestRoute = {
   handler: (ctx) => json(200, { url: ctx.config.gatewayUrl }),
 };
 
-/** `GET /gateway/bot`: URL, recommended shards and session start limits. */
+/** Guilds per recommended shard: Discord recommends about one shard per 1,000 guilds. */
+const GUILDS_PER_SHARD = 1000;
+
+/**
+ * `GET /gateway/bot`: URL, recommended shards (the `recommendedShards` option, else one per 1,000
+ * guilds of the bot) and session start limits.
+ */
 export const getGatewayBot: RestRoute = {
   auth: 'bot',
   handler: (ctx) =>
     json(200, {
       url: ctx.config.gatewayUrl,
-      shards: 1,
+      shards:
+        ctx.config.recommendedShards ??
+        Math.max(1, Math.ceil(ctx.state.guildIdsOf(ctx.state.application().id).length / GUILDS_PER_SHARD)),
       session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 },
     }),
 };

@@ -9,7 +9,7 @@ import {
 } from '../../domain/interactions.js';
 import { deleteMessage, EPHEMERAL, LOADING } from '../../domain/messages.js';
 import { invalidFormBody } from '../../errors.js';
-import { json, noContent } from '../../http/http_result.js';
+import { type HttpResult, json, noContent } from '../../http/http_result.js';
 import { type JsonObject, type JsonValue, toJson } from '../../json.js';
 import { apiMessage } from '../../shapes/message_shapes.js';
 import type { AttachmentRecord, MessageRecord } from '../../state/records.js';
@@ -93,57 +93,48 @@ export const interactionCallback: RestRoute = {
 const interactionOf = (ctx: EmulatorContext, req: RestRequest) =>
   requireInteractionByToken(ctx, req.params['applicationId'] ?? '', req.params['webhookToken'] ?? '');
 
+/** An interaction follow-up route (`/webhooks/:applicationId/:webhookToken…`, no auth); the handler gets the interaction. */
+function followUpRoute(
+  handler: (ctx: EmulatorContext, req: RestRequest, record: ReturnType<typeof interactionOf>) => HttpResult,
+): RestRoute {
+  return {
+    auth: 'none',
+    major: 'webhookToken',
+    handler: (ctx, req) => handler(ctx, req, interactionOf(ctx, req)),
+  };
+}
+
 /** `POST /webhooks/:applicationId/:webhookToken`: interaction follow-up (`wait=true` returns the message). */
-export const executeWebhook: RestRoute = {
-  auth: 'none',
-  major: 'webhookToken',
-  handler: (ctx, req) => {
-    const record = interactionOf(ctx, req);
-    const { value, files } = validateBody(req, webhookExecuteSchema);
-    const attachments =
-      value.attachments || files.length
-        ? storeAttachments(ctx, record.channel_id, value.attachments, files)
-        : undefined;
-    const message = createFollowUp(ctx, record, toBody(value, attachments));
-    return req.query.get('wait') === 'true' ? json(200, restMessage(ctx, message)) : noContent();
-  },
-};
+export const executeWebhook: RestRoute = followUpRoute((ctx, req, record) => {
+  const { value, files } = validateBody(req, webhookExecuteSchema);
+  const attachments =
+    value.attachments || files.length
+      ? storeAttachments(ctx, record.channel_id, value.attachments, files)
+      : undefined;
+  const message = createFollowUp(ctx, record, toBody(value, attachments));
+  return req.query.get('wait') === 'true' ? json(200, restMessage(ctx, message)) : noContent();
+});
 
 /** `GET /webhooks/:applicationId/:webhookToken/messages/:messageId` (`@original` or a follow-up). */
-export const getWebhookMessage: RestRoute = {
-  auth: 'none',
-  major: 'webhookToken',
-  handler: (ctx, req) => {
-    const record = interactionOf(ctx, req);
-    return json(200, restMessage(ctx, requireInteractionMessage(ctx, record, req.params['messageId'] ?? '')));
-  },
-};
+export const getWebhookMessage: RestRoute = followUpRoute((ctx, req, record) => {
+  return json(200, restMessage(ctx, requireInteractionMessage(ctx, record, req.params['messageId'] ?? '')));
+});
 
 /** `PATCH /webhooks/:applicationId/:webhookToken/messages/:messageId` (`editReply`). */
-export const editWebhookMessage: RestRoute = {
-  auth: 'none',
-  major: 'webhookToken',
-  handler: (ctx, req) => {
-    const record = interactionOf(ctx, req);
-    const messageId = req.params['messageId'] ?? '';
-    const existing = requireInteractionMessage(ctx, record, messageId);
-    const { value, files } = validateBody(req, messageEditSchema);
-    const attachments =
-      value.attachments !== undefined || files.length
-        ? storeAttachments(ctx, record.channel_id, value.attachments, files, existing.attachments)
-        : undefined;
-    const message = editInteractionMessage(ctx, record, messageId, toBody(value, attachments));
-    return json(200, restMessage(ctx, message));
-  },
-};
+export const editWebhookMessage: RestRoute = followUpRoute((ctx, req, record) => {
+  const messageId = req.params['messageId'] ?? '';
+  const existing = requireInteractionMessage(ctx, record, messageId);
+  const { value, files } = validateBody(req, messageEditSchema);
+  const attachments =
+    value.attachments !== undefined || files.length
+      ? storeAttachments(ctx, record.channel_id, value.attachments, files, existing.attachments)
+      : undefined;
+  const message = editInteractionMessage(ctx, record, messageId, toBody(value, attachments));
+  return json(200, restMessage(ctx, message));
+});
 
 /** `DELETE /webhooks/:applicationId/:webhookToken/messages/:messageId` (`deleteReply`). */
-export const deleteWebhookMessage: RestRoute = {
-  auth: 'none',
-  major: 'webhookToken',
-  handler: (ctx, req) => {
-    const record = interactionOf(ctx, req);
-    deleteMessage(ctx, requireInteractionMessage(ctx, record, req.params['messageId'] ?? ''));
-    return noContent();
-  },
-};
+export const deleteWebhookMessage: RestRoute = followUpRoute((ctx, req, record) => {
+  deleteMessage(ctx, requireInteractionMessage(ctx, record, req.params['messageId'] ?? ''));
+  return noContent();
+});

@@ -4,7 +4,8 @@ import { Errors } from '../../errors.js';
 import { json } from '../../http/http_result.js';
 import { PermissionFlags } from '../../permission_flags.js';
 import { apiInvite } from '../../shapes/expression_shapes.js';
-import { channelPermissionRoute, channelRoute, guildPermissionRoute } from '../bot_routes.js';
+import type { InviteRecord } from '../../state/records.js';
+import { channelAndGuildLists, channelRoute } from '../bot_routes.js';
 import { actor, botChannel, botGuild, requireChannelPermission } from '../guard.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
@@ -36,27 +37,21 @@ export const createChannelInvite: RestRoute = channelRoute((ctx, req) => {
   return json(200, apiInvite(ctx.state, invite));
 });
 
-/** `GET /channels/:channelId/invites` (MANAGE_CHANNELS). */
-export const listChannelInvites: RestRoute = channelPermissionRoute(
+const inviteLists = channelAndGuildLists<InviteRecord>(
   PermissionFlags.ManageChannels,
-  (ctx, _req, channel) => {
-    return json(
+  PermissionFlags.ManageGuild,
+  (ctx, which) =>
+    json(
       200,
-      ctx.state.invites.where((i) => i.channel_id === channel.id).map((i) => apiInvite(ctx.state, i)),
-    );
-  },
+      ctx.state.invites.where(which).map((i) => apiInvite(ctx.state, i)),
+    ),
 );
 
+/** `GET /channels/:channelId/invites` (MANAGE_CHANNELS). */
+export const listChannelInvites: RestRoute = inviteLists.channel;
+
 /** `GET /guilds/:guildId/invites` (MANAGE_GUILD). */
-export const listGuildInvites: RestRoute = guildPermissionRoute(
-  PermissionFlags.ManageGuild,
-  (ctx, _req, guild) => {
-    return json(
-      200,
-      ctx.state.invites.where((i) => i.guild_id === guild.id).map((i) => apiInvite(ctx.state, i)),
-    );
-  },
-);
+export const listGuildInvites: RestRoute = inviteLists.guild;
 
 /** `GET /invites/:code` (`with_counts`). */
 export const getInvite: RestRoute = {

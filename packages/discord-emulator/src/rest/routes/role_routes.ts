@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuditLogAction, audit, diff } from '../../domain/audit_log.js';
+import { AuditLogAction } from '../../domain/audit_log.js';
 import type { EmulatorContext } from '../../domain/context.js';
 import { guildPermissionsOf } from '../../domain/member_permissions.js';
 import { createRole, deleteRole, requireRole, updateRole } from '../../domain/roles.js';
@@ -9,7 +9,7 @@ import { PermissionFlags, parsePermissions } from '../../permission_flags.js';
 import { apiRole } from '../../shapes/guild_shapes.js';
 import type { RoleRecord } from '../../state/records.js';
 import { guildPermissionRoute, guildRoute } from '../bot_routes.js';
-import { actor, botGuild, requireAbove } from '../guard.js';
+import { auditRecord, botGuild, requireAbove } from '../guard.js';
 import type { RestRequest } from '../rest_types.js';
 import { validateBody } from '../validate_body.js';
 
@@ -34,34 +34,14 @@ function optionalRoleFields(value: z.output<typeof roleSchema>) {
   };
 }
 
-function auditRole(
-  ctx: EmulatorContext,
-  req: RestRequest,
-  action: number,
-  before: RoleRecord | null,
-  after: RoleRecord | null,
-) {
-  const { actorId, reason } = actor(ctx, req);
-  const role = (after ?? before) as RoleRecord;
-  const pick = (r: RoleRecord | null) =>
-    r
-      ? {
-          name: r.name,
-          permissions: r.permissions,
-          color: r.color,
-          hoist: r.hoist,
-          mentionable: r.mentionable,
-        }
-      : {};
-  audit(ctx, {
-    guildId: role.guild_id,
-    userId: actorId,
-    targetId: role.id,
-    action,
-    reason,
-    changes: diff(pick(before), pick(after)),
-  });
-}
+/** The audited fields of a role. */
+const auditedRole = (r: RoleRecord) => ({
+  name: r.name,
+  permissions: r.permissions,
+  color: r.color,
+  hoist: r.hoist,
+  mentionable: r.mentionable,
+});
 
 /** The bot may only grant permissions it has itself (unless it is an administrator). */
 function checkGrantable(
@@ -87,7 +67,7 @@ export const createGuildRole = guildPermissionRoute(PermissionFlags.ManageRoles,
     position: 1,
     ...optionalRoleFields(value),
   });
-  auditRole(ctx, req, AuditLogAction.RoleCreate, null, role);
+  auditRecord(ctx, req, AuditLogAction.RoleCreate, null, role, auditedRole);
   return json(200, apiRole(role));
 });
 
@@ -101,7 +81,7 @@ export const editGuildRole = guildPermissionRoute(PermissionFlags.ManageRoles, (
     ...(value.name != null ? { name: value.name } : {}),
     ...optionalRoleFields(value),
   });
-  auditRole(ctx, req, AuditLogAction.RoleUpdate, role, next);
+  auditRecord(ctx, req, AuditLogAction.RoleUpdate, role, next, auditedRole);
   return json(200, apiRole(next));
 });
 
@@ -112,7 +92,7 @@ export const deleteGuildRole = guildPermissionRoute(PermissionFlags.ManageRoles,
     throw Errors.invalidField(['role_id'], 'INVALID_ROLE', 'Invalid Role');
   requireAbove(ctx, guild.id, role.position);
   deleteRole(ctx, guild.id, role.id);
-  auditRole(ctx, req, AuditLogAction.RoleDelete, role, null);
+  auditRecord(ctx, req, AuditLogAction.RoleDelete, role, null, auditedRole);
   return noContent();
 });
 

@@ -3,14 +3,14 @@ import type { EmulatorContext } from '../../domain/context.js';
 import { createMessage, deleteMessage, editMessage } from '../../domain/messages.js';
 import { createWebhook, deleteWebhook, requireWebhook, updateWebhook } from '../../domain/webhooks.js';
 import { Errors } from '../../errors.js';
-import { json, noContent } from '../../http/http_result.js';
+import { type HttpResult, json, noContent } from '../../http/http_result.js';
 import { type JsonValue, toJson } from '../../json.js';
 import { PermissionFlags } from '../../permission_flags.js';
 import { apiWebhook } from '../../shapes/expression_shapes.js';
 import { apiMessage } from '../../shapes/message_shapes.js';
 import type { MessageRecord, WebhookRecord } from '../../state/records.js';
 import { storeAttachments } from '../attachments.js';
-import { channelPermissionRoute, channelRoute, guildPermissionRoute } from '../bot_routes.js';
+import { channelAndGuildLists, channelRoute } from '../bot_routes.js';
 import { actor, botChannel, botGuild, requireChannelPermission } from '../guard.js';
 import { messageEditSchema, webhookExecuteSchema } from '../rest_schemas.js';
 import type { RestRequest, RestRoute } from '../rest_types.js';
@@ -55,27 +55,21 @@ export const createChannelWebhook: RestRoute = channelRoute((ctx, req) => {
   return json(200, view(ctx, webhook, true));
 });
 
-/** `GET /channels/:channelId/webhooks` (MANAGE_WEBHOOKS). */
-export const listChannelWebhooks: RestRoute = channelPermissionRoute(
+const webhookLists = channelAndGuildLists<WebhookRecord>(
   PermissionFlags.ManageWebhooks,
-  (ctx, _req, channel) => {
-    return json(
+  PermissionFlags.ManageWebhooks,
+  (ctx, which) =>
+    json(
       200,
-      ctx.state.webhooks.where((w) => w.channel_id === channel.id).map((w) => view(ctx, w, true)),
-    );
-  },
+      ctx.state.webhooks.where(which).map((w) => view(ctx, w, true)),
+    ),
 );
 
+/** `GET /channels/:channelId/webhooks` (MANAGE_WEBHOOKS). */
+export const listChannelWebhooks: RestRoute = webhookLists.channel;
+
 /** `GET /guilds/:guildId/webhooks` (MANAGE_WEBHOOKS). */
-export const listGuildWebhooks: RestRoute = guildPermissionRoute(
-  PermissionFlags.ManageWebhooks,
-  (ctx, _req, guild) => {
-    return json(
-      200,
-      ctx.state.webhooks.where((w) => w.guild_id === guild.id).map((w) => view(ctx, w, true)),
-    );
-  },
-);
+export const listGuildWebhooks: RestRoute = webhookLists.guild;
 
 /** A webhook reached with the bot token (MANAGE_WEBHOOKS) or with its own token (no auth). */
 function reach(ctx: EmulatorContext, req: RestRequest): WebhookRecord {
@@ -136,6 +130,24 @@ const asChannelWebhook = (ctx: EmulatorContext, req: RestRequest) => {
   return webhook;
 };
 
+/**
+ * A `/webhooks/:applicationId/:webhookToken…` route: for a channel webhook the handler gets it;
+ * anything else is the interaction follow-up route `followUp`.
+ */
+function channelWebhookRoute(
+  followUp: RestRoute,
+  handler: (ctx: EmulatorContext, req: RestRequest, webhook: WebhookRecord) => HttpResult,
+): RestRoute {
+  return {
+    auth: 'none',
+    major: 'webhookToken',
+    handler: (ctx, req) => {
+      const webhook = asChannelWebhook(ctx, req);
+      return webhook ? handler(ctx, req, webhook) : followUp.handler(ctx, req);
+    },
+  };
+}
+
 function webhookMessage(ctx: EmulatorContext, webhook: WebhookRecord, req: RestRequest): MessageRecord {
   const message = ctx.state.message(p(req, 'messageId'));
   if (!message || message.webhook_id !== webhook.id) throw Errors.unknownMessage();
@@ -143,12 +155,9 @@ function webhookMessage(ctx: EmulatorContext, webhook: WebhookRecord, req: RestR
 }
 
 /** `POST /webhooks/:id/:token` (`wait`, `thread_id`): posts as the webhook; MESSAGE_CREATE. */
-export const executeWebhook: RestRoute = {
-  auth: 'none',
-  major: 'webhookToken',
-  handler: (ctx, req) => {
-    const webhook = asChannelWebhook(ctx, req);
-    if (!webhook) return interactions.executeWebhook.handler(ctx, req);
+export const executeWebhook: RestRoute = channelWebhookRoute(
+  interactions.executeWebhook,
+  (ctx, req, webhook) => {
     const { value, files } = validateBody(req, webhookExecuteSchema);
     const threadId = req.query.get('thread_id');
     const channelId = threadId ?? webhook.channel_id;
@@ -171,26 +180,20 @@ export const executeWebhook: RestRoute = {
     });
     return req.query.get('wait') === 'true' ? json(200, restMessage(ctx, message)) : noContent();
   },
-};
+);
 
 /** `GET /webhooks/:id/:token/messages/:messageId`. */
-export const getWebhookMessage: RestRoute = {
-  auth: 'none',
-  major: 'webhookToken',
-  handler: (ctx, req) => {
-    const webhook = asChannelWebhook(ctx, req);
-    if (!webhook) return interactions.getWebhookMessage.handler(ctx, req);
+export const getWebhookMessage: RestRoute = channelWebhookRoute(
+  interactions.getWebhookMessage,
+  (ctx, req, webhook) => {
     return json(200, restMessage(ctx, webhookMessage(ctx, webhook, req)));
   },
-};
+);
 
 /** `PATCH /webhooks/:id/:token/messages/:messageId`; MESSAGE_UPDATE. */
-export const editWebhookMessage: RestRoute = {
-  auth: 'none',
-  major: 'webhookToken',
-  handler: (ctx, req) => {
-    const webhook = asChannelWebhook(ctx, req);
-    if (!webhook) return interactions.editWebhookMessage.handler(ctx, req);
+export const editWebhookMessage: RestRoute = channelWebhookRoute(
+  interactions.editWebhookMessage,
+  (ctx, req, webhook) => {
     const message = webhookMessage(ctx, webhook, req);
     const { value } = validateBody(req, messageEditSchema);
     const edited = editMessage(ctx, message, {
@@ -200,16 +203,13 @@ export const editWebhookMessage: RestRoute = {
     });
     return json(200, restMessage(ctx, edited));
   },
-};
+);
 
 /** `DELETE /webhooks/:id/:token/messages/:messageId`; MESSAGE_DELETE, 204. */
-export const deleteWebhookMessage: RestRoute = {
-  auth: 'none',
-  major: 'webhookToken',
-  handler: (ctx, req) => {
-    const webhook = asChannelWebhook(ctx, req);
-    if (!webhook) return interactions.deleteWebhookMessage.handler(ctx, req);
+export const deleteWebhookMessage: RestRoute = channelWebhookRoute(
+  interactions.deleteWebhookMessage,
+  (ctx, req, webhook) => {
     deleteMessage(ctx, webhookMessage(ctx, webhook, req));
     return noContent();
   },
-};
+);

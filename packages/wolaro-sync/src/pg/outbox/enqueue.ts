@@ -4,9 +4,9 @@ import { type BuiltinChannels, builtinChannels } from '../../channels/builtin.js
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../../channels/codec.js';
 import type { ChannelDefinition, ChannelMap } from '../../channels/define.js';
 import type { ChannelName, PublishInput } from '../../channels/types.js';
-import { InvalidPayloadError, UnknownChannelError } from '../../errors.js';
-import { formatIssues } from '../../internal/format_issues.js';
-import { INSERT_SQL } from './sql.js';
+import { UnknownChannelError } from '../../errors.js';
+import { assertPublishable, parseForPublish } from '../../internal/payload_check.js';
+import { INSERT_MANY_SQL, INSERT_SQL } from './sql.js';
 
 /**
  * Options of {@link enqueue}.
@@ -18,7 +18,7 @@ import { INSERT_SQL } from './sql.js';
  */
 export interface EnqueueOptions<M extends ChannelMap = Record<never, never>> {
   /**
-   * Your own channels (from `defineChannels`, or `sync.channels`), on top of the five built-in
+   * Your own channels (from `defineChannels`, or `sync.channels`), on top of the six built-in
    * ones. Give the same map the relay's `SyncClient` has, so every queued row can be published.
    * @defaultValue the built-in channels only
    */
@@ -74,12 +74,7 @@ export function prepareEvent(
       ? channels[channel]
       : undefined;
   if (!def) throw new UnknownChannelError(channel);
-  const parsed = def.schema.safeParse(payload);
-  if (!parsed.success) {
-    const issues = formatIssues(parsed.error);
-    throw new InvalidPayloadError(`Invalid payload for "${channel}": ${issues.join('; ')}`, issues);
-  }
-  const value = parsed.data as Record<string, unknown>;
+  const value = parseForPublish(channel, def.schema, payload);
   return { ...value, eventId: typeof value['eventId'] === 'string' ? value['eventId'] : randomUUID() };
 }
 
@@ -87,9 +82,10 @@ export function prepareEvent(
  * Inserts an event into the outbox with the client of the caller's transaction, so it commits
  * (or rolls back) with the change it describes. Returns the row id (a bigint, as text).
  *
- * The channel must be a built-in one or one of `options.channels`, and the payload must match its
- * schema: a row that the relay could never publish is refused here, while the caller can still
- * roll back (`UnknownChannelError`, `InvalidPayloadError`). The payload's `guildId` is the
+ * The channel must be a built-in one or one of `options.channels`, and the payload must pass
+ * exactly what every receiver checks (its schema, no `__proto__`/`constructor`/`prototype` key at
+ * any depth, at most `maxPayloadBytes`): a row that no receiver would accept is refused here,
+ * while the caller can still roll back (`UnknownChannelError`, `InvalidPayloadError`). The payload's `guildId` is the
  * ordering key: rows of one guild are published in id order. An insert trigger sends
  * `NOTIFY sync_outbox` at commit, which wakes every listening relay.
  *
@@ -213,6 +209,65 @@ export async function enqueueClaimed<
   return insertEvent(client, channel, payload, options, claimMs);
 }
 
+/**
+ * {@link enqueueClaimed} for several events in ONE statement (a batch of audit rows and their
+ * announcements, say): every event is validated first (nothing is written if one is refused), then
+ * the rows are inserted together, claimed, in the order given. Publish each returned event after
+ * COMMIT with `publishAfterCommit`. An empty list writes nothing.
+ *
+ * @throws UnknownChannelError / InvalidPayloadError (nothing written)
+ *
+ * @example
+ * ```ts
+ * import { enqueueClaimedMany, publishAfterCommit, withTransaction } from '@wolaro/sync/pg';
+ *
+ * const events = await withTransaction(pool, async (client) => {
+ *   await client.query('INSERT INTO audit_log (guild_id, command) SELECT * FROM unnest($1::text[], $2::text[])', [guilds, commands]);
+ *   return enqueueClaimedMany(client, runs.map((run) => ({ channel: 'command:executed' as const, payload: run })));
+ * });
+ * await Promise.all(events.map((event) => publishAfterCommit(pool, sync, event, { relay })));
+ * ```
+ */
+export async function enqueueClaimedMany<M extends ChannelMap = Record<never, never>>(
+  client: pg.ClientBase,
+  events: readonly OutboxEvent<BuiltinChannels & M>[],
+  options: EnqueueClaimedOptions<M> = {},
+): Promise<ClaimedOutboxEvent[]> {
+  const claimMs = options.claimMs ?? DefaultEnqueueClaimedOptions.claimMs;
+  if (!(claimMs > 0) || !Number.isFinite(claimMs)) {
+    throw new TypeError(
+      `enqueueClaimedMany: claimMs must be a positive number of milliseconds, got ${claimMs}`,
+    );
+  }
+  if (events.length === 0) return [];
+  const maxBytes = options.maxPayloadBytes ?? DefaultEnqueueOptions.maxPayloadBytes;
+  const prepared = events.map(({ channel, payload }) => {
+    const event = prepareEvent(channel, payload, options.channels);
+    const json = JSON.stringify(event);
+    assertPublishable(channel, json, maxBytes);
+    return { channel: channel as string, event, json };
+  });
+  const column = (pick: (e: Record<string, unknown>) => unknown, type: 'string' | 'number') =>
+    prepared.map(({ event }) => {
+      const value = pick(event);
+      return typeof value === type ? value : null;
+    });
+  const { rows } = await client.query<{ id: string; event_id: string }>(INSERT_MANY_SQL, [
+    prepared.map((p) => p.channel),
+    prepared.map((p) => p.json),
+    prepared.map((p) => p.event['eventId']),
+    column((e) => e['guildId'], 'string'),
+    column((e) => e['version'], 'number'),
+    claimMs,
+  ]);
+  const ids = new Map(rows.map((r) => [r.event_id, r.id]));
+  return prepared.map(({ channel, event }) => ({
+    id: ids.get(event['eventId'] as string)!,
+    channel,
+    payload: event,
+  }));
+}
+
 async function insertEvent(
   client: pg.ClientBase,
   channel: string,
@@ -223,9 +278,8 @@ async function insertEvent(
   const maxBytes = options.maxPayloadBytes ?? DefaultEnqueueOptions.maxPayloadBytes;
   const event = prepareEvent(channel, payload, options.channels);
   const json = JSON.stringify(event);
-  if (Buffer.byteLength(json) > maxBytes) {
-    throw new InvalidPayloadError(`Payload for "${channel}" is over ${maxBytes} bytes`);
-  }
+  // Every receiver's check: a row no receiver would accept is refused while the caller can roll back.
+  assertPublishable(channel, json, maxBytes);
   const guildId = typeof event['guildId'] === 'string' ? event['guildId'] : null;
   const version = typeof event['version'] === 'number' ? event['version'] : null;
   const { rows } = await client.query<{ id: string }>(INSERT_SQL, [

@@ -7,6 +7,7 @@ export {
   type EnqueueOptions,
   enqueue,
   enqueueClaimed,
+  enqueueClaimedMany,
   type OutboxEvent,
 } from './enqueue.js';
 export { RowNotFoundError } from './errors.js';
@@ -25,7 +26,7 @@ export {
 } from './relay_options.js';
 export { OUTBOX_NOTIFY_CHANNEL, OUTBOX_TABLE } from './sql.js';
 export { isSqlFragment, type SqlFragment, sql, sqlQuery } from './sql_fragment.js';
-export { withTransaction } from './transaction.js';
+export { type TransactionTimeouts, withTransaction } from './transaction.js';
 export type { FastPathOptions, VersionedRowOptions } from './versioned_row.js';
 export {
   type StatementEvent,

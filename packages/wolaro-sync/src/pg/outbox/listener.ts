@@ -11,6 +11,8 @@ export interface OutboxListenerOptions {
   /** Called on every relevant notification, and after each reconnect (to catch up). */
   onNotify: () => void;
   logger: Logger;
+  /** Longest wait for the connection to open when the pool sets none (`0`: none). */
+  connectTimeoutMs?: number;
 }
 
 const MAX_RECONNECT_DELAY_MS = 5000;
@@ -58,7 +60,8 @@ export class OutboxListener {
   async #open(): Promise<void> {
     // The pool's own settings (connection string, search_path options, ssl, …) without pool knobs.
     const { max: _max, min: _min, idleTimeoutMillis: _idle, ...config } = this.#options.pool.options;
-    const client = new pg.Client({ ...config, keepAlive: true });
+    const connectionTimeoutMillis = config.connectionTimeoutMillis || this.#options.connectTimeoutMs || 0;
+    const client = new pg.Client({ ...config, connectionTimeoutMillis, keepAlive: true });
     client.on('notification', (n) => {
       if (n.channel !== OUTBOX_NOTIFY_CHANNEL) return;
       if (!n.payload || n.payload === this.#options.schema) this.#options.onNotify();

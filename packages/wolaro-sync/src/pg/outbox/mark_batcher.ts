@@ -2,11 +2,15 @@ import type pg from 'pg';
 import { toError } from '../../internal/to_error.js';
 import { MARK_CLAIMED_PUBLISHED_SQL } from './sql.js';
 
+/** The mark's name as a prepared statement (when a caller asked for `prepare`). */
+const MARK_STATEMENT_NAME = 'wolaro_mark_claimed_published';
+
 /** Most rows one mark statement names. */
 const MAX_BATCH = 500;
 
 interface Waiter {
   id: string;
+  prepare: boolean;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -25,13 +29,14 @@ class MarkBatcher {
     this.#db = db;
   }
 
-  mark(id: string): Promise<void> {
+  mark(id: string, prepare: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#pending.push({ id, resolve, reject });
+      this.#pending.push({ id, prepare, resolve, reject });
       if (this.#flushing) return;
       this.#flushing = true;
-      // Let the fast paths resumed in this turn join the first statement.
-      queueMicrotask(() => void this.#flush());
+      // After the I/O of this turn: the fast paths resumed in it join the first statement, and
+      // events already received (a subscriber's copy of what was just published) go first.
+      setImmediate(() => void this.#flush());
     });
   }
 
@@ -39,7 +44,12 @@ class MarkBatcher {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, MAX_BATCH);
       try {
-        await this.#db.query(MARK_CLAIMED_PUBLISHED_SQL, [batch.map((w) => w.id)]);
+        const values = [batch.map((w) => w.id)];
+        if (batch.some((w) => w.prepare)) {
+          await this.#db.query({ name: MARK_STATEMENT_NAME, text: MARK_CLAIMED_PUBLISHED_SQL, values });
+        } else {
+          await this.#db.query(MARK_CLAIMED_PUBLISHED_SQL, values);
+        }
         for (const w of batch) w.resolve();
       } catch (err) {
         const e = toError(err);
@@ -52,12 +62,19 @@ class MarkBatcher {
 
 const batchers = new WeakMap<pg.Pool | pg.ClientBase, MarkBatcher>();
 
-/** Marks claimed row `id` published through `db`'s batcher; rejects if its statement fails. */
-export function markClaimedPublished(db: pg.Pool | pg.ClientBase, id: string): Promise<void> {
+/**
+ * Marks claimed row `id` published through `db`'s batcher; rejects if its statement fails. With
+ * `prepare`, the mark statement is a named prepared statement (parsed once per connection).
+ */
+export function markClaimedPublished(
+  db: pg.Pool | pg.ClientBase,
+  id: string,
+  prepare = false,
+): Promise<void> {
   let batcher = batchers.get(db);
   if (!batcher) {
     batcher = new MarkBatcher(db);
     batchers.set(db, batcher);
   }
-  return batcher.mark(id);
+  return batcher.mark(id, prepare);
 }

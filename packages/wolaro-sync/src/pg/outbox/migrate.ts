@@ -1,6 +1,13 @@
 import type pg from 'pg';
 import { type Logger, silentLogger } from '../../logger.js';
-import { MIGRATE_LOCK_SQL, OUTBOX_NOTIFY_CHANNEL, OUTBOX_TABLE } from './sql.js';
+import {
+  FORBIDDEN_KEYS_PATH,
+  MIGRATE_LOCK_SQL,
+  OUTBOX_NOTIFY_CHANNEL,
+  OUTBOX_PAYLOAD_CHECK,
+  OUTBOX_TABLE,
+} from './sql.js';
+import { connectWithin } from './timeouts.js';
 
 /**
  * Options of {@link migrate}.
@@ -100,6 +107,18 @@ const STATEMENTS: readonly string[] = [
     END IF;
   END
   $do$`,
+  // What every receiver drops is refused by the table too, for events built in SQL
+  // (versionedUpdateStatement): no __proto__/constructor/prototype key at any depth. NOT VALID:
+  // rows already there are not re-checked.
+  `DO $do$
+  BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '${T}'::regclass
+                   AND conname = '${OUTBOX_PAYLOAD_CHECK}') THEN
+      ALTER TABLE ${T} ADD CONSTRAINT ${OUTBOX_PAYLOAD_CHECK}
+        CHECK (NOT jsonb_path_exists(payload, '${FORBIDDEN_KEYS_PATH}')) NOT VALID;
+    END IF;
+  END
+  $do$`,
 ];
 
 function isPool(db: pg.Pool | pg.ClientBase): db is pg.Pool {
@@ -127,7 +146,7 @@ export async function migrate(
 ): Promise<MigrateResult> {
   const logger = options.logger ?? silentLogger;
   const lockTimeoutMs = options.lockTimeoutMs ?? DefaultMigrateOptions.lockTimeoutMs;
-  const client = isPool(db) ? await db.connect() : db;
+  const client = isPool(db) ? await connectWithin(db) : db;
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');

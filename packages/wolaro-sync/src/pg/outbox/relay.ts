@@ -14,6 +14,7 @@ import {
   type OutboxRelayStats,
 } from './relay_options.js';
 import { LOCATE_TABLE_SQL, OUTBOX_TABLE, PRUNE_SQL } from './sql.js';
+import { connectWithin, withQueryTimeout } from './timeouts.js';
 
 type Pass = { kind: 'done'; published: number } | { kind: 'busy' } | { kind: 'failed'; error: Error };
 
@@ -34,6 +35,8 @@ const relayOptionsSchema = z.object({
   retryDelayMs: durationMs.optional(),
   maxRetryDelayMs: durationMs.optional(),
   busyRetryMs: durationMs.optional(),
+  connectTimeoutMs: z.number().int('must be an integer').nonnegative('must be >= 0').optional(),
+  queryTimeoutMs: z.number().int('must be an integer').nonnegative('must be >= 0').optional(),
   logger: isObject('a pino-compatible logger').optional(),
 });
 
@@ -133,6 +136,7 @@ export class OutboxRelay<M extends ChannelMap = Record<never, never>> {
         pool: this.#pool,
         schema,
         logger: this.#logger,
+        connectTimeoutMs: this.#o.connectTimeoutMs,
         onNotify: () => {
           this.#stats.notifications++;
           this.#kick();
@@ -253,7 +257,11 @@ export class OutboxRelay<M extends ChannelMap = Record<never, never>> {
     if (!(this.#o.pruneAfterMs > 0)) return 0;
     let total = 0;
     for (;;) {
-      const result = await this.#pool.query(PRUNE_SQL, [this.#o.pruneAfterMs, PRUNE_CHUNK]);
+      const result = await this.#pool.query({
+        text: PRUNE_SQL,
+        values: [this.#o.pruneAfterMs, PRUNE_CHUNK],
+        ...(this.#o.queryTimeoutMs > 0 ? { query_timeout: this.#o.queryTimeoutMs } : {}),
+      } as pg.QueryConfig);
       const count = result.rowCount ?? 0;
       total += count;
       if (count < PRUNE_CHUNK) break;
@@ -363,7 +371,8 @@ export class OutboxRelay<M extends ChannelMap = Record<never, never>> {
 
   /** Takes the drain lock and publishes batches until none is left (or a publish fails). */
   async #pass(background: boolean): Promise<Pass> {
-    const client = await this.#pool.connect();
+    const pooled = await connectWithin(this.#pool, this.#o.connectTimeoutMs);
+    const client = withQueryTimeout(pooled, this.#o.queryTimeoutMs);
     let broken: Error | undefined;
     try {
       const lock = await tryDrainLock(client);
@@ -392,7 +401,7 @@ export class OutboxRelay<M extends ChannelMap = Record<never, never>> {
       broken = toError(err);
       throw err;
     } finally {
-      client.release(broken);
+      pooled.release(broken);
     }
   }
 }

@@ -61,6 +61,20 @@ export interface OutboxRelayOptions<M extends ChannelMap = Record<never, never>>
    */
   busyRetryMs?: number;
   /**
+   * Longest wait for a pooled connection (a drain) or for the LISTEN connection to open: then the
+   * attempt fails and is retried with back-off, so an exhausted pool or an unreachable server never
+   * leaves the relay waiting forever. `0` waits as long as the pool does.
+   * @defaultValue 5000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Client-side limit of each of the relay's queries: a query without an answer by then fails,
+   * its connection is destroyed (releasing the drain lock) and the pass is retried. Keep it above
+   * the server's `statement_timeout`, which should normally fire first. `0` turns it off.
+   * @defaultValue 10000
+   */
+  queryTimeoutMs?: number;
+  /**
    * A pino-compatible logger.
    * @defaultValue silent
    */
@@ -84,6 +98,8 @@ export const DefaultOutboxRelayOptions = {
   retryDelayMs: 200,
   maxRetryDelayMs: 10_000,
   busyRetryMs: 50,
+  connectTimeoutMs: 5000,
+  queryTimeoutMs: 10_000,
 } as const satisfies Omit<Required<OutboxRelayOptions>, 'pool' | 'sync' | 'logger'>;
 
 /**

@@ -22,6 +22,13 @@ export const OUTBOX_TABLE = 'sync_outbox';
  */
 export const OUTBOX_NOTIFY_CHANNEL = 'sync_outbox';
 
+/** The outbox's CHECK constraint refusing payloads with a key every receiver drops. */
+export const OUTBOX_PAYLOAD_CHECK = 'sync_outbox_payload_keys';
+
+/** A jsonpath matching any object member named `__proto__`, `constructor` or `prototype`. */
+export const FORBIDDEN_KEYS_PATH =
+  'lax $.** ? (@.type() == "object").keyvalue() ? (@.key == "__proto__" || @.key == "constructor" || @.key == "prototype")';
+
 /**
  * Upper 32 bits of every advisory lock key of the outbox (`'WSOB'`), so they do not collide
  * with an application's own advisory locks.
@@ -87,6 +94,16 @@ export const MARK_DEAD_SQL = `UPDATE ${OUTBOX_TABLE}
 export const INSERT_SQL = `INSERT INTO ${OUTBOX_TABLE} (channel, payload, event_id, guild_id, version, claimed_until)
   VALUES ($1, $2::jsonb, $3, $4, $5,
     clock_timestamp() + $6::double precision * interval '1 millisecond') RETURNING id::text AS id`;
+
+/**
+ * Inserts several claimed rows in one statement: `$1..$5` are parallel arrays (channel, payload
+ * JSON, event id, guild id, version), `$6` the claim in ms; returns each row's id with its event id.
+ */
+export const INSERT_MANY_SQL = `INSERT INTO ${OUTBOX_TABLE} (channel, payload, event_id, guild_id, version, claimed_until)
+  SELECT c, p::jsonb, e, g, v, clock_timestamp() + $6::double precision * interval '1 millisecond'
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY AS t(c, p, e, g, v, n)
+   ORDER BY n
+  RETURNING id::text AS id, event_id`;
 
 /** Marks claimed rows `$1` (bigint[]) published by their writers' fast path. */
 export const MARK_CLAIMED_PUBLISHED_SQL = `UPDATE ${OUTBOX_TABLE}

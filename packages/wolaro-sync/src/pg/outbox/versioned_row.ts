@@ -13,9 +13,15 @@ import { RowNotFoundError } from './errors.js';
 import { publishAfterCommit, type Wakeable } from './publish_after_commit.js';
 import { quoteIdentifier } from './sql.js';
 import { isSqlFragment, param, renderSql } from './sql_fragment.js';
+import type { TransactionTimeouts } from './transaction.js';
 
-/** The row a versioned write changes, as both functions take it. */
-export interface VersionedRowOptions {
+/**
+ * The row a versioned write changes, as both functions take it, and the write's time limits
+ * (`lockTimeoutMs`: a row locked by another session makes the write fail with SQLSTATE `55P03`
+ * after that long instead of waiting; `statementTimeoutMs`: SQLSTATE `57014`). Both default to the
+ * connection's own settings.
+ */
+export interface VersionedRowOptions extends TransactionTimeouts {
   /** Table to update, `table` or `schema.table` (letters, digits, `_`; quoted as given). */
   table: string;
   /** Primary-key column of `table`. */
@@ -132,6 +138,17 @@ export interface FastPathOptions {
    * @defaultValue silent
    */
   logger?: Logger | undefined;
+  /**
+   * Send the statements of the write path as named prepared statements, so each connection parses
+   * them once and Postgres can reuse their plans instead of parsing and planning them on every
+   * call: the fast path's mark, and the single statement of `versionedUpdateStatement` (named
+   * `wolaro_vus_` and a hash of its text: the text of a call site does not change between calls,
+   * values are parameters, so a connection holds one statement per call site). Leave it off
+   * behind a pooler that does not keep prepared statements per server connection (PgBouncer in
+   * transaction mode before 1.21).
+   * @defaultValue false
+   */
+  preparedStatements?: boolean | undefined;
 }
 
 /** Publishes claimed events in order after COMMIT; whether all went out now. */
@@ -146,6 +163,7 @@ export async function publishClaimed<M extends ChannelMap>(
     const ok = await publishAfterCommit(pool, sync, event, {
       relay: options.relay,
       ...(options.logger ? { logger: options.logger } : {}),
+      preparedStatements: options.preparedStatements,
     });
     published &&= ok;
   }

@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { ZodObject } from 'zod';
 import { type BuiltinChannels, builtinChannels } from '../../channels/builtin.js';
 import type { ChannelMap } from '../../channels/define.js';
 import type { ChannelName, PublishInput } from '../../channels/types.js';
 import type { SyncClient } from '../../client/sync_client.js';
-import { UnknownChannelError } from '../../errors.js';
+import { InvalidPayloadError, UnknownChannelError } from '../../errors.js';
+import { FORBIDDEN_KEY_REASON } from '../../internal/payload_check.js';
 import { type ClaimedOutboxEvent, DefaultEnqueueClaimedOptions } from './enqueue.js';
-import { OUTBOX_TABLE, quoteIdentifier } from './sql.js';
+import { OUTBOX_PAYLOAD_CHECK, OUTBOX_TABLE, quoteIdentifier } from './sql.js';
 import { isSqlFragment, param, renderSql, type SqlFragment } from './sql_fragment.js';
 import { withTransaction } from './transaction.js';
 import {
@@ -105,14 +106,18 @@ export interface VersionedUpdateStatementResult<Row> {
  *
  * It gives the guarantees of {@link versionedUpdate} (version order, no lost or phantom events, a
  * stale `expectedVersion` → `VersionConflictError`, a missing row → `RowNotFoundError`) at the
- * cost of one statement instead of a transaction of four or more. The update applies only if the
+ * cost of one statement instead of a transaction of four or more (with `lockTimeoutMs` or
+ * `statementTimeoutMs`, the statement runs in a transaction of its own for their `SET LOCAL`:
+ * prefer setting them on the pool, which costs nothing per write). The update applies only if the
  * row still has the version the statement's snapshot read, so what `also` reads from other tables
  * belongs to that version; if a concurrent writer got there first, the same statement runs again
  * in a transaction that holds the row lock.
  *
  * Payloads are built in SQL, so their JSON types are the columns': give `settings` a jsonb
- * column, `guildId` a text one. The publish validates them against the channel contract; a row
- * that breaks it is left to the relay, which gives it up.
+ * column, `guildId` a text one. A payload with a `__proto__`, `constructor` or `prototype` key at
+ * any depth (which every receiver drops) is refused by the outbox table itself: nothing is
+ * written and the call rejects with `InvalidPayloadError`. The publish validates the rest of the
+ * channel contract; a row that breaks it is left to the relay, which gives it up.
  *
  * @example
  * ```ts
@@ -151,18 +156,28 @@ export async function versionedUpdateStatement<
   const events = Array.isArray(options.event) ? options.event : [options.event as StatementEvent<ChannelMap>];
   const channels = { ...(sync.channels as ChannelMap), ...(builtinChannels as ChannelMap) };
   const statement = buildStatement(row, options, events, channels, claimMs);
+  if (options.preparedStatements === true) statement.name = statementName(statement.text);
 
-  let result = await runStatement(pool, statement);
+  const limits = { lockTimeoutMs: options.lockTimeoutMs, statementTimeoutMs: options.statementTimeoutMs };
+  const limited = limits.lockTimeoutMs !== undefined || limits.statementTimeoutMs !== undefined;
+  // With time limits of its own the statement needs a transaction for its SET LOCAL.
+  let result = limited
+    ? await withTransaction(pool, (client) => runStatement(client, statement), limits).catch(refusedPayload)
+    : await runStatement(pool, statement).catch(refusedPayload);
   if (!result) {
     // Changed under the snapshot, stale, or missing: take the row lock and tell them apart.
-    result = await withTransaction(pool, async (client) => {
-      const why = await whyNotUpdated(client, row, true);
-      if (why) throw why;
-      const again = await runStatement(client, statement);
-      if (!again)
-        throw new Error(`versionedUpdateStatement: row ${String(row.id)} not updated under its lock`);
-      return again;
-    });
+    result = await withTransaction(
+      pool,
+      async (client) => {
+        const why = await whyNotUpdated(client, row, true);
+        if (why) throw why;
+        const again = await runStatement(client, statement);
+        if (!again)
+          throw new Error(`versionedUpdateStatement: row ${String(row.id)} not updated under its lock`);
+        return again;
+      },
+      limits,
+    ).catch(refusedPayload);
   }
   const published = await publishClaimed(pool, sync, result.events, options);
   return {
@@ -175,6 +190,8 @@ export async function versionedUpdateStatement<
 }
 
 interface Statement {
+  /** The prepared statement's name (`preparedStatements`), else unnamed. */
+  name?: string;
   text: string;
   params: unknown[];
   also: { name: string; column: string; returns: boolean }[];
@@ -253,6 +270,38 @@ function payloadSql(
   return `jsonb_build_object(${pairs.join(', ')})`;
 }
 
+/**
+ * The outbox table refuses a payload built in SQL with a key every receiver drops (its CHECK
+ * constraint): the whole statement is rolled back, and the caller gets `InvalidPayloadError`.
+ */
+function refusedPayload(err: unknown): never {
+  const { code, constraint } = (err ?? {}) as { code?: unknown; constraint?: unknown };
+  if (code === '23514' && constraint === OUTBOX_PAYLOAD_CHECK) {
+    const reason = `(root): ${FORBIDDEN_KEY_REASON}`;
+    throw new InvalidPayloadError(
+      `versionedUpdateStatement: an event payload has a ${FORBIDDEN_KEY_REASON}, which every receiver drops; nothing was written`,
+      [reason],
+      { cause: err },
+    );
+  }
+  throw err;
+}
+
+/** Names of the statements seen, by text: a call site builds the same text every time. */
+const statementNames = new Map<string, string>();
+const MAX_STATEMENT_NAMES = 1000;
+
+/** A prepared statement name for `text`: the same text always gets the same name. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `wolaro_vus_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    if (statementNames.size >= MAX_STATEMENT_NAMES) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 function quoteName(name: string): string {
   return quoteIdentifier(name, 'column or field name');
 }
@@ -267,7 +316,11 @@ async function runStatement(
   db: pg.Pool | pg.ClientBase,
   statement: Statement,
 ): Promise<StatementResult | undefined> {
-  const { rows } = await db.query<Record<string, unknown>>(statement.text, statement.params);
+  const { rows } = await db.query<Record<string, unknown>>({
+    ...(statement.name === undefined ? {} : { name: statement.name }),
+    text: statement.text,
+    values: statement.params,
+  });
   const first = rows[0];
   if (!first) return undefined;
   const also: Record<string, unknown[]> = {};

@@ -156,37 +156,41 @@ export async function versionedUpdate<
   const params: unknown[] = [];
   const update = updateSql(target, params);
   const fastPath = options.publish ?? DefaultVersionedUpdateOptions.publish;
-  const { row, version, prepared, claimed, outboxIds } = await withTransaction(pool, async (client) => {
-    const { rows } = await client.query<Record<string, unknown>>(update, params);
-    const updated = rows[0];
-    if (!updated)
-      throw (await whyNotUpdated(client, target)) ?? new RowNotFoundError(options.table, String(target.id));
-    const typed = updated as Row;
-    const newVersion = Number(updated[target.versionName]);
-    const prepared = (options.prepare ? await options.prepare(client, typed) : undefined) as P;
-    const built: unknown = options.event(typed, prepared);
-    const events = (Array.isArray(built) ? built : [built]) as { channel: string; payload: unknown }[];
-    const ids: string[] = [];
-    const held: ClaimedOutboxEvent[] = [];
-    for (const event of events) {
-      const payload = withVersion(sync, event.channel, event.payload, newVersion);
-      const enqueueOptions = { channels: sync.channels as never };
-      if (fastPath) {
-        const claimedEvent = await enqueueClaimed(
-          client,
-          event.channel as never,
-          payload as never,
-          options.claimMs === undefined ? enqueueOptions : { ...enqueueOptions, claimMs: options.claimMs },
-        );
-        held.push(claimedEvent);
-        ids.push(claimedEvent.id);
-      } else {
-        ids.push(await enqueue(client, event.channel as never, payload as never, enqueueOptions));
+  const { row, version, prepared, claimed, outboxIds } = await withTransaction(
+    pool,
+    async (client) => {
+      const { rows } = await client.query<Record<string, unknown>>(update, params);
+      const updated = rows[0];
+      if (!updated)
+        throw (await whyNotUpdated(client, target)) ?? new RowNotFoundError(options.table, String(target.id));
+      const typed = updated as Row;
+      const newVersion = Number(updated[target.versionName]);
+      const prepared = (options.prepare ? await options.prepare(client, typed) : undefined) as P;
+      const built: unknown = options.event(typed, prepared);
+      const events = (Array.isArray(built) ? built : [built]) as { channel: string; payload: unknown }[];
+      const ids: string[] = [];
+      const held: ClaimedOutboxEvent[] = [];
+      for (const event of events) {
+        const payload = withVersion(sync, event.channel, event.payload, newVersion);
+        const enqueueOptions = { channels: sync.channels as never };
+        if (fastPath) {
+          const claimedEvent = await enqueueClaimed(
+            client,
+            event.channel as never,
+            payload as never,
+            options.claimMs === undefined ? enqueueOptions : { ...enqueueOptions, claimMs: options.claimMs },
+          );
+          held.push(claimedEvent);
+          ids.push(claimedEvent.id);
+        } else {
+          ids.push(await enqueue(client, event.channel as never, payload as never, enqueueOptions));
+        }
       }
-    }
-    await options.beforeCommit?.(client, typed);
-    return { row: typed, version: newVersion, prepared, claimed: held, outboxIds: ids };
-  });
+      await options.beforeCommit?.(client, typed);
+      return { row: typed, version: newVersion, prepared, claimed: held, outboxIds: ids };
+    },
+    options,
+  );
 
   try {
     await options.afterCommit?.(row);

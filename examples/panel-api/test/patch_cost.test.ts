@@ -1,0 +1,110 @@
+import { OUTBOX_TABLE } from '@wolaro/sync/pg';
+import { waitFor } from '@wolaro/test-harness';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO, nextEvent, useWorld } from './helpers.js';
+
+const guild = DEMO.guildId;
+
+/** A statement sent to Postgres by one of the API's pooled connections. */
+interface Sent {
+  text: string;
+  name: string | undefined;
+}
+
+/**
+ * Records every statement the API's pool sends (`pg.Client#query` of its clients) and every
+ * command its ioredis clients send, until `stop()`.
+ */
+function recordTraffic(pool: pg.Pool) {
+  const apiClients = new WeakSet<object>();
+  const onAcquire = (client: object) => apiClients.add(client);
+  pool.on('acquire', onAcquire);
+  const statements: Sent[] = [];
+  const redis: string[] = [];
+  const query = pg.Client.prototype.query;
+  const send = Redis.prototype.sendCommand;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    if (apiClients.has(this)) {
+      const first = args[0] as string | { text: string; name?: string };
+      statements.push(
+        typeof first === 'string' ? { text: first, name: undefined } : { text: first.text, name: first.name },
+      );
+    }
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  Redis.prototype.sendCommand = function (this: Redis, command, stream) {
+    redis.push(command.name.toUpperCase());
+    return send.call(this, command, stream);
+  };
+  return {
+    statements,
+    redis,
+    stop() {
+      pool.off('acquire', onAcquire);
+      pg.Client.prototype.query = query;
+      Redis.prototype.sendCommand = send;
+    },
+  };
+}
+
+/** What a statement of the PATCH is, from its text. */
+function kind(text: string): string {
+  if (/FROM panel_sessions s/.test(text)) return 'session+access';
+  if (/^WITH current_row AS/.test(text) && text.includes(`INSERT INTO ${OUTBOX_TABLE}`)) return 'write';
+  if (new RegExp(`^UPDATE ${OUTBOX_TABLE}\\s+SET published_at`).test(text)) return 'mark';
+  return text.replace(/\s+/g, ' ').slice(0, 80);
+}
+
+/** Statements of the outbox relay's own timer (it polls on an interval), not caused by a PATCH. */
+const RELAY_BACKGROUND = new RegExp(
+  `pg_try_advisory_lock|pg_advisory_unlock|LIMIT \\$1$|DELETE FROM ${OUTBOX_TABLE}`,
+);
+
+describe('what one PATCH /api/panel/guilds/:id costs', () => {
+  const w = useWorld('panel_patch_cost');
+  let stop: (() => void) | undefined;
+  afterEach(() => stop?.());
+  /** Waits until the outbox row of `version` is marked published. */
+  const markedPublished = (version: number) =>
+    waitFor(async () => {
+      const { rows } = await w.schema.pool.query(
+        `SELECT published_at FROM ${OUTBOX_TABLE} WHERE guild_id = $1 AND version = $2`,
+        [guild, version],
+      );
+      return rows[0]?.published_at != null;
+    });
+
+  it('sends 3 statements (session + access, the write, the published mark), all prepared, and 1 PUBLISH', async () => {
+    const socket = await w.connect(w.adminToken);
+    // A first PATCH: connections open, statements prepared; its event and its mark are done.
+    /** A PATCH of the prefix, answered 200, its event on the socket and its outbox row marked. */
+    const patchDone = async (prefix: string) => {
+      const pushed = nextEvent(socket, 'config:updated');
+      const res = await w.request('PATCH', `/api/panel/guilds/${guild}`, {
+        token: w.adminToken,
+        body: { settings: { prefix } },
+      });
+      expect(res.status).toBe(200);
+      expect((await pushed).version).toBe(res.body.version);
+      await markedPublished(res.body.version);
+    };
+    await patchDone('w!');
+
+    const traffic = recordTraffic(w.api.db.pool);
+    stop = traffic.stop;
+    await patchDone('c!');
+    traffic.stop();
+
+    const statements = traffic.statements.filter((s) => !RELAY_BACKGROUND.test(s.text));
+    // The session with the caller's rights, the write (row, revision, outbox row), the mark.
+    expect(statements.map((s) => kind(s.text))).toEqual(['session+access', 'write', 'mark']);
+    // Every statement of a PATCH is prepared: parsed and planned once per connection.
+    expect(statements[0]?.name).toBe('wolaro_session_with_access');
+    expect(statements[1]?.name).toMatch(/^wolaro_vus_/);
+    expect(statements[2]?.name).toBe('wolaro_mark_claimed_published');
+    // One PUBLISH; the subscriber's delivery is a push, not a command.
+    expect(traffic.redis).toEqual(['PUBLISH']);
+  });
+});
