@@ -2,7 +2,7 @@
 import * as stats from '@wolaro/test-harness/report';
 import type { Answers, Delivery, UnitCosts } from './evaluate.js';
 import type { FanoutCost } from './probe.js';
-import type { ScaleSettings } from './settings.js';
+import { SCALE_POOLS, type ScaleSettings } from './settings.js';
 
 type LoadTriple = [number, number, number];
 
@@ -145,7 +145,7 @@ export function scaleMarkdown(r: ScaleResults): string {
       ? 'Reproduce: `npm run build && npm run bench:scale` (shorter: `npm run bench:scale -- --guilds 200 --sockets 200 --rate 100 --seconds 10`).'
       : `Reproduce: \`npm run build && npm run bench:scale -- --guilds ${s.guilds} --sockets ${s.sockets} --rate ${s.rate} --seconds ${s.seconds} --section ${s.section} --publish\`.`,
     '',
-    `Setup: a Redis Cluster of 3 masters and 3 replicas (\`redis-server\` processes, \`cluster-node-timeout\` 1 s), ${s.apiNodes} panel API nodes (sharded Socket.io adapter), the bot as ${s.shards} shard processes on the Discord emulator, ${s.guilds.toLocaleString('en')} guilds (${r.guildsPerShard.join(' / ')} per shard by \`(id >> 22) % ${s.shards}\`), ${s.sockets.toLocaleString('en')} panel sockets (${r.socketsPerNode.join(' / ')} per node, websocket, each joined to one guild). Open loop: ${s.rate} \`PATCH\`/s for ${s.seconds} s (after ${s.warmup} s of warm-up), round-robin over the guilds and the API nodes; ${s.killAt > 0 ? `at ${(s.killAt * s.seconds).toFixed(0)} s the master that carries the bus (the slot of \`{wolaro}\`) is SIGKILLed and its replica promoted.` : 'no failover in this run.'}`,
+    `Setup: a Redis Cluster of 3 masters and 3 replicas (\`redis-server\` processes, \`cluster-node-timeout\` 1 s), ${s.apiNodes} panel API nodes (sharded Socket.io adapter), the bot as ${s.shards} shard processes on the Discord emulator, ${s.guilds.toLocaleString('en')} guilds (${r.guildsPerShard.join(' / ')} per shard by \`(id >> 22) % ${s.shards}\`), ${s.sockets.toLocaleString('en')} panel sockets (${r.socketsPerNode.join(' / ')} per node, websocket, each joined to one guild). Postgres pools: ${SCALE_POOLS.api} connections per API node, ${SCALE_POOLS.bot} per bot shard (all processes share one server). Open loop: ${s.rate} \`PATCH\`/s for ${s.seconds} s (after ${s.warmup} s of warm-up), round-robin over the guilds and the API nodes; ${s.killAt > 0 ? `at ${(s.killAt * s.seconds).toFixed(0)} s the master that carries the bus (the slot of \`{wolaro}\`) is SIGKILLed and its replica promoted.` : 'no failover in this run.'}`,
     '',
     ...deliveryTable(r),
     '',

@@ -14,7 +14,7 @@ import { Consumers, shardOf } from './consumers.js';
 import { answers, delivery, perSecond, recovery, unitCosts } from './evaluate.js';
 import { BusFloor, CostMeter, fanoutCost, retried, rssOf } from './probe.js';
 import type { ScaleResults } from './report.js';
-import type { ScaleSettings } from './settings.js';
+import { SCALE_POOLS, type ScaleSettings } from './settings.js';
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -42,14 +42,16 @@ async function startScaleStack(s: ScaleSettings, options: ScaleRunOptions, log: 
   const cluster: RedisClusterHandle = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
   log(`Redis Cluster up: ${cluster.nodesEnv}`);
   const redisEnv = { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.nodesEnv };
+  // Every process shares one Postgres (max_connections 100 by default): size the pools to fit.
+  const poolEnv = (max: number) => ({ DATABASE_POOL_MAX: String(max) });
   const sys = await startSystem({
     label: 'scale',
     guilds: s.guilds,
     apiNodes: s.apiNodes,
     botShards: s.shards,
     redisUrl: `redis://127.0.0.1:${cluster.nodes[0]!.port}`,
-    apiEnv: redisEnv,
-    botEnv: redisEnv,
+    apiEnv: { ...redisEnv, ...poolEnv(SCALE_POOLS.api) },
+    botEnv: { ...redisEnv, ...poolEnv(SCALE_POOLS.bot) },
     cleanup: () => cluster.stop(),
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
   });

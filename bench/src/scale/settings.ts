@@ -26,6 +26,9 @@ export const DEFAULTS = {
   timeoutMs: 10_000,
 };
 
+/** Postgres pool size of each API node and each bot shard (plus each one's few own connections). */
+export const SCALE_POOLS = { api: 10, bot: 6 } as const;
+
 export type ScaleSettings = typeof DEFAULTS & {
   publish: boolean;
   /** Name of the results file and the docs section: `bench/results/<section>.json`, `bench:<section>`. */
