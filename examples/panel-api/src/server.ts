@@ -198,7 +198,8 @@ function createMetrics(
     cacheStats: () => cache.stats(),
     redisUp,
     pendingOutbox: () => pendingOutboxCount(db.pool),
-    sockets: () => sockets()?.stats() ?? { connectedUsers: 0, totalConnections: 0 },
+    sockets: () =>
+      sockets()?.stats() ?? { connectedUsers: 0, totalConnections: 0, eventsSent: 0, eventsUnwatched: 0 },
   });
   // Each event carries the time it was published (outbox rows: the time of the change).
   const unsubscribes = Object.values(CHANNELS).map((channel) =>

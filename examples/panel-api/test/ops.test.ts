@@ -90,6 +90,8 @@ describe('operations', () => {
     expect(text).toMatch(/wolaro_redis_up 1/);
     expect(text).toMatch(/wolaro_outbox_pending 0/);
     expect(text).toMatch(/wolaro_websocket_connections 1/);
+    expect(text).toMatch(/wolaro_websocket_guild_events_total\{result="sent"\} [1-9]/);
+    expect(text).toMatch(/wolaro_websocket_guild_events_total\{result="unwatched"\} \d+/);
     socket.disconnect();
   });
 

@@ -129,14 +129,37 @@ describe('forwarding', () => {
   it('reports the note’s websocket stats for this node', async () => {
     const acl = new Acl().allow(ALICE, G1, G2).allow(BOB, G2);
     const { url, gateway } = await startNode({ keyPrefix: uniquePrefix('stats'), acl });
-    expect(gateway.stats()).toEqual({ connectedUsers: 0, totalConnections: 0, rooms: 0 });
+    const none = { eventsSent: 0, eventsUnwatched: 0 };
+    expect(gateway.stats()).toEqual({ connectedUsers: 0, totalConnections: 0, rooms: 0, ...none });
     const a1 = await connect(url, await mintToken({ sub: ALICE, sid: 'sess-a1' }));
     await connect(url, await mintToken({ sub: ALICE, sid: 'sess-a2' }));
     await connect(url, await mintToken({ sub: BOB }));
-    expect(gateway.stats()).toEqual({ connectedUsers: 2, totalConnections: 3, rooms: 2 });
+    expect(gateway.stats()).toEqual({ connectedUsers: 2, totalConnections: 3, rooms: 2, ...none });
     a1.disconnect();
     await waitFor(() => gateway.stats().totalConnections === 2);
-    expect(gateway.stats()).toEqual({ connectedUsers: 2, totalConnections: 2, rooms: 2 });
+    expect(gateway.stats()).toEqual({ connectedUsers: 2, totalConnections: 2, rooms: 2, ...none });
+  });
+
+  it('drops an event of a guild no socket on this node has open, before any Socket.io work', async () => {
+    const keyPrefix = uniquePrefix('unwatched');
+    const { url, gateway, io } = await startNode({ keyPrefix, acl: new Acl().allow(ALICE, G1) });
+    const broadcastRooms: string[] = [];
+    const adapter = io.of('/').adapter;
+    const broadcast = adapter.broadcast.bind(adapter);
+    adapter.broadcast = (packet, opts) => {
+      broadcastRooms.push(...opts.rooms);
+      broadcast(packet, opts);
+    };
+    const alice = await connect(url, await mintToken({ sub: ALICE }));
+    const commands = collect(alice, 'command:executed');
+    const pub = await startPublisher(keyPrefix);
+    for (let i = 0; i < 5; i++) await pub.publishCommandExecuted(G2, 'ban', BOB, 'success', 'someone');
+    // The sentinel: an event of the watched guild, published after the others on the same channel.
+    await pub.publishCommandExecuted(G1, 'ping', ALICE, 'success', 'alice');
+    await waitFor(() => commands.length === 1);
+    expect(commands[0]).toMatchObject({ guildId: G1, command: 'ping' });
+    expect(gateway.stats()).toMatchObject({ eventsSent: 1, eventsUnwatched: 5 });
+    expect(broadcastRooms).toEqual([rooms.guild(G1)]);
   });
 
   it('puts sockets in user:, session: and authorized guild: rooms before the client sees connect', async () => {
@@ -266,7 +289,7 @@ describe('robustness', () => {
       await gateway.close();
       expect(await disconnected).toBe('io server disconnect');
       expect((await refusal(url, await mintToken({ sub: ALICE }))).message).toBe('unavailable');
-      expect(gateway.stats()).toEqual({ connectedUsers: 0, totalConnections: 0, rooms: 0 });
+      expect(gateway.stats()).toMatchObject({ connectedUsers: 0, totalConnections: 0, rooms: 0 });
       await gateway.close(); // idempotent
     } finally {
       await io.close();

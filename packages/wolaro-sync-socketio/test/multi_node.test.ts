@@ -62,7 +62,7 @@ describe('multi-node (redis adapter)', () => {
     }
     // Each node counts only its own sockets.
     for (const node of nodes)
-      expect(node.gateway.stats()).toEqual({ connectedUsers: 2, totalConnections: 2, rooms: 1 });
+      expect(node.gateway.stats()).toMatchObject({ connectedUsers: 2, totalConnections: 2, rooms: 1 });
   });
 
   it('revokeSession and disconnectUser cut sockets on every node', async () => {

@@ -7,7 +7,12 @@ export interface MetricSources {
   /** `undefined` in embedded mode (no Redis configured). */
   redisUp(): boolean | undefined;
   pendingOutbox(): Promise<number>;
-  sockets(): { connectedUsers: number; totalConnections: number };
+  sockets(): {
+    connectedUsers: number;
+    totalConnections: number;
+    eventsSent: number;
+    eventsUnwatched: number;
+  };
 }
 
 /** The API's Prometheus metrics (one registry per server, so tests can run several). */
@@ -99,6 +104,18 @@ export class Metrics {
       registers,
       collect() {
         this.set(sources.sockets().connectedUsers);
+      },
+    });
+    new Counter({
+      name: 'wolaro_websocket_guild_events_total',
+      help: 'Guild events from the bus: sent to a room of this node (sent), or dropped because no socket here had the guild open (unwatched)',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        const { eventsSent, eventsUnwatched } = sources.sockets();
+        this.reset();
+        this.inc({ result: 'sent' }, eventsSent);
+        this.inc({ result: 'unwatched' }, eventsUnwatched);
       },
     });
   }

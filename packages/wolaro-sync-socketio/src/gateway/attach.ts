@@ -68,6 +68,8 @@ class Gateway implements SyncGateway {
   readonly #states = new WeakMap<GatewaySocket, SocketState>();
   readonly #sockets = new Set<GatewaySocket>();
   readonly #users = new Map<string, number>();
+  #eventsSent = 0;
+  #eventsUnwatched = 0;
   readonly #unsubscribe: () => void;
   /** Guild events held while the rooms are re-checked after an outage; undefined: deliver at once. */
   #held: (() => void)[] | undefined;
@@ -122,6 +124,11 @@ class Gateway implements SyncGateway {
       channels: sync.channels,
       subscribe: (channel, handler) => sync.subscribeUntyped(channel, handler),
       local: () => nsp.local as unknown as LocalEmitter,
+      watched: (room) => (nsp.adapter.rooms.get(room)?.size ?? 0) > 0,
+      onForward: (sent) => {
+        if (sent) this.#eventsSent++;
+        else this.#eventsUnwatched++;
+      },
       onRevoked: (event) => this.#onRevoked(event),
       onSessionRevoked: (event) => this.#onSessionRevoked(event),
       gate: (send) => this.#gate(send),
@@ -379,7 +386,13 @@ class Gateway implements SyncGateway {
     for (const [room, members] of this.#nsp.adapter.rooms) {
       if (members.size > 0 && room.startsWith(GUILD_ROOM_PREFIX)) guildRooms++;
     }
-    return { connectedUsers: this.#users.size, totalConnections: this.#sockets.size, rooms: guildRooms };
+    return {
+      connectedUsers: this.#users.size,
+      totalConnections: this.#sockets.size,
+      rooms: guildRooms,
+      eventsSent: this.#eventsSent,
+      eventsUnwatched: this.#eventsUnwatched,
+    };
   }
 
   revokeSession(sessionId: string): void {

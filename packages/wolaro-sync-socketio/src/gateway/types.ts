@@ -28,6 +28,10 @@ export interface GatewayStats {
   totalConnections: number;
   /** Guild rooms with at least one member on this node. */
   rooms: number;
+  /** Guild events this node sent to a room of its sockets (one per event, however many sockets). */
+  eventsSent: number;
+  /** Guild events this node dropped because none of its sockets had that guild open. */
+  eventsUnwatched: number;
 }
 
 /**

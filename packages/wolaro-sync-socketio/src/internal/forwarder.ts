@@ -43,6 +43,14 @@ export interface ForwarderDeps {
   subscribe: (channel: string, handler: (payload: unknown, info: DeliveryInfo) => void) => () => void;
   /** Returns the node-local broadcast operator (a fresh one each time). */
   local: () => LocalEmitter;
+  /**
+   * Whether a socket of this node is in the room. An event for a room nobody here watches is
+   * dropped before it is copied and encoded for Socket.io: a bot in many guilds publishes events
+   * of every guild, and a node holds sockets for few of them.
+   */
+  watched: (room: string) => boolean;
+  /** Counts what happened to a guild event: sent to the room, or dropped (nobody watching). */
+  onForward?: (sent: boolean) => void;
   /** Handles `permission:revoked` (room changes first, then the event to the user). */
   onRevoked: (event: RevokedEvent) => void;
   /** Handles `session:revoked` (the event to the session's sockets, then their disconnection). */
@@ -68,7 +76,8 @@ export function forClient(payload: Record<string, unknown>): Record<string, unkn
 /**
  * Subscribes to every channel of the client and forwards each event to `guild:{guildId}` under the
  * channel's Socket.io event name, on this node's sockets only (`io.local`): every node receives the
- * event from the bus, so a cluster-wide emit would deliver it once per node. `permission:revoked`
+ * event from the bus, so a cluster-wide emit would deliver it once per node. An event whose room has
+ * no socket on this node is dropped before any Socket.io work. `permission:revoked`
  * goes to `onRevoked` instead of the guild room: it concerns one user, and the others in the room
  * must not be sent away; `session:revoked` goes to `onSessionRevoked` (it has no guild). Returns a
  * function that unsubscribes everything.
@@ -106,7 +115,13 @@ export function forwardChannels(deps: ForwarderDeps): () => void {
           }
           return;
         }
-        deps.gate(() => deps.local().to(rooms.guild(guildId)).emit(event, forClient(data)));
+        const room = rooms.guild(guildId);
+        deps.gate(() => {
+          // Checked when sending: sockets may join while events are held back.
+          const sent = deps.watched(room);
+          if (sent) deps.local().to(room).emit(event, forClient(data));
+          deps.onForward?.(sent);
+        });
       }),
     );
   }
