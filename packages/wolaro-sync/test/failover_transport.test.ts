@@ -24,6 +24,8 @@ class ScriptedMember extends EventEmitter<TransportEvents> implements Transport 
   healthy = true;
   fail: { connect?: Error; subscribe?: Error; publish?: Error } = {};
   readonly published: string[] = [];
+  /** Calls of publish(), failed ones included. */
+  publishCalls = 0;
   closed = false;
 
   constructor(
@@ -46,6 +48,7 @@ class ScriptedMember extends EventEmitter<TransportEvents> implements Transport 
     await this.inner.unsubscribe(channels);
   }
   async publish(channel: string, message: string): Promise<void> {
+    this.publishCalls++;
     if (this.fail.publish) throw this.fail.publish;
     this.published.push(message);
     await this.inner.publish(channel, message);
@@ -54,9 +57,11 @@ class ScriptedMember extends EventEmitter<TransportEvents> implements Transport 
     this.closed = true;
     await this.inner.close();
   }
-  goDown(message = 'lost'): void {
+  goDown(message = 'lost'): Error {
+    const err = new Error(message);
     this.healthy = false;
-    this.emit('down', new Error(message));
+    this.emit('down', err);
+    return err;
   }
   comeUp(): void {
     this.healthy = true;
@@ -201,6 +206,20 @@ describe('FailoverTransport publish', () => {
     expect((err as Error).message).toBe('Publish on "config:update" failed on every transport');
     expect((err as Error).cause).toBe(b.fail.publish);
   });
+
+  it('tries each member once per publish, healthy ones first, however many fail', async () => {
+    const { a, b, failover } = await pair();
+    a.fail.publish = new Error('a refused');
+    b.fail.publish = new Error('b refused');
+    await expect(failover.publish('config:update', event('p1'))).rejects.toBeInstanceOf(PublishFailedError);
+    expect([a.publishCalls, b.publishCalls]).toEqual([1, 1]);
+
+    // a unhealthy: b first, then a as the last resort, whose error is the cause
+    a.healthy = false;
+    const err = await failover.publish('config:update', event('p2')).catch((e: unknown) => e);
+    expect((err as Error).cause).toBe(a.fail.publish);
+    expect([a.publishCalls, b.publishCalls]).toEqual([2, 2]);
+  });
 });
 
 describe('FailoverTransport health', () => {
@@ -233,6 +252,32 @@ describe('FailoverTransport health', () => {
     expect(events.slice(4)).toEqual(['up']);
     expect(failover.members).toEqual([a, b]);
     expect(failover.name).toBe('failover(a,b)');
+  });
+
+  it("reports a member's outage as an error caused by the member's own error", async () => {
+    const { a, failover } = await pair();
+    const errors: Error[] = [];
+    failover.on('error', (e) => errors.push(e));
+    const lost = a.goDown('connection reset');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toBe('a transport down: connection reset');
+    expect(errors[0]?.cause).toBe(lost);
+  });
+
+  it('goes down again on a second outage of every member, and comes back up again', async () => {
+    const { a, b, failover } = await pair();
+    const events: string[] = [];
+    failover.on('down', (e) => events.push(`down ${e.message}`));
+    failover.on('up', () => events.push('up'));
+    for (const round of [1, 2]) {
+      a.goDown(`a lost ${round}`);
+      b.goDown(`b lost ${round}`);
+      b.comeUp();
+      a.comeUp();
+    }
+    // per round: down when the last member goes, up when the first comes back, and a plain `up`
+    // passed on for the second member (the client resyncs)
+    expect(events).toEqual(['down b lost 1', 'up', 'up', 'down b lost 2', 'up', 'up']);
   });
 
   it('passes on member errors', async () => {

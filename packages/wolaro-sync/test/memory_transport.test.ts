@@ -88,8 +88,22 @@ describe('MemoryTransport', () => {
     expect(t.listenerCount('message')).toBe(0);
     expect(t.healthy).toBe(false);
     await expect(t.connect()).rejects.toBeInstanceOf(ClosedError);
+    await expect(t.connect()).rejects.toThrow('The transport is closed');
     await expect(t.publish('a', 'x')).rejects.toBeInstanceOf(ClosedError);
+    await expect(t.publish('a', 'x')).rejects.toThrow('The transport is closed');
     await t.close(); // idempotent
+  });
+
+  it('a second close() does nothing: what was attached after the first one stays', async () => {
+    const t = await connected(new MemoryBus());
+    await t.close();
+    const errors: Error[] = [];
+    t.on('error', (e) => errors.push(e));
+    await t.close();
+    expect(t.listenerCount('error')).toBe(1);
+    const late = new Error('late');
+    t.emit('error', late);
+    expect(errors).toEqual([late]);
   });
 
   it('refuses to publish before connect() with NotConnectedError, and is unhealthy until then', async () => {
