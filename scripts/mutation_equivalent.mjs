@@ -202,4 +202,14 @@ export const EQUIVALENT_MUTANTS = [
     'the de-duplication set only asks has(key): LRUCache holds a stored false like true (only undefined deletes)',
     ['BooleanLiteral', 'true', 'false'],
   ),
+  ...equivalent(
+    'packages/wolaro-sync/src/transports/failover.ts',
+    'members are checked non-empty at construction, so results always has a first entry here',
+    ['OptionalChaining', 'results[0]?.reason', 'results[0].reason'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/transports/memory.ts',
+    "the state is only compared to 'connected' and 'closed', so '' acts exactly like 'idle'",
+    ['StringLiteral', "'idle'", '""'],
+  ),
 ];

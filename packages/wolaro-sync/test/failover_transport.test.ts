@@ -207,6 +207,18 @@ describe('FailoverTransport publish', () => {
     expect((err as Error).cause).toBe(b.fail.publish);
   });
 
+  it("keeps its own list of members: one pushed onto the caller's array later gets nothing", async () => {
+    const members: Transport[] = [new ScriptedMember('a', new MemoryBus())];
+    const failover = new FailoverTransport(members);
+    cleanups.push(() => failover.close());
+    const late = new ScriptedMember('late', new MemoryBus());
+    members.push(late);
+    await failover.connect();
+    await failover.publish('config:update', event('p0'));
+    expect(failover.members).toHaveLength(1);
+    expect(late.publishCalls).toBe(0);
+  });
+
   it('tries each member once per publish, healthy ones first, however many fail', async () => {
     const { a, b, failover } = await pair();
     a.fail.publish = new Error('a refused');

@@ -70,10 +70,10 @@ export class FailoverTransport extends BaseTransport {
   constructor(members: readonly Transport[], options: FailoverTransportOptions = {}) {
     super();
     checkOptions('FailoverTransport', failoverSchema, { members, ...options });
-    this.#members = members;
-    this.name = `failover(${members.map((m) => m.name).join(',')})`;
+    this.#members = [...members]; // a copy: members added to the caller's array later were never wired
+    this.name = `failover(${this.#members.map((m) => m.name).join(',')})`;
     this.#seen = new LRUCache({ max: options.dedupeMax ?? 20_000, ttl: options.dedupeTtlMs ?? 60_000 });
-    for (const member of members) {
+    for (const member of this.#members) {
       member.on('message', (channel, raw) => {
         const id = eventIdOf(raw);
         if (id !== undefined) {
