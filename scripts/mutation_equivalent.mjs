@@ -212,4 +212,25 @@ export const EQUIVALENT_MUTANTS = [
     "the state is only compared to 'connected' and 'closed', so '' acts exactly like 'idle'",
     ['StringLiteral', "'idle'", '""'],
   ),
+  ...equivalent(
+    'packages/wolaro-sync/src/transports/redis.ts',
+    "#started = false → true: the lazy subscriber connects only through connect(), which sets #started first; autoResubscribe: false → true: the transport resubscribes its whole set on every 'ready', ioredis would only repeat idempotent SUBSCRIBEs",
+    ['BooleanLiteral', 'false', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/transports/redis.ts',
+    "'ready' only follows connect() (started) and never follows close(), whose disconnect() cancels reconnection",
+    ['ConditionalExpression', 'this.#started && !this.#closed', 'true'],
+    ['LogicalOperator', 'this.#started && !this.#closed', 'this.#started || !this.#closed'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/transports/redis.ts',
+    'the tag is empty on plain Redis; on a Cluster the sharded subscriber hears only the channels it subscribed to, all tagged',
+    ['ConditionalExpression', 'channel.startsWith(this.#tag)', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/transports/redis.ts',
+    'the leftover timer only rejects a promise that Promise.race has already settled: nothing observable',
+    ['BlockStatement', '{\n      clearTimeout(timer);\n    }', '{}'],
+  ),
 ];
