@@ -9,6 +9,9 @@ import {
   RedisTransport,
 } from '../src/index.js';
 
+/** Server arguments: the default user may do everything but SUBSCRIBE. */
+const NO_SUBSCRIBE = ['--user', 'default', 'on', 'nopass', '~*', '&*', '+@all', '-subscribe'];
+
 // RedisTransport's less travelled paths on real Redis servers: unsubscribe, the error events of its
 // connections, the heartbeat and publish timeouts, a re-subscription that fails, close(), options.
 
@@ -179,17 +182,7 @@ describe('RedisTransport events', () => {
   });
 
   it('reports a re-subscription that fails after a reconnect, and is not up then', async () => {
-    // The default user may do everything but SUBSCRIBE.
-    const server = await privateRedis([
-      '--user',
-      'default',
-      'on',
-      'nopass',
-      '~*',
-      '&*',
-      '+@all',
-      '-subscribe',
-    ]);
+    const server = await privateRedis(NO_SUBSCRIBE);
     const t = transport({ redis: server.url, heartbeatIntervalMs: 0 });
     const seen = events(t);
     await t.connect();
@@ -202,16 +195,7 @@ describe('RedisTransport events', () => {
   });
 
   it('connect() rejects when it cannot subscribe to the channels asked for before it', async () => {
-    const server = await privateRedis([
-      '--user',
-      'default',
-      'on',
-      'nopass',
-      '~*',
-      '&*',
-      '+@all',
-      '-subscribe',
-    ]);
+    const server = await privateRedis(NO_SUBSCRIBE);
     const t = transport({ redis: server.url, heartbeatIntervalMs: 0 });
     const seen = events(t);
     await t.subscribe(['c']);
