@@ -1,3 +1,4 @@
+import type { GatewayStats } from '@wolaro/sync-socketio';
 import type { RequestHandler } from 'express';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -7,12 +8,8 @@ export interface MetricSources {
   /** `undefined` in embedded mode (no Redis configured). */
   redisUp(): boolean | undefined;
   pendingOutbox(): Promise<number>;
-  sockets(): {
-    connectedUsers: number;
-    totalConnections: number;
-    eventsSent: number;
-    eventsUnwatched: number;
-  };
+  /** The gateway's counters of this node (guild room count not needed here). */
+  sockets(): Omit<GatewayStats, 'rooms'>;
 }
 
 /** The API's Prometheus metrics (one registry per server, so tests can run several). */
