@@ -19,11 +19,11 @@ import * as stats from '@wolaro/test-harness/report';
 import type { Socket } from 'socket.io-client';
 import { Client } from 'undici';
 import { Arrivals } from './arrivals.js';
-import { type FloorSample, RawFloor } from './floor.js';
+import { type FloorCpu, type FloorSample, RawFloor } from './floor.js';
 import { connectPanel } from './panel_socket.js';
 import * as run from './run_report.js';
 import { cdfSvg } from './svg.js';
-import { type BenchSystem, type CpuSample, cpuDelta, startSystem } from './system.js';
+import { type BenchSystem, type CpuSample, cpuDelta, REDIS_URL, startSystem } from './system.js';
 
 const N = Number(process.env['N'] ?? 2000);
 const WARMUP = Number(process.env['WARMUP'] ?? 200);
@@ -34,9 +34,9 @@ const CPU_PROF = (process.env['BENCH_CPU_PROF'] ?? '')
   .split(',')
   .filter((s): s is 'api' | 'bot' => s === 'api' || s === 'bot');
 
-const TARGET = { socketP50: 2, socketP99: 10, floorRatio: 3 };
+const TARGET = { socketP50: 2, socketP99: 10, floorRatio: 3, apiCpuRatio: 3, botCpuRatio: 1.5 };
 /** Runs are comparable when these match. */
-const CONFIG_KEY = `n=${N} warmup=${WARMUP} rounds=${ROUNDS} block=${BLOCK}`;
+const CONFIG_KEY = `n=${N} warmup=${WARMUP} rounds=${ROUNDS} block=${BLOCK} floor=processes`;
 
 /** One run in the `history` of bench/results/e2e.json. */
 interface E2EHistoryEntry extends run.RunStamp {
@@ -58,11 +58,13 @@ interface SystemSample {
 
 interface RoundResult extends run.LoadedRound {
   system: { http: stats.Summary; socket: stats.Summary; botReceived: stats.Summary; bot: stats.Summary };
-  floor: { message: stats.Summary; socket: stats.Summary; reload: stats.Summary };
+  floor: { http: stats.Summary; socket: stats.Summary; reload: stats.Summary };
   timeouts: number;
   errors: number;
-  /** CPU ms per update of each part (Linux /proc); pgBench and bench are the floor's and the client's. */
+  /** CPU ms per update of each part of the system (Linux /proc); bench is the client's. */
   cpuPerUpdateMs: CpuSample;
+  /** CPU ms per floor change of each part of the floor (Linux /proc). */
+  floorCpuPerUpdateMs: FloorCpu;
   durationS: number;
 }
 
@@ -166,7 +168,7 @@ function observeArrivals(sys: BenchSystem, bench: E2E, socket: Socket, guildId: 
 async function warmUp(bench: E2E, floor: RawFloor): Promise<void> {
   for (let i = 0; i < WARMUP; i++) {
     await bench.once();
-    await floor.once(TIMEOUT_MS).catch(() => undefined);
+    await floor.once(TIMEOUT_MS).catch((err: unknown) => console.error(`floor warm-up: ${(err as Error).message}`));
   }
   bench.timeouts = 0;
   bench.errors = 0;
@@ -188,7 +190,10 @@ async function sampleInBlocks(
       if (s) samples.push(s);
     }
     for (let i = 0; i < size; i++) {
-      const s = await floor.once(TIMEOUT_MS).catch(() => undefined);
+      const s = await floor.once(TIMEOUT_MS).catch((err: unknown) => {
+        if (floorTimeouts < 3) console.error(`floor: ${(err as Error).message}`);
+        return undefined;
+      });
       if (s) floorSamples.push(s);
       else floorTimeouts++;
     }
@@ -196,16 +201,24 @@ async function sampleInBlocks(
   return { samples, floorSamples, floorTimeouts };
 }
 
+/** CPU ms per floor change of each part: `b - a` divided by `per`, rounded to µs. */
+function floorCpuDelta(a: FloorCpu, b: FloorCpu, per: number): FloorCpu {
+  const d = (k: keyof FloorCpu) => Math.round(((b[k] - a[k]) / Math.max(1, per)) * 1000) / 1000;
+  return { server: d('server'), pgServer: d('pgServer'), reload: d('reload'), pgReload: d('pgReload') };
+}
+
 /** One measured round; its samples are appended to `pooled`. */
 async function runRound(sys: BenchSystem, bench: E2E, floor: RawFloor, pooled: Pooled): Promise<RoundResult> {
   const loadBefore = stats.loadAverage();
   const cpu0 = await sys.cpu.sample();
+  const floorCpu0 = await floor.cpu();
   const t0 = performance.now();
   const timeouts0 = bench.timeouts;
   const errors0 = bench.errors;
   const { samples, floorSamples, floorTimeouts } = await sampleInBlocks(bench, floor);
   const durationS = (performance.now() - t0) / 1000;
   const cpu1 = await sys.cpu.sample();
+  const floorCpu1 = await floor.cpu();
   pooled.socket.push(...samples.map((s) => s.socket));
   pooled.bot.push(...samples.map((s) => s.bot));
   pooled.floorSocket.push(...floorSamples.map((s) => s.socket));
@@ -220,13 +233,14 @@ async function runRound(sys: BenchSystem, bench: E2E, floor: RawFloor, pooled: P
       bot: stats.summarize(samples.map((s) => s.bot)),
     },
     floor: {
-      message: stats.summarize(floorSamples.map((s) => s.message)),
+      http: stats.summarize(floorSamples.map((s) => s.http)),
       socket: stats.summarize(floorSamples.map((s) => s.socket)),
       reload: stats.summarize(floorSamples.map((s) => s.reload)),
     },
     timeouts: bench.timeouts - timeouts0,
     errors: bench.errors - errors0 + floorTimeouts,
     cpuPerUpdateMs: cpuDelta(cpu0, cpu1, samples.length),
+    floorCpuPerUpdateMs: floorCpuDelta(floorCpu0, floorCpu1, floorSamples.length),
     durationS: stats.round(durationS, 1),
   };
 }
@@ -256,7 +270,13 @@ async function main(): Promise<void> {
     socket = await connectPanel(sys.apiUrl, token, guild.guildId);
     observeArrivals(sys, bench, socket, guild.guildId);
     await sys.warmBotCaches();
-    floor = await RawFloor.start(sys.pool, sys.keyPrefix);
+    floor = await RawFloor.start({
+      connectionString: sys.connectionString,
+      redisUrl: REDIS_URL,
+      keyPrefix: sys.keyPrefix,
+      guildId: guild.guildId,
+      pool: sys.pool,
+    });
     await warmUp(bench, floor);
 
     const rounds: RoundResult[] = [];
@@ -283,7 +303,7 @@ function summarizeRounds(rounds: readonly RoundResult[]) {
     socket: stats.medianSummary(rounds.map((r) => r.system.socket)),
     botReceived: stats.medianSummary(rounds.map((r) => r.system.botReceived)),
     bot: stats.medianSummary(rounds.map((r) => r.system.bot)),
-    floorMessage: stats.medianSummary(rounds.map((r) => r.floor.message)),
+    floorHttp: stats.medianSummary(rounds.map((r) => r.floor.http)),
     floorSocket: stats.medianSummary(rounds.map((r) => r.floor.socket)),
     floorReload: stats.medianSummary(rounds.map((r) => r.floor.reload)),
   };
@@ -295,13 +315,36 @@ function summarizeRounds(rounds: readonly RoundResult[]) {
     botP99: stats.median(rounds.map((r) => r.system.bot.p99 / r.floor.reload.p99)),
   };
   const cpuOf = (k: keyof CpuSample) => stats.round(stats.median(rounds.map((r) => r.cpuPerUpdateMs[k])), 3);
+  const floorCpuOf = (k: keyof FloorCpu) =>
+    stats.round(stats.median(rounds.map((r) => r.floorCpuPerUpdateMs[k])), 3);
   const cpu = {
     api: cpuOf('api'),
     bot: cpuOf('bot'),
     pgApi: cpuOf('pgApi'),
     pgBot: cpuOf('pgBot'),
-    floorPg: cpuOf('pgBench'),
     redisShared: cpuOf('redis'),
+    floorServer: floorCpuOf('server'),
+    floorPgServer: floorCpuOf('pgServer'),
+    floorReload: floorCpuOf('reload'),
+    floorPgReload: floorCpuOf('pgReload'),
+  };
+  // Per round (same run, same noise), then the median: (API + its Postgres) / (floor server + its
+  // Postgres), and (bot + its Postgres) / (floor reloader + its Postgres).
+  const cpuRatios = {
+    api: stats.median(
+      rounds.map(
+        (r) =>
+          (r.cpuPerUpdateMs.api + r.cpuPerUpdateMs.pgApi) /
+          (r.floorCpuPerUpdateMs.server + r.floorCpuPerUpdateMs.pgServer),
+      ),
+    ),
+    bot: stats.median(
+      rounds.map(
+        (r) =>
+          (r.cpuPerUpdateMs.bot + r.cpuPerUpdateMs.pgBot) /
+          (r.floorCpuPerUpdateMs.reload + r.floorCpuPerUpdateMs.pgReload),
+      ),
+    ),
   };
   return {
     med,
@@ -309,6 +352,7 @@ function summarizeRounds(rounds: readonly RoundResult[]) {
     timeouts: rounds.reduce((a, r) => a + r.timeouts, 0),
     errors: rounds.reduce((a, r) => a + r.errors, 0),
     cpu,
+    cpuRatios,
   };
 }
 
@@ -390,7 +434,7 @@ function latencyTable(s: RoundsSummary): string[] {
       med.floorReload,
       '1×',
     ),
-    latencyRow('raw floor → subscriber `message` (`UPDATE`; `PUBLISH`)', med.floorMessage),
+    latencyRow('raw floor → HTTP 200 (`UPDATE`; `PUBLISH`)', med.floorHttp),
   ];
 }
 
@@ -416,6 +460,25 @@ function runsAndTargetsTables(j: Judgement): string[] {
   ];
 }
 
+/**
+ * CPU per update of each part (median of rounds, from /proc) beside the floor's, each measured as
+ * its own process, and the ratios judged against the targets (this run).
+ */
+function cpuTable(s: RoundsSummary): string[] {
+  const { cpu, cpuRatios, ratios } = s;
+  const ms = (v: number) => `${v.toFixed(2)} ms`;
+  return [
+    '| CPU per update (median of rounds) | process | its Postgres backends | total | vs the floor | target |',
+    '|---|---:|---:|---:|---:|---|',
+    `| panel API | ${ms(cpu.api)} | ${ms(cpu.pgApi)} | ${ms(cpu.api + cpu.pgApi)} | **${cpuRatios.api.toFixed(2)}×** | ≤ ${TARGET.apiCpuRatio}× ${cpuRatios.api <= TARGET.apiCpuRatio ? '✅' : '❌'} |`,
+    `| raw floor server (HTTP, \`UPDATE\`, \`PUBLISH\`, subscriber, emit) | ${ms(cpu.floorServer)} | ${ms(cpu.floorPgServer)} | ${ms(cpu.floorServer + cpu.floorPgServer)} | 1× | |`,
+    `| bot | ${ms(cpu.bot)} | ${ms(cpu.pgBot)} | ${ms(cpu.bot + cpu.pgBot)} | **${cpuRatios.bot.toFixed(2)}×** | ≤ ${TARGET.botCpuRatio}× ${cpuRatios.bot <= TARGET.botCpuRatio ? '✅' : '❌'} |`,
+    `| raw floor reloader (subscriber, reload \`SELECT\`) | ${ms(cpu.floorReload)} | ${ms(cpu.floorPgReload)} | ${ms(cpu.floorReload + cpu.floorPgReload)} | 1× | |`,
+    '',
+    `Socket p99 vs the floor's p99 (median of rounds): **${ratios.socketP99.toFixed(2)}×**, target ≤ ${TARGET.floorRatio}× ${ratios.socketP99 <= TARGET.floorRatio ? '✅' : '❌'}. The Redis server is shared by both paths: ${ms(cpu.redisShared)} per update of either.`,
+  ];
+}
+
 /** The `bench:e2e` section of docs/benchmarks.md. */
 function markdownSection(
   m: stats.MachineInfo,
@@ -425,7 +488,6 @@ function markdownSection(
   s: RoundsSummary,
   j: Judgement,
 ): string {
-  const { ratios, cpu } = s;
   const lines = [
     '## End to end: PATCH → panel socket and bot (`npm run bench:e2e`)',
     '',
@@ -437,7 +499,9 @@ function markdownSection(
     '',
     ...runsAndTargetsTables(j),
     '',
-    `p99 vs the floor's p99: socket ${ratios.socketP99.toFixed(2)}×, bot ${ratios.botP99.toFixed(2)}×. Timeouts (> ${TIMEOUT_MS} ms): ${s.timeouts}, errors: ${s.errors}. CPU per update (median of rounds, from /proc): panel API ${cpu.api.toFixed(2)} ms + its Postgres backends ${cpu.pgApi.toFixed(2)} ms, bot ${cpu.bot.toFixed(2)} ms + its Postgres backends ${cpu.pgBot.toFixed(2)} ms (the floor's Postgres: ${cpu.floorPg.toFixed(2)} ms).`,
+    `p99 vs the floor's p99: socket ${s.ratios.socketP99.toFixed(2)}×, bot ${s.ratios.botP99.toFixed(2)}×. Timeouts (> ${TIMEOUT_MS} ms): ${s.timeouts}, errors: ${s.errors}.`,
+    '',
+    ...cpuTable(s),
     '',
     '| round | socket p50 / p99 | bot p50 / p99 | floor socket p50 / p99 | load (1 min) |',
     '|---:|---:|---:|---:|---:|',
@@ -448,7 +512,7 @@ function markdownSection(
     '',
     `![Latency CDF: system vs raw floor](img/bench-e2e-latency.svg)`,
     '',
-    "How it is measured: one socket.io-client (websocket transport) with an owner's token, in the bench process, records `performance.now()` when `config:updated` arrives; the bot runs with `LOG_LEVEL=debug` and its `Config of guild … reloaded (version N)` line (GuildConfigCache `updated`) is stamped when its chunk arrives on the stdout pipe in the bench process, which adds pino's write and the pipe (tens of µs). The bot keeps the guild in its L1 (a message in the guild before the run), so every change makes it reload. The floor runs in the bench process: a single-statement durable `UPDATE` of a copy of `guilds`, `PUBLISH` of the same payload, a raw ioredis subscriber that emits to a raw socket.io room and runs the bot's reload query. The system additionally does the JWT check, one query for the session and the caller's rights on the guild, one durable statement that also writes the revision and the claimed outbox row, and marks the row published after the publish.",
+    "How it is measured: one socket.io-client (websocket transport) with an owner's token, in the bench process, records `performance.now()` when `config:updated` arrives; the bot runs with `LOG_LEVEL=debug` and its `Config of guild … reloaded (version N)` line (GuildConfigCache `updated`) is stamped when its chunk arrives on the stdout pipe in the bench process, which adds pino's write and the pipe (tens of µs). The bot keeps the guild in its L1 (a message in the guild before the run), so every change makes it reload. The floor runs in two processes of its own (`bench/src/floor_server.ts`), like the panel API and the bot: a server that answers the same `PATCH` with a single-statement durable `UPDATE` of a copy of `guilds` and a `PUBLISH` of the same payload, and whose raw ioredis subscriber emits to a raw socket.io room; and a reloader, a raw subscriber that runs the bot's reload query and prints a line, stamped on the pipe as the bot's is. Their CPU, and their Postgres backends', is read from /proc like the system's. The system additionally does the JWT check, one query for the session and the caller's rights on the guild, one durable statement that also writes the revision and the claimed outbox row, and marks the row published after the publish.",
   ];
   return lines.join('\n');
 }

@@ -1,168 +1,147 @@
 /**
- * The raw floor of one config change, all in this process, with the same payloads as the system:
- * a durable single-statement `UPDATE` of a table shaped like `guilds` (pg, default synchronous
- * commit) → ioredis `PUBLISH` → a raw ioredis subscriber's `message` → (socket path) a raw
- * socket.io server's `io.to(room).emit('config:updated')` → a socket.io-client; (bot path) the
- * bot's reload query (the `loadGuildConfig` SELECT) on the subscriber side.
+ * The raw floor of one config change for bench:e2e, in processes of its own as the system's parts
+ * run in theirs (./floor_server.ts), with the same payloads as the system:
+ * - the floor server: `PATCH` over HTTP → a durable single-statement `UPDATE` of a table shaped like
+ *   `guilds` (pg, default synchronous commit) → ioredis `PUBLISH` → 200; its raw ioredis
+ *   subscriber's `message` → `io.to(room).emit('config:updated')` → a socket.io-client here;
+ * - the floor reloader, the bot's side: a raw subscriber that runs the bot's reload query (the
+ *   `loadGuildConfig` SELECT) and prints a line, stamped when it arrives on the pipe here (as the
+ *   bot's log line is).
  *
  * No JWT, no session or permission checks, no revision or outbox rows, no validation: what any
- * implementation of "write it durably, then tell everyone" has to pay on this machine.
+ * implementation of "write it durably, then tell everyone" has to pay on this machine. Each process's
+ * CPU and its Postgres backends' are read from /proc, as the panel API's and the bot's are.
  */
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Redis } from 'ioredis';
 import type pg from 'pg';
-import { Server } from 'socket.io';
-import { io as connect, type Socket } from 'socket.io-client';
-import { REDIS_URL } from './system.js';
+import type { Socket } from 'socket.io-client';
+import { io as connect } from 'socket.io-client';
+import { Client } from 'undici';
+import { Arrivals } from './arrivals.js';
+import { FLOOR_APP_NAMES, type FloorServer, startFloorServer } from './floor_server.js';
+import { BackendCpu, procCpuMs } from './system.js';
 
-/** One floor sample: ms from the start of the UPDATE. */
+/** One floor sample: ms from sending the `PATCH`. */
 export interface FloorSample {
-  /** The subscriber's `message` event (UPDATE + PUBLISH + delivery). */
-  message: number;
-  /** The socket.io-client got `config:updated`. */
+  /** The floor server's 200 (UPDATE committed, PUBLISH answered). */
+  http: number;
+  /** The socket.io-client got `config:updated` with that version. */
   socket: number;
-  /** The reload query answered on the subscriber side (the bot path's floor). */
+  /** The reloader's reload query answered (its line on the pipe): the bot path's floor. */
   reload: number;
 }
 
-const GUILD = '999999999999999999';
-
-interface PendingFloor {
-  version: number;
-  t0: number;
-  marks: Partial<FloorSample>;
-  resolve: (s: FloorSample) => void;
+/** CPU ms used so far by the floor's parts. */
+export interface FloorCpu {
+  /** The floor server process. */
+  server: number;
+  /** Its Postgres backends. */
+  pgServer: number;
+  /** The reloader process. */
+  reload: number;
+  /** Its Postgres backends. */
+  pgReload: number;
 }
 
+/** The floor server and reloader of one bench run, driven one change at a time. */
 export class RawFloor {
-  readonly #pool: pg.Pool;
-  readonly #channel: string;
-  readonly #pub: Redis;
-  readonly #sub: Redis;
-  readonly #http: HttpServer;
-  readonly #io: Server;
-  #client: Socket | undefined;
-  #pending: PendingFloor | undefined;
+  readonly #sockets = new Arrivals<number>();
+  readonly #reloads = new Arrivals<number>();
+  readonly #backends: BackendCpu<'pgServer' | 'pgReload'>;
   #seq = 0;
 
-  private constructor(pool: pg.Pool, keyPrefix: string) {
-    this.#pool = pool;
-    this.#channel = `${keyPrefix}floor:config:update`;
-    this.#pub = new Redis(REDIS_URL, { lazyConnect: true });
-    this.#sub = new Redis(REDIS_URL, { lazyConnect: true });
-    this.#http = createServer();
-    this.#io = new Server(this.#http, { serveClient: false });
+  private constructor(
+    readonly server: FloorServer,
+    readonly reloader: FloorServer,
+    readonly guildId: string,
+    readonly http: Client,
+    readonly socket: Socket,
+    pool: pg.Pool,
+  ) {
+    this.#backends = new BackendCpu(pool, {
+      pgServer: FLOOR_APP_NAMES.serve,
+      pgReload: FLOOR_APP_NAMES.reload,
+    });
+    socket.on('config:updated', (e: { guildId: string; version?: number }) => {
+      if (e.guildId === guildId && typeof e.version === 'number') this.#sockets.record(e.version);
+    });
+    reloader.process.logs.onLine((line) => {
+      const m = /^floor reloaded (\d+) (\d+)$/.exec(line.text);
+      if (m && m[1] === guildId) this.#reloads.record(Number(m[2]), line.at);
+    });
   }
 
-  /** Creates `floor_guilds` (LIKE guilds INCLUDING ALL) with one row, the Redis pair and the socket pair. */
-  static async start(pool: pg.Pool, keyPrefix: string): Promise<RawFloor> {
-    const floor = new RawFloor(pool, keyPrefix);
-    await floor.#start();
-    return floor;
-  }
-
-  async #start(): Promise<void> {
-    await this.#pool.query('CREATE TABLE IF NOT EXISTS floor_guilds (LIKE guilds INCLUDING ALL)');
-    await this.#pool.query(
-      `INSERT INTO floor_guilds (guild_id, name, owner_id) VALUES ($1, 'floor', '100000000000000001')
-       ON CONFLICT (guild_id) DO NOTHING`,
-      [GUILD],
-    );
-    await Promise.all([this.#pub.connect(), this.#sub.connect()]);
-    await this.#sub.subscribe(this.#channel);
-    this.#sub.on('message', (channel: string, raw: string) => {
-      if (channel !== this.#channel) return;
-      const payload = JSON.parse(raw) as { guildId: string; version: number };
-      const p = this.#pending;
-      if (!p || payload.version !== p.version) return;
-      p.marks.message = performance.now() - p.t0;
-      this.#io.to(`guild:${payload.guildId}`).emit('config:updated', payload);
-      this.#pool
-        .query(
-          `SELECT g.settings, g.version,
-                  COALESCE((SELECT jsonb_agg(jsonb_build_object('name', m.name, 'enabled', m.enabled, 'config', m.config))
-                            FROM guild_modules m WHERE m.guild_id = g.guild_id), '[]'::jsonb) AS modules
-             FROM floor_guilds g WHERE g.guild_id = $1`,
-          [payload.guildId],
-        )
-        .then(() => {
-          p.marks.reload = performance.now() - p.t0;
-          this.#settle(p);
-        });
+  /**
+   * Starts the floor server and reloader on the schema of `connectionString` (the floor's copy of
+   * `guildId` is the one changed) and connects a socket to the guild's room.
+   */
+  static async start(options: {
+    connectionString: string;
+    redisUrl: string;
+    keyPrefix: string;
+    guildId: string;
+    /** For the `application_name`s of the floor's backends in pg_stat_activity. */
+    pool: pg.Pool;
+  }): Promise<RawFloor> {
+    const server = await startFloorServer({ ...options, mode: 'serve' });
+    const reloader = await startFloorServer({ ...options, mode: 'reload' }).catch(async (err: unknown) => {
+      await server.stop();
+      throw err;
     });
-    this.#io.on('connection', (socket) => {
-      void socket.join(`guild:${GUILD}`);
-    });
-    await new Promise<void>((resolve) => this.#http.listen(0, '127.0.0.1', resolve));
-    const { port } = this.#http.address() as AddressInfo;
-    const client = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
-    this.#client = client;
-    client.on('config:updated', (payload: { version: number }) => {
-      const p = this.#pending;
-      if (!p || payload.version !== p.version) return;
-      p.marks.socket = performance.now() - p.t0;
-      this.#settle(p);
-    });
+    const socket = connect(server.url, { transports: ['websocket'], reconnection: false });
     await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('connect_error', reject);
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
     });
-    // the room join happens on the server's connection handler: let it run
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const ack = (await socket.timeout(15_000).emitWithAck('join:guild', options.guildId)) as { ok?: boolean };
+    if (ack.ok !== true) throw new Error(`floor join:guild refused: ${JSON.stringify(ack)}`);
+    const http = new Client(server.url, { pipelining: 1, keepAliveTimeout: 60_000 });
+    return new RawFloor(server, reloader, options.guildId, http, socket, options.pool);
   }
 
-  #settle(p: PendingFloor): void {
-    const { message, socket, reload } = p.marks;
-    if (message === undefined || socket === undefined || reload === undefined) return;
-    this.#pending = undefined;
-    p.resolve({ message, socket, reload });
-  }
-
-  /** One change: resolves when both the socket and the reload finished (rejects after `timeoutMs`). */
+  /** One change: resolves when both the socket and the reload have it (rejects after `timeoutMs`). */
   async once(timeoutMs = 5000): Promise<FloorSample> {
     const prefix = `f${(this.#seq++ % 10_000).toString()}`;
     const t0 = performance.now();
-    const { rows } = await this.#pool.query<{ settings: Record<string, unknown>; version: string }>(
-      `UPDATE floor_guilds SET settings = settings || $2::jsonb, version = version + 1, updated_at = now()
-        WHERE guild_id = $1 RETURNING settings, version`,
-      [GUILD, JSON.stringify({ prefix })],
-    );
-    const row = rows[0]!;
-    const version = Number(row.version);
-    const done = new Promise<FloorSample>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending = undefined;
-        reject(new Error(`floor: version ${version} not delivered within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#pending = {
-        version,
-        t0,
-        marks: {},
-        resolve: (s) => {
-          clearTimeout(timer);
-          resolve(s);
-        },
-      };
+    const res = await this.http.request({
+      path: `/api/panel/guilds/${this.guildId}`,
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ settings: { prefix } }),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
-    // The payload the API publishes: eventId first, then the config:update contract.
-    const payload = {
-      eventId: randomUUID(),
-      guildId: GUILD,
-      settings: row.settings,
-      version,
-      timestamp: Date.now(),
+    const json = (await res.body.json()) as { version?: number };
+    const tHttp = performance.now();
+    if (res.statusCode !== 200 || typeof json.version !== 'number') {
+      throw new Error(`floor PATCH → ${res.statusCode} ${JSON.stringify(json)}`);
+    }
+    const version = json.version;
+    const [socket, reload] = await Promise.all([
+      this.#sockets.wait(version, timeoutMs),
+      this.#reloads.wait(version, timeoutMs),
+    ]);
+    if (socket === undefined || reload === undefined) {
+      throw new Error(
+        `floor: version ${version}: socket ${socket === undefined ? 'missing' : 'ok'}, reload ${reload === undefined ? 'missing' : 'ok'}`,
+      );
+    }
+    return { http: tHttp - t0, socket: socket - t0, reload: reload - t0 };
+  }
+
+  /** CPU ms used so far by the floor's processes and their Postgres backends. */
+  async cpu(): Promise<FloorCpu> {
+    const backends = await this.#backends.sample();
+    return {
+      server: procCpuMs(this.server.process.child.pid),
+      reload: procCpuMs(this.reloader.process.child.pid),
+      ...backends,
     };
-    await this.#pub.publish(this.#channel, JSON.stringify(payload));
-    return done;
   }
 
   async stop(): Promise<void> {
-    this.#client?.close();
-    await this.#io.close().catch(() => {});
-    this.#pub.disconnect();
-    this.#sub.disconnect();
+    this.socket.close();
+    await this.http.close().catch(() => {});
+    await Promise.all([this.server.stop(), this.reloader.stop()]);
   }
 }

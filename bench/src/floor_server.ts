@@ -1,6 +1,7 @@
 /**
- * The raw floor as a server process, for open-loop rates (bench:capacity): the hops of the system
- * done by hand in a process of its own, as the panel API runs in its own.
+ * The raw floor as processes of their own, for bench:e2e and the open-loop rates of bench:capacity:
+ * the hops of the system done by hand, each part in a process as the panel API and the bot run in
+ * theirs, so that CPU per update is read from /proc the same way for both.
  *
  * - `PATCH /api/panel/guilds/:id` `{settings}`: a durable single-statement `UPDATE` of
  *   `floor_guilds` (shaped like `guilds`) → `PUBLISH` of the `config:update` payload → 200
@@ -10,11 +11,15 @@
  *   like `audit_log`) → one `PUBLISH` each → 200; the subscriber → `emit('command:executed')`.
  * - socket.io: `join:guild` joins the room and acks `{ok: true}` (no token, no permission check).
  *
+ * The reloader (`--reload`), the bot's side of the floor: a subscriber of the `config:update`
+ * channel that runs the bot's reload query (the `loadGuildConfig` SELECT) for each event and then
+ * prints `floor reloaded <guildId> <version>` on stdout.
+ *
  * No JWT, sessions, validation, revisions, outbox rows or rate limits: what any implementation of
  * "write it durably, then tell the guild's sockets" pays on this machine.
  *
  * Run by {@link startFloorServer}; as a child: `node --import tsx bench/src/floor_server.ts --serve`
- * with FLOOR_DATABASE_URL, REDIS_URL, FLOOR_CHANNEL_PREFIX in the environment.
+ * (or `--reload`) with FLOOR_DATABASE_URL, REDIS_URL, FLOOR_CHANNEL_PREFIX in the environment.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -25,8 +30,12 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Server } from 'socket.io';
 
+/** `application_name` of the floor server's Postgres connections, and of the reloader's. */
+export const FLOOR_APP_NAMES = { serve: 'bench-floor', reload: 'bench-floor-reload' } as const;
+
 /** A running floor server (a child process). */
 export interface FloorServer {
+  /** The server's base URL; empty for the reloader, which has no HTTP side. */
   readonly url: string;
   readonly process: AppProcess;
   stop(): Promise<void>;
@@ -34,25 +43,33 @@ export interface FloorServer {
 
 /**
  * Starts the floor server as a child process on the schema of `connectionString` (it creates
- * `floor_guilds`, a copy of the `guilds` rows, and `floor_audit`), publishing under `keyPrefix`.
+ * `floor_guilds`, a copy of the `guilds` rows, and `floor_audit`), publishing under `keyPrefix`;
+ * with `mode: 'reload'`, the floor's reloader instead (start it after a server, which creates
+ * `floor_guilds`).
  */
 export async function startFloorServer(options: {
   connectionString: string;
   redisUrl: string;
   keyPrefix: string;
+  mode?: 'serve' | 'reload';
 }): Promise<FloorServer> {
   const file = fileURLToPath(import.meta.url);
-  const proc = spawnNode(['--import', 'tsx', file, '--serve'], {
+  const mode = options.mode ?? 'serve';
+  const proc = spawnNode(['--import', 'tsx', file, `--${mode}`], {
     env: {
       FLOOR_DATABASE_URL: options.connectionString,
       REDIS_URL: options.redisUrl,
       FLOOR_CHANNEL_PREFIX: options.keyPrefix,
     },
   });
-  const line = await proc.logs.waitForLine('floor listening on', 30_000, proc.child);
+  const line = await proc.logs.waitForLine(
+    mode === 'serve' ? 'floor listening on' : 'floor reloader ready',
+    30_000,
+    proc.child,
+  );
   const port = /listening on (\d+)/.exec(line.text)?.[1];
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: port ? `http://127.0.0.1:${port}` : '',
     process: proc,
     async stop() {
       await stopChild(proc.child, 'SIGTERM', 5000);
@@ -155,7 +172,7 @@ async function serve(): Promise<void> {
   const pool = new pg.Pool({
     connectionString: process.env['FLOOR_DATABASE_URL'],
     max: 20,
-    application_name: 'bench-floor',
+    application_name: FLOOR_APP_NAMES.serve,
   });
   const prefix = process.env['FLOOR_CHANNEL_PREFIX'] ?? 'floor:';
   const configChannel = `${prefix}floor:config:update`;
@@ -217,9 +234,45 @@ async function serve(): Promise<void> {
   process.stdin.on('end', stop);
 }
 
-if (process.argv.includes('--serve')) {
-  serve().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
+/** The bot's reload query (the `loadGuildConfig` SELECT), on `floor_guilds`. */
+const RELOAD_SQL = `SELECT g.settings, g.version,
+        COALESCE((SELECT jsonb_agg(jsonb_build_object('name', m.name, 'enabled', m.enabled, 'config', m.config))
+                  FROM guild_modules m WHERE m.guild_id = g.guild_id), '[]'::jsonb) AS modules
+   FROM floor_guilds g WHERE g.guild_id = $1`;
+
+/** The reloader: each `config:update` → the reload query → one line on stdout. */
+async function reload(): Promise<void> {
+  const pool = new pg.Pool({
+    connectionString: process.env['FLOOR_DATABASE_URL'],
+    max: 4,
+    application_name: FLOOR_APP_NAMES.reload,
   });
+  const configChannel = `${process.env['FLOOR_CHANNEL_PREFIX'] ?? 'floor:'}floor:config:update`;
+  const sub = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+  await pool.query('SELECT 1');
+  await sub.subscribe(configChannel);
+  sub.on('message', (_channel: string, raw: string) => {
+    const { guildId, version } = JSON.parse(raw) as { guildId: string; version: number };
+    pool.query(RELOAD_SQL, [guildId]).then(
+      () => process.stdout.write(`floor reloaded ${guildId} ${version}\n`),
+      (err: unknown) => console.error(err),
+    );
+  });
+  console.log('floor reloader ready');
+  const stop = () => {
+    sub.disconnect();
+    void pool.end().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.stdin.on('end', stop);
 }
+
+const main = process.argv.includes('--serve')
+  ? serve
+  : process.argv.includes('--reload')
+    ? reload
+    : undefined;
+main?.().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

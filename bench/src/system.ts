@@ -69,13 +69,48 @@ export interface CpuSample {
 }
 
 /**
+ * Cumulative CPU ms of the Postgres backends of some `application_name`s, by role: the backends are
+ * found in pg_stat_activity and read from /proc (Linux). A backend that exits between two samples
+ * loses its last slice.
+ */
+export class BackendCpu<R extends string> {
+  readonly #backends = new Map<number, { role: R; last: number }>();
+  readonly #total: Record<R, number>;
+  readonly #roleOf: Map<string, R>;
+
+  /** `names`: role → `application_name`. */
+  constructor(
+    readonly pool: pg.Pool,
+    names: Readonly<Record<R, string>>,
+  ) {
+    const roles = Object.keys(names) as R[];
+    this.#roleOf = new Map(roles.map((role) => [names[role], role]));
+    this.#total = Object.fromEntries(roles.map((role) => [role, 0])) as Record<R, number>;
+  }
+
+  async sample(): Promise<Record<R, number>> {
+    const { rows } = await this.pool.query<{ pid: number; application_name: string }>(
+      'SELECT pid, application_name FROM pg_stat_activity WHERE application_name = ANY($1::text[])',
+      [[...this.#roleOf.keys()]],
+    );
+    for (const row of rows) {
+      const role = this.#roleOf.get(row.application_name);
+      const now = procCpuMs(row.pid);
+      if (role === undefined || !Number.isFinite(now)) continue;
+      const known = this.#backends.get(row.pid);
+      this.#total[role] += now - (known?.last ?? 0);
+      this.#backends.set(row.pid, { role, last: now });
+    }
+    return { ...this.#total };
+  }
+}
+
+/**
  * Cumulative CPU time of every part of the system, from /proc (Linux): the two children, their
- * Postgres backends (found by `application_name` in pg_stat_activity; a backend that exits between
- * two samples loses its last slice), the Redis server, and this process.
+ * Postgres backends ({@link BackendCpu}), the Redis server, and this process.
  */
 export class CpuMeter {
-  readonly #backends = new Map<number, { role: 'pgApi' | 'pgBot' | 'pgBench'; last: number }>();
-  readonly #total = { pgApi: 0, pgBot: 0, pgBench: 0 };
+  readonly #backends: BackendCpu<'pgApi' | 'pgBot' | 'pgBench'>;
 
   constructor(
     readonly pool: pg.Pool,
@@ -83,31 +118,21 @@ export class CpuMeter {
     readonly bot: RunningApp,
     readonly appNames: { api: string; bot: string; bench: string },
     readonly redisPid: number | undefined,
-  ) {}
+  ) {
+    this.#backends = new BackendCpu(pool, {
+      pgApi: appNames.api,
+      pgBot: appNames.bot,
+      pgBench: appNames.bench,
+    });
+  }
 
   async sample(): Promise<CpuSample> {
-    const { rows } = await this.pool.query<{ pid: number; application_name: string }>(
-      'SELECT pid, application_name FROM pg_stat_activity WHERE application_name = ANY($1::text[])',
-      [[this.appNames.api, this.appNames.bot, this.appNames.bench]],
-    );
-    for (const row of rows) {
-      const role =
-        row.application_name === this.appNames.api
-          ? 'pgApi'
-          : row.application_name === this.appNames.bot
-            ? 'pgBot'
-            : 'pgBench';
-      const now = procCpuMs(row.pid);
-      if (!Number.isFinite(now)) continue;
-      const known = this.#backends.get(row.pid);
-      this.#total[role] += now - (known?.last ?? 0);
-      this.#backends.set(row.pid, { role, last: now });
-    }
+    const backends = await this.#backends.sample();
     const usage = process.cpuUsage();
     return {
       api: procCpuMs(this.api.child.pid),
       bot: procCpuMs(this.bot.child.pid),
-      ...this.#total,
+      ...backends,
       redis: procCpuMs(this.redisPid),
       bench: (usage.user + usage.system) / 1000,
     };
