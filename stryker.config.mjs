@@ -24,8 +24,12 @@ export default {
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
   incremental: true,
   incrementalFile: join(reports, 'incremental.json'),
-  // Static mutants (module-level constants) force a full re-run of the suite per mutant.
-  ignoreStatic: true,
+  // Static mutants (code run when a module loads: schemas, frozen tables, constants) are run with
+  // the mutant active before the module loads, which reloads the test environment and runs every
+  // test of the module. Ignoring them would also leave "hybrid" mutants (code run at load time AND
+  // by tests, such as a function created in a module-level object) activated only at test time,
+  // after the module was built unmutated: they would survive whatever the tests assert.
+  ignoreStatic: module.ignoreStatic ?? false,
   // Real Redis/Postgres under load: give a slow mutant room before calling it a timeout.
   timeoutMS: 20_000,
   timeoutFactor: 2,

@@ -21,7 +21,10 @@ const SOCKETIO_AUTH = [
 ];
 const PANEL = (...names) => names.map((n) => `examples/panel-api/test/${n}.test.ts`);
 
-/** @type {Record<string, { title: string; mutate: string[]; tests: string[]; break?: number }>} */
+/**
+ * `ignoreStatic`: skip the static mutants (see stryker.config.mjs); no module sets it today.
+ * @type {Record<string, { title: string; mutate: string[]; tests: string[]; break?: number; ignoreStatic?: boolean }>}
+ */
 export const MUTATION_MODULES = {
   channels: {
     title: '@wolaro/sync channels (schemas, codec)',
