@@ -123,7 +123,7 @@ export class RawFloor {
     ]);
     if (socket === undefined || reload === undefined) {
       throw new Error(
-        `floor: version ${version}: socket ${socket === undefined ? 'missing' : 'ok'}, reload ${reload === undefined ? 'missing' : 'ok'}`,
+        `floor: version ${version}: socket ${socket === undefined ? 'missing' : 'ok'}, reload ${reload === undefined ? 'missing' : 'ok'}\n${this.reloader.process.logs.tail(5)}`,
       );
     }
     return { http: tHttp - t0, socket: socket - t0, reload: reload - t0 };

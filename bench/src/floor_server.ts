@@ -248,8 +248,10 @@ async function reload(): Promise<void> {
     application_name: FLOOR_APP_NAMES.reload,
   });
   const configChannel = `${process.env['FLOOR_CHANNEL_PREFIX'] ?? 'floor:'}floor:config:update`;
-  const sub = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
-  await pool.query('SELECT 1');
+  // Connected (ready check done) before SUBSCRIBE: ioredis' ready check is an INFO, refused once the
+  // connection is in subscriber mode.
+  const sub = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+  await Promise.all([pool.query('SELECT 1'), sub.connect()]);
   await sub.subscribe(configChannel);
   sub.on('message', (_channel: string, raw: string) => {
     const { guildId, version } = JSON.parse(raw) as { guildId: string; version: number };
