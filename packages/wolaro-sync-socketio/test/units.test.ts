@@ -110,10 +110,16 @@ describe('RevocationLog', () => {
     expect(log.revokedSince('1', '10', before)).toBe(true);
     expect(log.revokedSince('1', '11', before)).toBe(false);
     expect(log.revokedSince('1', '10', log.seq)).toBe(false);
+    const afterFirst = log.seq;
     log.record('2', '20', 500);
     log.record('3', '30', 1400); // '1:10' is now older than 1000 ms, '2:20' is not
     expect(log.size).toBe(2);
-    expect(log.revokedSince('1', '10', before)).toBe(false);
+    // A check taken after the forgotten entry is answered from what is kept …
+    expect(log.revokedSince('1', '10', afterFirst)).toBe(false);
+    expect(log.revokedSince('2', '20', afterFirst)).toBe(true);
+    // … one taken before it ran longer than the log remembers: it counts as revoked, for any pair.
+    expect(log.revokedSince('1', '10', before)).toBe(true);
+    expect(log.revokedSince('9', '99', before)).toBe(true);
   });
 });
 

@@ -81,8 +81,9 @@ class Gateway implements SyncGateway {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#timeoutMs = options.callbackTimeoutMs ?? DefaultAttachSyncOptions.callbackTimeoutMs;
-    // A check runs at most listGuilds + authorize timeouts; keep revocations a bit longer than that.
-    this.#revocations = new RevocationLog(2 * this.#timeoutMs + 1000);
+    // A handshake runs at most verifyToken + listGuilds + authorize timeouts (a join:guild check
+    // one); keep revocations a bit longer than that.
+    this.#revocations = new RevocationLog(3 * this.#timeoutMs + 1000);
     this.#authorizer = new GuildAuthorizer({
       authorize: options.authorize,
       listGuilds: options.listGuilds,
