@@ -244,6 +244,8 @@ class Gateway implements SyncGateway {
     });
     if (!this.#limiter.allowUser(identity.userId, address)) throw new HandshakeError('rate_limited');
     const guilds = await this.#authorizer.autoJoinGuilds(identity.userId);
+    // Closed while this handshake ran: the connection listener is gone, nobody would track it.
+    if (this.#closed) throw new HandshakeError('unavailable');
     const rateLimit = this.#options.rateLimit ?? DefaultAttachSyncOptions.rateLimit;
     this.#states.set(socket, {
       userId: identity.userId,
@@ -291,7 +293,8 @@ class Gateway implements SyncGateway {
   };
 
   #onGuildEvent(kind: 'join' | 'leave', socket: GatewaySocket, state: SocketState, args: unknown[]): void {
-    const last = args.length > 1 ? args[args.length - 1] : undefined;
+    // The ack is the last argument; a client that sent only an ack (no guild id) is answered too.
+    const last = args[args.length - 1];
     const ack = (result: GuildAck): void => {
       if (typeof last !== 'function') return;
       try {
@@ -300,7 +303,7 @@ class Gateway implements SyncGateway {
         this.#logger.debug({ err }, 'ack failed');
       }
     };
-    const guildId = args[0];
+    const guildId = typeof args[0] === 'function' ? undefined : args[0];
     if (state.bucket && !state.bucket.take()) {
       ack(ACK_RATE_LIMITED);
     } else if (!isSnowflake(guildId)) {

@@ -71,6 +71,16 @@ async function multiplexed(
   return { main, side };
 }
 
+/** A client socket created but not connected yet. */
+function connectLater(url: string, token: string): ClientSocket {
+  const manager = new Manager(url, { transports: ['websocket'], reconnection: false, autoConnect: false });
+  const socket = manager.socket('/', { auth: { token } }) as ClientSocket;
+  mine.push(() => {
+    socket.disconnect();
+  });
+  return socket;
+}
+
 function opened(socket: ClientSocket): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve());
@@ -286,6 +296,16 @@ describe('join:guild / leave:guild acks', () => {
     expect(logger.count('ack failed')).toBe(0);
   });
 
+  it('join:guild / leave:guild sent with only an ack (no guild id) are answered invalid', async () => {
+    const acl = new Acl().allow(ALICE, G1);
+    const { url } = await startNode({ keyPrefix: uniquePrefix('gwb'), acl, gateway: { verifyToken } });
+    const socket = await connect(url, 'plain');
+    const loose = socket.timeout(5000) as unknown as { emitWithAck(e: string): Promise<GuildAck> };
+    expect(await loose.emitWithAck('join:guild')).toEqual({ ok: false, error: 'invalid' });
+    expect(await loose.emitWithAck('leave:guild')).toEqual({ ok: false, error: 'invalid' });
+    expect(await socket.emitWithAck('join:guild', G1)).toEqual({ ok: true });
+  });
+
   it('an ack callback that throws (an app socket middleware wrapping it) is logged at debug', async () => {
     const logger = captureLogger();
     const acl = new Acl().allow(ALICE, G1);
@@ -366,6 +386,34 @@ describe('close(), revokeSession(), disconnectUser()', () => {
     expect(await mainGone).toBe('io server disconnect');
     expect(await sideGone).toBe('io server disconnect');
     expect(node.gateway.stats()).toMatchObject({ connectedUsers: 0, totalConnections: 0, rooms: 0 });
+  });
+
+  it('a handshake still running when close() is called is refused, not left connected untracked', async () => {
+    let release: (() => void) | undefined;
+    const started = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let handshakes = 0;
+    const node = await startNode({
+      keyPrefix: uniquePrefix('gwb'),
+      gateway: {
+        verifyToken,
+        listGuilds: async () => {
+          handshakes++;
+          await started;
+          return [G1];
+        },
+      },
+    });
+    const socket = connectLater(node.url, 'plain');
+    const refused = new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+    socket.connect();
+    await waitFor(() => handshakes === 1, { message: 'the handshake in listGuilds' });
+    const closing = node.gateway.close();
+    release?.();
+    await closing;
+    expect((await refused).message).toBe('unavailable');
+    expect(node.io.of('/').sockets.size).toBe(0);
   });
 
   it('close() takes its connection listener off the namespace', async () => {
