@@ -233,4 +233,51 @@ export const EQUIVALENT_MUTANTS = [
     'the leftover timer only rejects a promise that Promise.race has already settled: nothing observable',
     ['BlockStatement', '{\n      clearTimeout(timer);\n    }', '{}'],
   ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/gateway/attach.ts',
+    "every socket in #sockets has a state and leaves the set on 'disconnect', which socket.io emits in the same synchronous close that clears `connected`",
+    ['ConditionalExpression', 'state && socket.connected', 'true'],
+    ['LogicalOperator', 'state && socket.connected', 'state || socket.connected'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/gateway/attach.ts',
+    'the `: []` branch of a connected tracked socket is unreachable (see above); `state.guilds = []` is never read again',
+    ['ArrayDeclaration', '[]', '["Stryker was here"]'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/gateway/attach.ts',
+    "session keys become ':<sid>', which cannot meet a '<userId>:<guildId>' key: user ids are non-empty snowflakes",
+    ['StringLiteral', "'session'", '""'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/gateway/attach.ts',
+    'a TokenBucket built from `false` has NaN tokens and take() always allows: the same as no bucket',
+    ['ConditionalExpression', 'rateLimit === false', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/gateway/attach.ts',
+    "only `kind === 'leave'` is ever compared, so the join label's text is never read",
+    ['StringLiteral', "'join'", '""'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/gateway/attach.ts',
+    'a delay of exactly 0 re-arms a 1 ms timer that then expires the socket the same way',
+    ['EqualityOperator', 'delay <= 0', 'delay < 0'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/gateway/attach.ts',
+    'a second close() only repeats no-ops on sets the first one emptied',
+    ['ConditionalExpression', 'this.#closed', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/gateway/attach.ts',
+    "every tracked socket has a state; disconnect(true) fires 'disconnect' synchronously and that handler clears the timer",
+    ['ConditionalExpression', 'state', 'true'],
+    ['ConditionalExpression', 'state', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/gateway/options.ts',
+    'the issue code never reaches the thrown message (only path and message do), and the issue is still recorded',
+    ['StringLiteral', "'custom'", '""'],
+  ),
 ];
