@@ -11,7 +11,11 @@ const raw = (data: string) => ({ data, version: undefined, writtenAt: undefined 
 
 describe('decodeValue', () => {
   it('decodes a versioned value and a tombstone with version and write time', () => {
-    expect(decodeValue(encodeValue('{"a":1}', 7, 1234))).toEqual({ data: '{"a":1}', version: 7, writtenAt: 1234 });
+    expect(decodeValue(encodeValue('{"a":1}', 7, 1234))).toEqual({
+      data: '{"a":1}',
+      version: 7,
+      writtenAt: 1234,
+    });
     expect(decodeValue(encodeTombstone(9, 55))).toEqual({ data: undefined, version: 9, writtenAt: 55 });
   });
 
@@ -75,7 +79,9 @@ describe('error classification', () => {
   const reply = (message: string) => Object.assign(new Error(message), { name: 'ReplyError' });
 
   it('treats command errors as not an outage and unavailable replies and other errors as one', () => {
-    expect(isOutageError(reply('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(false);
+    expect(isOutageError(reply('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(
+      false,
+    );
     expect(isOutageError(reply('ERR unknown command'))).toBe(false);
     expect(isOutageError(reply('LOADING Redis is loading the dataset in memory'))).toBe(true);
     expect(isOutageError(new Error('Connection is closed.'))).toBe(true);
