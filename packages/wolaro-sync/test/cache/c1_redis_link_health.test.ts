@@ -1,4 +1,4 @@
-import { captureLogger, redisUrl, waitFor } from '@wolaro/test-harness';
+import { captureLogger, redisUrl, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { type Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { CAS_SCRIPT } from '../../src/cache/envelope.js';
@@ -314,6 +314,8 @@ describe('RedisLink: health check and outages (private redis-server)', () => {
     const raw = await givenClient(server.url);
     const { link: l, downs, backs } = link({ redis: raw, healthCheckIntervalMs: 100, commandTimeoutMs: 150 });
     let pings = 0;
+    let closes = 0;
+    raw.on('close', () => closes++);
     const realPing = raw.ping.bind(raw);
     raw.ping = (() => {
       pings++;
@@ -330,6 +332,8 @@ describe('RedisLink: health check and outages (private redis-server)', () => {
     await server.resume();
     await waitFor(() => backs.length === 1, { timeoutMs: 8000 });
     expect(l.up).toBe(true);
+    await expect(raw.set(`${uniquePrefix()}:after`, 'v')).resolves.toBe('OK');
+    expect(closes).toBe(0);
   });
 
   it('a created client stuck on a hung server is dropped so ioredis reconnects', async () => {
