@@ -32,6 +32,8 @@ interface FakeL2 {
   failDel: boolean;
   failSet: boolean;
   failGet: boolean;
+  /** What a read of a key not in `entries` returns (`null` unless set). */
+  defaultEntry: CacheEntry<unknown> | null;
   manager: RedisFallbackManager;
 }
 
@@ -45,13 +47,14 @@ function fakeL2(): FakeL2 {
     failDel: false,
     failSet: false,
     failGet: false,
+    defaultEntry: null,
     manager: undefined as unknown as RedisFallbackManager,
   };
   l2.manager = {
     async getJSONEntry(key: string) {
       l2.reads.push(key);
       if (l2.failGet) throw new Error('l2 get down');
-      return l2.entries.get(key) ?? null;
+      return l2.entries.get(key) ?? l2.defaultEntry;
     },
     async setJSON(key: string, value: GuildConfig, options: { version?: number }) {
       l2.writes.push({ key, version: options.version });
@@ -317,6 +320,7 @@ describe('GuildConfigStore in-flight loads', () => {
     });
     const got = await s.fetch(GUILD, false);
     expect(s.l1.getRemainingTTL(GUILD)).toBeGreaterThan(30_000);
+    expect(s.l1.getRemainingTTL(GUILD)).toBeLessThanOrEqual(60_000);
     expect(Object.isFrozen(got)).toBe(true);
     expect(Object.isFrozen(got?.settings)).toBe(true);
     expect(Object.isFrozen(got?.modules)).toBe(true);
@@ -659,4 +663,78 @@ describe('GuildConfigStore floors', () => {
     for (let i = 0; i < 5000; i++) s.raiseFloor(`g${i}`, 1);
     expect(s.floor('g0')).toBe(1);
   });
+});
+
+describe('GuildConfigStore bounds', () => {
+  it('keeps the tombstones of 1000 guilds even with a small L1', async () => {
+    const l2 = fakeL2();
+    let floorOf: (g: string) => number | undefined = () => undefined;
+    const { store: s } = makeStore({ l2, load: (g) => config(floorOf(g) ?? 1), l1Max: 10 });
+    floorOf = (g) => s.floor(g);
+    for (let i = 0; i < 20; i++) {
+      await s.fetch(String(1_000_000 + i), false);
+      expect(s.raiseFloor(String(1_000_000 + i), 2)).toBe('reload');
+    }
+    await settle();
+    l2.reads.length = 0;
+    expect((await s.fetch('1000000', false))?.version).toBe(2);
+    expect(l2.reads, 'the tombstone of the first guild was forgotten: L2 was read again').toEqual([]);
+  });
+
+  it('remembers up to 100 000 confirmed versions, then starts afresh', async () => {
+    const T0 = Date.UTC(2030, 0, 1);
+    vi.useFakeTimers({ now: T0, toFake: ['Date'] });
+    const l2 = fakeL2();
+    l2.defaultEntry = { value: config(1), version: 1, writtenAt: T0 - 1 };
+    let asked = 0;
+    const { store: s } = makeStore({
+      l2,
+      load: () => config(1),
+      l1Max: 10,
+      loadVersions: async (ids) => {
+        asked++;
+        return new Map(ids.map((id) => [id, 1]));
+      },
+    });
+    s.distrustL2(0);
+    for (let i = 0; i < 100_000; i++) await s.fetch(String(1_000_000 + i), false);
+    expect(asked).toBe(100_000);
+    s.clear();
+    await s.fetch('1000000', false);
+    expect(asked, 'a confirmed version was asked again before the bound was reached').toBe(100_000);
+    await s.fetch('1100000', false);
+    s.clear();
+    await s.fetch('1000001', false);
+    expect(asked, 'the confirmations were not dropped at the bound').toBe(100_002);
+  }, 60_000);
+});
+
+describe('GuildConfigStore tombstone that could not be written', () => {
+  it('reads L2 after a failed tombstone write instead of assuming L2 holds only the tombstone', async () => {
+    const l2 = fakeL2();
+    l2.invalidateResult = 'reject';
+    const { store: s, loadCalls } = makeStore({ l2, load: () => config(1) });
+    await s.fetch(GUILD, false);
+    expect(s.raiseFloor(GUILD, 2)).toBe('reload');
+    await settle();
+    // Another process stored version 2 meanwhile.
+    l2.entries.set(keyOf(GUILD), { value: config(2), version: 2, writtenAt: Date.now() });
+    expect((await s.fetch(GUILD, false))?.version).toBe(2);
+    expect(loadCalls, 'L2 was skipped although no tombstone was written').toHaveLength(1);
+  });
+});
+
+describe('GuildConfigStore announcer bound', () => {
+  for (const [l1Max, guilds] of [
+    [100, 5000],
+    [5000, 15_000],
+  ] as const) {
+    it(`remembers the announcers of ${guilds} guilds with l1Max ${l1Max}`, async () => {
+      const { store: s, logger } = makeStore({ l2: null, load: () => config(1), l1Max, maxStaleLoads: 1 });
+      for (let i = 0; i < guilds; i++) s.raiseFloor(String(1_000_000 + i), 5, `event ${i}`);
+      await s.fetch('1000000', false);
+      const warn = logger.entries.find((e) => e.msg.startsWith('Suspect event for guild'));
+      expect(warn?.obj).toMatchObject({ guildId: '1000000', source: 'event 0' });
+    });
+  }
 });
