@@ -4,7 +4,10 @@ import type { RedisFallbackManager } from '../../src/cache/fallback.js';
 import type { CacheEntry } from '../../src/cache/fallback_options.js';
 import type { GuildConfig } from '../../src/cache/guild_config.js';
 import { GuildConfigCache } from '../../src/cache/guild_config_cache.js';
-import type { GuildConfigCacheOptions, GuildConfigEventSource } from '../../src/cache/guild_config_options.js';
+import type {
+  GuildConfigCacheOptions,
+  GuildConfigEventSource,
+} from '../../src/cache/guild_config_options.js';
 import { cacheKeys } from '../../src/keys/cache_keys.js';
 import { defer, useCleanup } from './helpers.js';
 
@@ -16,7 +19,6 @@ useCleanup();
 
 const G = '111111111111111111';
 const H = '222222222222222222';
-const K = '333333333333333333';
 
 type Handler = (event: { guildId: string; version?: number; eventId?: string; origin?: string }) => void;
 
@@ -35,11 +37,11 @@ function fakeSource() {
       set.add(handler);
       return () => set.delete(handler);
     },
-    on(_event: 'resync', listener: () => void) {
-      resyncListeners.add(listener);
+    on(event: string, listener: () => void) {
+      if (event === 'resync') resyncListeners.add(listener);
     },
-    off(_event: 'resync', listener: () => void) {
-      resyncListeners.delete(listener);
+    off(event: string, listener: () => void) {
+      if (event === 'resync') resyncListeners.delete(listener);
     },
   };
   return {
@@ -225,7 +227,7 @@ describe('GuildConfigCache events', () => {
   });
 
   it('a reload finding the guild deleted emits no updated event', async () => {
-    const { bus, db, configs, updated } = await setup();
+    const { bus, db, configs, updated, errors } = await setup();
     db.rows.set(G, config(1));
     db.rows.set(H, config(1));
     await configs.get(G);
@@ -236,6 +238,7 @@ describe('GuildConfigCache events', () => {
     await waitFor(() => updated.length >= 1);
     expect(db.loads).toEqual([G, H, G, H]);
     expect(updated.map(([id, cfg]) => [id, cfg?.version])).toEqual([[H, 1]]);
+    expect(errors).toEqual([]);
   });
 
   it('a failed background reload is logged with the guild and emitted as an error', async () => {
@@ -243,9 +246,11 @@ describe('GuildConfigCache events', () => {
     db.rows.set(G, config(1));
     await configs.get(G);
     const boom = new Error('db down');
-    db.rows.set(G, { get settings(): never {
-      throw boom;
-    } } as never);
+    db.rows.set(G, {
+      get settings(): never {
+        throw boom;
+      },
+    } as never);
     bus.publish('guild:reload', { guildId: G });
     await waitFor(() => errors.length === 1);
     expect(errors[0]).toBe(boom);
@@ -264,25 +269,30 @@ describe('GuildConfigCache events', () => {
     bus.publish('config:update', { guildId: H, version: 99 });
     await waitFor(() => logger.count('Suspect event', 'warn') === 2);
     const sources = Object.fromEntries(
-      logger.entries.filter((e) => e.msg.startsWith('Suspect event')).map((e) => [e.obj?.['guildId'], e.obj?.['source']]),
+      logger.entries
+        .filter((e) => e.msg.startsWith('Suspect event'))
+        .map((e) => [e.obj?.['guildId'], e.obj?.['source']]),
     );
     expect(sources).toEqual({ [G]: 'event ev-7 from bot-a', [H]: 'event (no id) from (no origin)' });
   });
 });
 
 describe('GuildConfigCache stop and close', () => {
-  it.each(['stop', 'close'] as const)('%s unsubscribes every handler and the resync listener, and empties L1', async (how) => {
-    const { bus, db, configs } = await setup();
-    expect(bus.handlerCount()).toBe(3);
-    expect(bus.resyncListenerCount()).toBe(1);
-    db.rows.set(G, config(1));
-    await configs.get(G);
-    if (how === 'stop') configs.stop();
-    else await configs.close();
-    expect(bus.handlerCount()).toBe(0);
-    expect(bus.resyncListenerCount()).toBe(0);
-    expect(configs.peek(G)).toBeUndefined();
-    await configs.start();
-    expect(bus.handlerCount()).toBe(3);
-  });
+  it.each(['stop', 'close'] as const)(
+    '%s unsubscribes every handler and the resync listener, and empties L1',
+    async (how) => {
+      const { bus, db, configs } = await setup();
+      expect(bus.handlerCount()).toBe(3);
+      expect(bus.resyncListenerCount()).toBe(1);
+      db.rows.set(G, config(1));
+      await configs.get(G);
+      if (how === 'stop') configs.stop();
+      else await configs.close();
+      expect(bus.handlerCount()).toBe(0);
+      expect(bus.resyncListenerCount()).toBe(0);
+      expect(configs.peek(G)).toBeUndefined();
+      await configs.start();
+      expect(bus.handlerCount()).toBe(3);
+    },
+  );
 });
