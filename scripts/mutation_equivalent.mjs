@@ -280,4 +280,146 @@ export const EQUIVALENT_MUTANTS = [
     'the issue code never reaches the thrown message (only path and message do), and the issue is still recorded',
     ['StringLiteral', "'custom'", '""'],
   ),
+  ...equivalent('packages/wolaro-sync/src/cache/envelope.ts', '`indexOf(MARK, 1)` is never 0', [
+    'EqualityOperator',
+    'end < 0',
+    'end <= 0',
+  ]),
+  ...equivalent('packages/wolaro-sync/src/cache/envelope.ts', "`indexOf(':', 1)` is never 0", [
+    'EqualityOperator',
+    'colon > 0',
+    'colon >= 0',
+  ]),
+  ...equivalent('packages/wolaro-sync/src/cache/envelope.ts', "`raw[end]` is the mark byte, never ':'", [
+    'EqualityOperator',
+    'colon < end',
+    'colon <= end',
+  ]),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/envelope.ts',
+    '`Number.isFinite(undefined)` is false anyway',
+    ['ConditionalExpression', 'writtenAt !== undefined', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/memory_fallback.ts',
+    'the warm-up entry is set and deleted in an empty cache',
+    ['StringLiteral', "'\\u0000warm'", '""'],
+    ['StringLiteral', "'x'", '""'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/memory_fallback.ts',
+    'an absent key has 0 ms left, so the answer is undefined anyway',
+    ['ConditionalExpression', 'raw === undefined', 'false'],
+  ),
+  ...equivalent('packages/wolaro-sync/src/cache/write_back.ts', '`entry &&` stops the evaluation first', [
+    'OptionalChaining',
+    'decoded?.version',
+    'decoded.version',
+  ]),
+  ...equivalent('packages/wolaro-sync/src/cache/write_back.ts', "the CAS script only tests for '0'", [
+    'StringLiteral',
+    "'1'",
+    '""',
+  ]),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/redis_link.ts',
+    'with the offline queue off, quit() on a client that is not ready rejects at once and the catch disconnects, as the else branch does',
+    ['ConditionalExpression', "client.status === 'ready'", 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/redis_link.ts',
+    'it only adds a ping while starting, whose failure the guard below ignores',
+    ['ConditionalExpression', "this.#state === 'up'", 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/redis_link.ts',
+    'markDown ignores any state but up or starting, and the tick only pings when up',
+    ['ConditionalExpression', "this.#state === 'up'", 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/loaded_config.ts',
+    'Number.isSafeInteger is already false for any non-number',
+    ['ConditionalExpression', "typeof n === 'number'", 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/loaded_config.ts',
+    'nothing reads the issue code; the message uses only path and message',
+    ['StringLiteral', "'custom'", '""'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/loaded_config.ts',
+    'loadedVersion adds exactly one issue: nothing to join',
+    ['StringLiteral', "'; '", '""'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/loaded_config.ts',
+    "replace() changes only the first match, and the issue always starts with '(root): '",
+    ['Regex', '/^\\(root\\): /', '/\\(root\\): /'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_sync.ts',
+    '{ connectTimeoutMs: undefined } is treated as unset (the default timeout)',
+    ['ConditionalExpression', 'options.connectTimeoutMs === undefined', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/fallback.ts',
+    'the options schema refuses a bad value before positive() runs, so this name is never printed',
+    ['StringLiteral', "'defaultTtlSeconds'", '""'],
+    ['StringLiteral', "'maxKeyLength'", '""'],
+    ['StringLiteral', "'commandTimeoutMs'", '""'],
+    ['StringLiteral', "'healthCheckIntervalMs'", '""'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/fallback.ts',
+    'the options schema refuses a bad value before positive() runs, so this message is never printed',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the original code of the mutant, quoted as text
+    ['StringLiteral', '`${name} must be a positive number, got ${value}`', '``'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_store.ts',
+    'the catch returns undefined instead of false, and every caller treats both alike',
+    ['BlockStatement', '{\n      return false;\n    }', '{}'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_store.ts',
+    "nothing else ever replaces the running load's entry",
+    ['ConditionalExpression', 'this.#flights.get(guildId) === flight', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_store.ts',
+    'without a cache, reading L2 returns nothing and no tombstone exists',
+    ['ConditionalExpression', 'this.#cache !== undefined', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_store.ts',
+    'L2 is only read when a cache exists',
+    ['ConditionalExpression', '!cache', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_store.ts',
+    'loadVersions() then answers an empty map, so the check fails the same way',
+    ['ConditionalExpression', '!this.#loadVersions', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_store.ts',
+    'the else branch sets the key to undefined, which lru-cache treats as a delete',
+    ['ConditionalExpression', 'source === undefined', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_store.ts',
+    'deleting a missing key does nothing',
+    ['ConditionalExpression', 'current !== undefined', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_store.ts',
+    'without a cache the tombstone is never read',
+    ['ConditionalExpression', 'written', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_store.ts',
+    'primitives and null already count as frozen, so nothing changes',
+    ['ConditionalExpression', "typeof value === 'object' && value !== null", 'true'],
+    ['ConditionalExpression', "typeof value === 'object'", 'true'],
+    ['ConditionalExpression', 'value !== null', 'true'],
+  ),
 ];
