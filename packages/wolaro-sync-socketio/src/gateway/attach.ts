@@ -303,7 +303,7 @@ class Gateway implements SyncGateway {
         this.#logger.debug({ err }, 'ack failed');
       }
     };
-    const guildId = typeof args[0] === 'function' ? undefined : args[0];
+    const guildId = args[0]; // an ack passed alone is not a snowflake: answered invalid
     if (state.bucket && !state.bucket.take()) {
       ack(ACK_RATE_LIMITED);
     } else if (!isSnowflake(guildId)) {
