@@ -168,7 +168,9 @@ function observeArrivals(sys: BenchSystem, bench: E2E, socket: Socket, guildId: 
 async function warmUp(bench: E2E, floor: RawFloor): Promise<void> {
   for (let i = 0; i < WARMUP; i++) {
     await bench.once();
-    await floor.once(TIMEOUT_MS).catch((err: unknown) => console.error(`floor warm-up: ${(err as Error).message}`));
+    await floor
+      .once(TIMEOUT_MS)
+      .catch((err: unknown) => console.error(`floor warm-up: ${(err as Error).message}`));
   }
   bench.timeouts = 0;
   bench.errors = 0;
@@ -199,12 +201,6 @@ async function sampleInBlocks(
     }
   }
   return { samples, floorSamples, floorTimeouts };
-}
-
-/** CPU ms per floor change of each part: `b - a` divided by `per`, rounded to µs. */
-function floorCpuDelta(a: FloorCpu, b: FloorCpu, per: number): FloorCpu {
-  const d = (k: keyof FloorCpu) => Math.round(((b[k] - a[k]) / Math.max(1, per)) * 1000) / 1000;
-  return { server: d('server'), pgServer: d('pgServer'), reload: d('reload'), pgReload: d('pgReload') };
 }
 
 /** One measured round; its samples are appended to `pooled`. */
@@ -240,7 +236,7 @@ async function runRound(sys: BenchSystem, bench: E2E, floor: RawFloor, pooled: P
     timeouts: bench.timeouts - timeouts0,
     errors: bench.errors - errors0 + floorTimeouts,
     cpuPerUpdateMs: cpuDelta(cpu0, cpu1, samples.length),
-    floorCpuPerUpdateMs: floorCpuDelta(floorCpu0, floorCpu1, floorSamples.length),
+    floorCpuPerUpdateMs: cpuDelta(floorCpu0, floorCpu1, floorSamples.length),
     durationS: stats.round(durationS, 1),
   };
 }

@@ -140,17 +140,12 @@ export class CpuMeter {
 }
 
 /** `b - a`, field by field, divided by `per` (e.g. updates), rounded to µs. */
-export function cpuDelta(a: CpuSample, b: CpuSample, per: number): CpuSample {
-  const d = (k: keyof CpuSample) => Math.round(((b[k] - a[k]) / Math.max(1, per)) * 1000) / 1000;
-  return {
-    api: d('api'),
-    bot: d('bot'),
-    pgApi: d('pgApi'),
-    pgBot: d('pgBot'),
-    pgBench: d('pgBench'),
-    redis: d('redis'),
-    bench: d('bench'),
-  };
+export function cpuDelta<T extends { readonly [K in keyof T]: number }>(a: T, b: T, per: number): T {
+  const out = {} as { [K in keyof T]: number };
+  for (const k of Object.keys(a) as (keyof T)[]) {
+    out[k] = Math.round(((b[k] - a[k]) / Math.max(1, per)) * 1000) / 1000;
+  }
+  return out as T;
 }
 
 /** A guild of the benchmark: its id, two managers (owner + an ADMINISTRATOR), a text channel. */
