@@ -36,9 +36,10 @@ export default {
   reporters: ['html', 'json', 'clear-text', 'progress'],
   htmlReporter: { fileName: html },
   jsonReporter: { fileName: join(reports, 'mutation.json') },
-  tempDirName: '.stryker-tmp',
+  // One sandbox folder per module, so two modules can run at once; neither copies the other's.
+  tempDirName: join('.stryker-tmp', name),
   cleanTempDir: 'always',
   // biome.json stays out: a sandbox inside the tree with its own root config breaks `biome check .`.
-  ignorePatterns: ['reports', 'docs', 'bench/results', '.wolaro', 'coverage', 'dist', '/biome.json'],
+  ignorePatterns: ['/.stryker-tmp', 'reports', 'docs', 'bench/results', '.wolaro', 'coverage', 'dist', '/biome.json'],
   thresholds: { high: 95, low: 90, break: module.break ?? null },
 };
