@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'E_UNKNOWN_CHANNEL'
   | 'E_VERSION_CONFLICT'
   | 'E_ROW_NOT_FOUND'
+  | 'E_PRECONDITION_FAILED'
   | 'E_NOT_CONNECTED'
   | 'E_PUBLISH_FAILED'
   | 'E_CLOSED'

@@ -10,7 +10,7 @@ export {
   enqueueClaimedMany,
   type OutboxEvent,
 } from './enqueue.js';
-export { RowNotFoundError } from './errors.js';
+export { PreconditionFailedError, RowNotFoundError } from './errors.js';
 export { DefaultMigrateOptions, type MigrateOptions, type MigrateResult, migrate } from './migrate.js';
 export {
   DefaultPublishAfterCommitOptions,

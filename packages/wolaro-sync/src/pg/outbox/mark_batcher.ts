@@ -18,29 +18,51 @@ interface Waiter {
 /**
  * Marks claimed rows published, coalescing the marks of concurrent fast paths: while one mark
  * statement runs, the ids that arrive wait and go together in the next one (a group commit), so
- * under load the marks cost a fraction of a statement per event instead of one each.
+ * under load the marks cost a fraction of a statement per event instead of one each. A mark given
+ * a delay waits up to that long for others (sequential writes then share a statement too); a mark
+ * without one flushes what is pending after the current turn.
  */
 class MarkBatcher {
   readonly #db: pg.Pool | pg.ClientBase;
   #pending: Waiter[] = [];
   #flushing = false;
+  /** The pending flush: when it runs (ms since the epoch) and how to call it off. */
+  #scheduled: { at: number; cancel(): void } | undefined;
 
   constructor(db: pg.Pool | pg.ClientBase) {
     this.#db = db;
   }
 
-  mark(id: string, prepare: boolean): Promise<void> {
+  mark(id: string, prepare: boolean, delayMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#pending.push({ id, prepare, resolve, reject });
-      if (this.#flushing) return;
-      this.#flushing = true;
-      // After the I/O of this turn: the fast paths resumed in it join the first statement, and
-      // events already received (a subscriber's copy of what was just published) go first.
-      setImmediate(() => void this.#flush());
+      // A running flush takes what arrives meanwhile in its next statement.
+      if (!this.#flushing) this.#schedule(delayMs);
     });
   }
 
+  #schedule(delayMs: number): void {
+    const at = Date.now() + delayMs;
+    if (this.#scheduled && this.#scheduled.at <= at) return;
+    this.#scheduled?.cancel();
+    const run = () => {
+      this.#scheduled = undefined;
+      void this.#flush();
+    };
+    // Without a delay: after the I/O of this turn, so the fast paths resumed in it join the first
+    // statement, and events already received (a subscriber's copy of what was just published) go
+    // first.
+    if (delayMs > 0) {
+      const timer = setTimeout(run, delayMs);
+      this.#scheduled = { at, cancel: () => clearTimeout(timer) };
+    } else {
+      const immediate = setImmediate(run);
+      this.#scheduled = { at, cancel: () => clearImmediate(immediate) };
+    }
+  }
+
   async #flush(): Promise<void> {
+    this.#flushing = true;
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, MAX_BATCH);
       try {
@@ -64,17 +86,19 @@ const batchers = new WeakMap<pg.Pool | pg.ClientBase, MarkBatcher>();
 
 /**
  * Marks claimed row `id` published through `db`'s batcher; rejects if its statement fails. With
- * `prepare`, the mark statement is a named prepared statement (parsed once per connection).
+ * `prepare`, the mark statement is a named prepared statement (parsed once per connection). With
+ * `delayMs`, the mark waits up to that long for the marks of other writes, to share their statement.
  */
 export function markClaimedPublished(
   db: pg.Pool | pg.ClientBase,
   id: string,
   prepare = false,
+  delayMs = 0,
 ): Promise<void> {
   let batcher = batchers.get(db);
   if (!batcher) {
     batcher = new MarkBatcher(db);
     batchers.set(db, batcher);
   }
-  return batcher.mark(id, prepare);
+  return batcher.mark(id, prepare, delayMs);
 }

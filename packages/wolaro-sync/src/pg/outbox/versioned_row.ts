@@ -149,6 +149,13 @@ export interface FastPathOptions {
    * @defaultValue false
    */
   preparedStatements?: boolean | undefined;
+  /**
+   * How long the mark of a published event may wait to share its `UPDATE` with the marks of other
+   * writes; with a delay the write resolves without waiting for its mark (see
+   * `PublishAfterCommitOptions.markDelayMs`).
+   * @defaultValue 0
+   */
+  markDelayMs?: number | undefined;
 }
 
 /** Publishes claimed events in order after COMMIT; whether all went out now. */
@@ -164,6 +171,7 @@ export async function publishClaimed<M extends ChannelMap>(
       relay: options.relay,
       ...(options.logger ? { logger: options.logger } : {}),
       preparedStatements: options.preparedStatements,
+      markDelayMs: options.markDelayMs,
     });
     published &&= ok;
   }

@@ -8,6 +8,8 @@ import type { SyncClient } from '../../client/sync_client.js';
 import { InvalidPayloadError, UnknownChannelError } from '../../errors.js';
 import { FORBIDDEN_KEY_REASON } from '../../internal/payload_check.js';
 import { type ClaimedOutboxEvent, DefaultEnqueueClaimedOptions } from './enqueue.js';
+import { PreconditionFailedError } from './errors.js';
+import { checkMarkDelay } from './publish_after_commit.js';
 import { OUTBOX_PAYLOAD_CHECK, OUTBOX_TABLE, quoteIdentifier } from './sql.js';
 import { isSqlFragment, param, renderSql, type SqlFragment } from './sql_fragment.js';
 import { withTransaction } from './transaction.js';
@@ -67,6 +69,14 @@ export interface VersionedUpdateStatementOptions<M extends ChannelMap = BuiltinC
    * when the row is updated.
    */
   also?: Readonly<Record<string, SqlFragment>>;
+  /**
+   * A condition the write needs besides the row's version, checked by the same statement: a
+   * boolean SQL expression that may read other tables (the caller's session and rights, a
+   * feature flag). The row is updated only when it is true, so there is no window between a
+   * check and the write; when it is false nothing is written and the call rejects with
+   * `PreconditionFailedError` (after `RowNotFoundError` and `VersionConflictError`, which win).
+   */
+  precondition?: SqlFragment | undefined;
   /** The event(s) the change announces, written to the outbox as claimed rows. */
   event: StatementEvent<M> | readonly StatementEvent<M>[];
   /**
@@ -113,6 +123,10 @@ export interface VersionedUpdateStatementResult<Row> {
  * belongs to that version; if a concurrent writer got there first, the same statement runs again
  * in a transaction that holds the row lock.
  *
+ * A `precondition` makes the write conditional on more than the version, in the same statement:
+ * an authorization check (is this session still allowed to change this row?) costs no round trip
+ * of its own and cannot go stale between the check and the write.
+ *
  * Payloads are built in SQL, so their JSON types are the columns': give `settings` a jsonb
  * column, `guildId` a text one. A payload with a `__proto__`, `constructor` or `prototype` key at
  * any depth (which every receiver drops) is refused by the outbox table itself: nothing is
@@ -147,6 +161,7 @@ export async function versionedUpdateStatement<
   options: VersionedUpdateStatementOptions<BuiltinChannels & M>,
 ): Promise<VersionedUpdateStatementResult<Row>> {
   const row = versionedRow(options, 'versionedUpdateStatement');
+  checkMarkDelay('versionedUpdateStatement', options.markDelayMs);
   const claimMs = options.claimMs ?? DefaultEnqueueClaimedOptions.claimMs;
   if (!(claimMs > 0) || !Number.isFinite(claimMs)) {
     throw new TypeError(
@@ -171,6 +186,9 @@ export async function versionedUpdateStatement<
       async (client) => {
         const why = await whyNotUpdated(client, row, true);
         if (why) throw why;
+        if (options.precondition && !(await holds(client, options.precondition))) {
+          throw new PreconditionFailedError(row.tableName, String(row.id));
+        }
         const again = await runStatement(client, statement);
         if (!again)
           throw new Error(`versionedUpdateStatement: row ${String(row.id)} not updated under its lock`);
@@ -187,6 +205,14 @@ export async function versionedUpdateStatement<
     outboxIds: result.events.map((e) => e.id),
     published,
   };
+}
+
+/** Whether `condition` is true now (under the caller's row lock). */
+async function holds(client: pg.ClientBase, condition: SqlFragment): Promise<boolean> {
+  const params: unknown[] = [];
+  const text = `SELECT (${renderSql(condition, params)}) IS TRUE AS ok`;
+  const { rows } = await client.query<{ ok: boolean }>(text, params);
+  return rows[0]?.ok === true;
 }
 
 interface Statement {
@@ -210,8 +236,9 @@ function buildStatement(
   const returning = Object.entries(options.returning ?? {})
     .map(([name, expr]) => `${renderSql(expr, params)} AS ${quoteName(name)}`)
     .join(', ');
+  const precondition = options.precondition ? ` AND (${renderSql(options.precondition, params)})` : '';
   const update = updateSql(row, params, {
-    guard: `${row.versionColumn} = (SELECT v FROM current_row)`,
+    guard: `${row.versionColumn} = (SELECT v FROM current_row)${precondition}`,
     ...(returning ? { returning } : {}),
   });
   const ctes = [`current_row AS (${current})`, `updated AS (${update})`];

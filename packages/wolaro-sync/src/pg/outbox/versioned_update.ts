@@ -4,7 +4,7 @@ import type { ChannelMap } from '../../channels/define.js';
 import type { SyncClient } from '../../client/sync_client.js';
 import { type ClaimedOutboxEvent, enqueue, enqueueClaimed, type OutboxEvent } from './enqueue.js';
 import { RowNotFoundError } from './errors.js';
-import { releaseClaims } from './publish_after_commit.js';
+import { checkMarkDelay, releaseClaims } from './publish_after_commit.js';
 import { withTransaction } from './transaction.js';
 import {
   type FastPathOptions,
@@ -153,6 +153,7 @@ export async function versionedUpdate<
   options: VersionedUpdateOptions<Row, BuiltinChannels & M, P>,
 ): Promise<VersionedUpdateResult<Row, P>> {
   const target = versionedRow(options, 'versionedUpdate');
+  checkMarkDelay('versionedUpdate', options.markDelayMs);
   const params: unknown[] = [];
   const update = updateSql(target, params);
   const fastPath = options.publish ?? DefaultVersionedUpdateOptions.publish;
