@@ -17,6 +17,7 @@ export {
 export {
   type ConfigWriteResult,
   type EventPublisher,
+  MARK_DELAY_MS,
   requestGuildReload,
   restoreRevision,
   updateGuildModule,
@@ -107,6 +108,7 @@ export {
   type PanelSession,
   pruneSessions,
   revokeSession,
+  sessionManagesGuild,
 } from './sessions.js';
 export { type StallGuard, type StallGuardOptions, watchForStall } from './stall_guard.js';
 export type { Queryable } from './types.js';

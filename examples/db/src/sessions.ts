@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type SqlFragment, sql } from '@wolaro/sync/pg';
 import { accessOf, type GuildAccess, type GuildAccessRow } from './members.js';
 import { type Queryable, SNOWFLAKE } from './types.js';
 
@@ -90,6 +91,31 @@ export async function getActiveSessionWithAccess(
   const row = rows[0];
   if (!row) return null;
   return { session: toSession(row), access: accessOf(row, row.user_id) };
+}
+
+/**
+ * The checks of {@link getActiveSessionWithAccess} as a SQL condition, for a write to make them
+ * its precondition (`versionedUpdateStatement`'s `precondition`): session `sessionId` of `userId`
+ * is active (not revoked, not expired), the guild exists with the bot present, and the user owns
+ * it or holds ADMINISTRATOR there. Checked by the write's own statement, so revoking the session
+ * or the rights before the write commits stops it, with no round trip of its own.
+ */
+export function sessionManagesGuild(
+  auth: { sessionId: string; userId: string },
+  guildId: string,
+): SqlFragment {
+  if (!isSessionId(auth.sessionId) || !SNOWFLAKE.test(auth.userId) || !SNOWFLAKE.test(guildId)) {
+    return sql`false`;
+  }
+  // ADMINISTRATOR is bit 3 of the decimal bitfield (as `hasAdministrator` reads it); the column's
+  // CHECK keeps it 1 to 20 digits, which may exceed bigint: numeric reads any of them, and `mod` is
+  // exact where numeric division rounds (n / 8 of 20 digits comes back rounded to an integer).
+  return sql`EXISTS (SELECT 1 FROM panel_sessions s
+      JOIN guilds g ON g.guild_id = ${guildId} AND g.bot_present
+      LEFT JOIN guild_members m ON m.guild_id = g.guild_id AND m.user_id = s.user_id
+     WHERE s.session_id = ${auth.sessionId}::uuid AND s.user_id = ${auth.userId}
+       AND s.revoked_at IS NULL AND s.expires_at > now()
+       AND (g.owner_id = s.user_id OR m.is_owner IS TRUE OR mod(m.permissions::numeric, 16) >= 8))`;
 }
 
 /** Revokes a session (logout); returns whether it was active. */

@@ -440,10 +440,16 @@ describe('requestGuildReload', () => {
     expect(events.map((e) => pick(e, 'guildId', 'reason'))).toEqual([
       { channel: 'guild:reload', guildId: GUILD, reason: 'manual' },
     ]);
-    const { rows } = await schema.pool.query(
-      `SELECT count(*)::int AS n FROM ${OUTBOX_TABLE} WHERE channel = 'guild:reload' AND published_at IS NOT NULL`,
+    // Marked published once its mark delay has passed (the call answers without waiting for it).
+    await waitFor(
+      async () => {
+        const { rows } = await schema.pool.query(
+          `SELECT count(*)::int AS n FROM ${OUTBOX_TABLE} WHERE channel = 'guild:reload' AND published_at IS NOT NULL`,
+        );
+        return rows[0].n === 1;
+      },
+      { message: 'the guild:reload row marked published' },
     );
-    expect(rows[0].n).toBe(1);
   });
 });
 

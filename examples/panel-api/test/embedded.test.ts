@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { upsertGuild, upsertMembers } from '@wolaro/db';
 import { MemoryBus } from '@wolaro/sync';
 import { OUTBOX_TABLE } from '@wolaro/sync/pg';
-import { captureLogger } from '@wolaro/test-harness';
+import { captureLogger, waitFor } from '@wolaro/test-harness';
 import { io } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSession } from '../src/auth/tokens.js';
@@ -57,10 +57,16 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
 
       const health = await (await fetch(`${api.url}/api/health`)).json();
       expect(health).toMatchObject({ status: 'healthy', redis: 'embedded', database: 'connected' });
-      const pending = await api.db.pool.query(
-        `SELECT count(*)::int AS n FROM ${OUTBOX_TABLE} WHERE published_at IS NULL`,
+      // Its outbox row is marked published (within the mark delay: the PATCH did not wait for it).
+      await waitFor(
+        async () => {
+          const pending = await api.db.pool.query(
+            `SELECT count(*)::int AS n FROM ${OUTBOX_TABLE} WHERE published_at IS NULL`,
+          );
+          return pending.rows[0].n === 0;
+        },
+        { message: 'no outbox row left unpublished' },
       );
-      expect(pending.rows[0].n).toBe(0);
       expect(logger.has('Pub/Sub initialized')).toBe(true);
       expect(logger.has('pglite-socket internals changed')).toBe(false);
 

@@ -88,7 +88,14 @@ describe('operations', () => {
     expect(text).toMatch(/# TYPE wolaro_cache_hits_total counter/);
     expect(text).toMatch(/# TYPE wolaro_cache_misses_total counter/);
     expect(text).toMatch(/wolaro_redis_up 1/);
-    expect(text).toMatch(/wolaro_outbox_pending 0/);
+    expect(text).toMatch(/# TYPE wolaro_outbox_pending gauge/);
+    // The PATCH's outbox row counts as pending until its mark (up to the mark delay after the answer).
+    await waitFor(
+      async () => /wolaro_outbox_pending 0/.test(await (await fetch(`${w.api.url}/metrics`)).text()),
+      {
+        message: 'wolaro_outbox_pending 0',
+      },
+    );
     expect(text).toMatch(/wolaro_websocket_connections 1/);
     expect(text).toMatch(/wolaro_websocket_guild_events_total\{result="sent"\} [1-9]/);
     expect(text).toMatch(/wolaro_websocket_guild_events_total\{result="unwatched"\} \d+/);

@@ -1,5 +1,5 @@
 import { type GuildAccess, getActiveSession, getActiveSessionWithAccess, guildAccess } from '@wolaro/db';
-import type { RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../context.js';
 import { ApiError, forbidden, notFound, unauthorized } from '../http/errors.js';
 import { verifySessionToken } from './tokens.js';
@@ -19,7 +19,7 @@ export function authOf(res: Response): AuthInfo {
   return auth;
 }
 
-/** The guild id checked by {@link requireGuildManager}. */
+/** The guild id checked by {@link requireGuildManager} (or left to the write by {@link requireTokenForGuildWrite}). */
 export function guildIdOf(res: Response): string {
   const id = res.locals['guildId'] as string | undefined;
   if (!id) throw new ApiError(500, 'internal', 'Route is missing requireGuildManager');
@@ -93,6 +93,61 @@ export function requireGuildManager(ctx: AppContext): RequestHandler {
       throw notFound('The bot is not in this guild', 'guild_not_found');
     res.locals['guildId'] = guildId;
     next();
+  };
+}
+
+/**
+ * For a guild write whose statement checks the session and the caller's rights itself (its
+ * precondition: no query of its own, and nothing can change between the check and the write):
+ * checks only the token's signature and expiry and the route's guild id, and sets what
+ * {@link requireSession} and {@link requireGuildManager} set. The handler passes
+ * `authOf(res)` to the write as `authorizedBy`. Mount {@link verifyAccessOnError} after the
+ * handler: whatever the request then fails on (a write limit, the body, the precondition, a
+ * version conflict), the full checks run first, so the caller gets the same answer as behind
+ * requireSession and requireGuildManager.
+ */
+export function requireTokenForGuildWrite(ctx: AppContext): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearer(req.headers.authorization);
+    if (!token) throw unauthorized('Authentication required: send Authorization: Bearer <token>');
+    const claims = await verifySessionToken(ctx.config.jwtSecret, token);
+    const guildId = req.params['id'];
+    if (typeof guildId !== 'string' || !SNOWFLAKE.test(guildId)) {
+      // The full checks decide between 401 and 400, as for every other guild route.
+      await verifyAccess(ctx, req, res);
+      throw new ApiError(500, 'internal', 'A guild route without a valid guild id passed its checks');
+    }
+    res.locals['auth'] = {
+      userId: claims.userId,
+      username: null,
+      sessionId: claims.sessionId,
+      expiresAt: new Date(claims.expiresAt),
+    } satisfies AuthInfo;
+    res.locals['guildId'] = guildId;
+    next();
+  };
+}
+
+/**
+ * Runs {@link requireSession} and {@link requireGuildManager} (a query) for a request that
+ * {@link requireTokenForGuildWrite} let through: throws their 401, 400, 403 or 404.
+ */
+export async function verifyAccess(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  const pass = () => {};
+  await requireSession(ctx)(req, res, pass);
+  await requireGuildManager(ctx)(req, res, pass);
+}
+
+/**
+ * The error handler of a route behind {@link requireTokenForGuildWrite}: before the request's
+ * error is answered, the session and the caller's rights are checked, and their error wins.
+ */
+export function verifyAccessOnError(ctx: AppContext): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    verifyAccess(ctx, req, res).then(
+      () => next(err),
+      (denied: unknown) => next(denied),
+    );
   };
 }
 

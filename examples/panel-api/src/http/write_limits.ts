@@ -16,6 +16,7 @@ export function limiter(
   limit: number,
   message: string,
   key?: (res: Parameters<RateLimitRequestHandler>[1]) => string,
+  uncounted?: (status: number) => boolean,
 ): RateLimitRequestHandler {
   return rateLimit({
     windowMs,
@@ -23,15 +24,24 @@ export function limiter(
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     ...(key ? { keyGenerator: (_req, res) => key(res) } : {}),
+    ...(uncounted
+      ? { skipFailedRequests: true, requestWasSuccessful: (_req, res) => !uncounted(res.statusCode) }
+      : {}),
     handler: (_req, _res, next) => next(rateLimited(message)),
   });
 }
+
+/** The answers of the access checks. */
+const refusedAccess = (status: number) => status === 401 || status === 403 || status === 404;
 
 /**
  * The write limits of the guild routes: per user (what one admin may do across guilds) and per
  * guild (what all the admins of one guild may do together). Each write costs a revision, an outbox
  * row, an event, a socket fan-out and a bot reload, so these are far below the per-IP limit.
- * Mount after `requireSession` and `requireGuildManager`, which set the user and the guild.
+ * Mount after `requireSession` and `requireGuildManager`, or after `requireTokenForGuildWrite`,
+ * which set the user and the guild. A request refused by the access checks (401, 403, 404) is not
+ * counted once answered: the settings write checks access in its own statement, after these
+ * limits, and a caller without rights on a guild must not use up the writes of its admins.
  */
 export function writeLimits(config: PanelApiConfig): RateLimitRequestHandler[] {
   const { windowMs, perUser, perGuild } = config.writeRateLimit;
@@ -41,12 +51,14 @@ export function writeLimits(config: PanelApiConfig): RateLimitRequestHandler[] {
       perUser,
       'Too many configuration changes from you: retry later',
       (res) => `user:${(res.locals['auth'] as { userId: string }).userId}`,
+      refusedAccess,
     ),
     limiter(
       windowMs,
       perGuild,
       'Too many configuration changes for this server: retry later',
       (res) => `guild:${res.locals['guildId'] as string}`,
+      refusedAccess,
     ),
   ];
 }

@@ -9,8 +9,17 @@ import {
   updateGuildModule,
   updateGuildSettings,
 } from '@wolaro/db';
+import { PreconditionFailedError } from '@wolaro/sync/pg';
 import { type RequestHandler, Router } from 'express';
-import { authOf, guildIdOf, requireGuildManager, requireSession } from '../auth/middleware.js';
+import {
+  authOf,
+  guildIdOf,
+  requireGuildManager,
+  requireSession,
+  requireTokenForGuildWrite,
+  verifyAccess,
+  verifyAccessOnError,
+} from '../auth/middleware.js';
 import { type AppContext, eventPublisher } from '../context.js';
 import {
   type AuditLog,
@@ -90,21 +99,34 @@ function writeRoutes(
   const limits = writeLimits(ctx.config);
   const { revisionsKept } = ctx.config.retention;
 
-  router.patch('/guilds/:id', session, manager, ...limits, async (req, res) => {
+  // The hottest write: its statement checks the session and the caller's rights itself (one query
+  // fewer per change); any failure runs the full checks first, so the answers are the same.
+  const tokenOnly = requireTokenForGuildWrite(ctx);
+  const patchSettings: RequestHandler = async (req, res) => {
     const body = parse(patchGuildBody, req.body, 'body');
-    const result = await updateGuildSettings(ctx.pool, publisher, {
-      guildId: guildIdOf(res),
-      patch: body.settings,
-      expectedVersion: body.version,
-      changedBy: authOf(res).userId,
-      revisionsKept,
+    const { userId, sessionId } = authOf(res);
+    const write = () =>
+      updateGuildSettings(ctx.pool, publisher, {
+        guildId: guildIdOf(res),
+        patch: body.settings,
+        expectedVersion: body.version,
+        changedBy: userId,
+        revisionsKept,
+        authorizedBy: { sessionId, userId },
+      });
+    const result = await write().catch(async (err: unknown) => {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+      // Refused: the checks say why (401, 403, 404); if they pass, the rights came back since.
+      await verifyAccess(ctx, req, res);
+      return write();
     });
     res.json({
       guildId: guildIdOf(res),
       settings: result.settings,
       version: result.version,
     } satisfies SettingsUpdateResult);
-  });
+  };
+  router.patch('/guilds/:id', tokenOnly, ...limits, patchSettings, verifyAccessOnError(ctx));
 
   router.patch('/guilds/:id/modules/:name', session, manager, ...limits, async (req, res) => {
     const raw = req.params['name'];
