@@ -47,7 +47,14 @@ export const MUTATION_MODULES = {
   outbox: {
     title: '@wolaro/sync/pg outbox (enqueue, relay, versioned update)',
     mutate: ['packages/wolaro-sync/src/pg/outbox/**/*.ts'],
-    tests: ['packages/wolaro-sync/test/outbox/**/*.test.ts'],
+    // With the fast outbox-level tests elsewhere in the package (options, payload validation, the
+    // public surface); the first run without them left 113 mutants with no covering test.
+    tests: [
+      'packages/wolaro-sync/test/outbox/**/*.test.ts',
+      'packages/wolaro-sync/test/options.test.ts',
+      'packages/wolaro-sync/test/publish_validation.test.ts',
+      'packages/wolaro-sync/test/public_surface.test.ts',
+    ],
   },
   'socketio-auth': {
     title: '@wolaro/sync-socketio auth (JWT, origin, handshake)',
