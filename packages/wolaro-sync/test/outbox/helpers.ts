@@ -93,6 +93,27 @@ export async function outboxWorld(label: string, options: { max?: number } = {})
   };
 }
 
+/**
+ * Records the text of every statement sent through `pool.query` (a named statement by its text),
+ * from now on; `stop()` puts the pool's own `query` back.
+ */
+export function recordPoolStatements(pool: pg.Pool): { statements: string[]; stop(): void } {
+  const statements: string[] = [];
+  const query = pool.query;
+  const bound = query.bind(pool);
+  pool.query = ((...args: Parameters<typeof bound>) => {
+    const first = args[0] as unknown;
+    statements.push(typeof first === 'string' ? first : String((first as { text?: string }).text));
+    return bound(...args);
+  }) as typeof pool.query;
+  return {
+    statements,
+    stop() {
+      pool.query = query;
+    },
+  };
+}
+
 /** Versions seen for one guild, in arrival order. */
 export function versionsOf(seen: readonly Seen[], guildId: string): (number | undefined)[] {
   return seen.filter((s) => s.guildId === guildId).map((s) => s.version);

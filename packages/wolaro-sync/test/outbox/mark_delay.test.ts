@@ -9,7 +9,7 @@ import {
   versionedUpdateStatement,
   withTransaction,
 } from '../../src/pg/index.js';
-import { defer, type OutboxWorld, outboxWorld, useCleanup } from './helpers.js';
+import { defer, type OutboxWorld, outboxWorld, recordPoolStatements, useCleanup } from './helpers.js';
 
 useCleanup();
 
@@ -29,17 +29,10 @@ const claim = (w: OutboxWorld, guildId: string, version: number) =>
     enqueueClaimed(client, 'config:update', { guildId, settings: {}, version }),
   );
 
-/** Records the statements sent through `pool.query` whose text matches `pattern`. */
+/** How many statements sent through `pool.query` from now on match `pattern`. */
 function countStatements(pool: pg.Pool, pattern: RegExp): () => number {
-  let n = 0;
-  const query = pool.query.bind(pool);
-  pool.query = ((...args: Parameters<typeof query>) => {
-    const first = args[0] as unknown;
-    const text = typeof first === 'string' ? first : String((first as { text?: string }).text);
-    if (pattern.test(text)) n++;
-    return query(...args);
-  }) as typeof pool.query;
-  return () => n;
+  const { statements } = recordPoolStatements(pool);
+  return () => statements.filter((text) => pattern.test(text)).length;
 }
 
 describe('publishAfterCommit({ markDelayMs })', () => {

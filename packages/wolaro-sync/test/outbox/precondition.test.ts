@@ -6,7 +6,7 @@ import {
   sql,
   versionedUpdateStatement,
 } from '../../src/pg/index.js';
-import { type OutboxWorld, outboxWorld, useCleanup } from './helpers.js';
+import { type OutboxWorld, outboxWorld, recordPoolStatements, useCleanup } from './helpers.js';
 
 useCleanup();
 
@@ -49,19 +49,14 @@ describe('versionedUpdateStatement({ precondition })', () => {
     const w = await world('pre_holds');
     await w.addGuilds('1');
     await grant(w, '1', true);
-    const statements: string[] = [];
-    const query = w.pool.query.bind(w.pool);
-    w.pool.query = ((...args: Parameters<typeof query>) => {
-      const first = args[0] as unknown;
-      statements.push(typeof first === 'string' ? first : String((first as { text?: string }).text));
-      return query(...args);
-    }) as typeof w.pool.query;
+    const recorded = recordPoolStatements(w.pool);
+    const { statements } = recorded;
     const result = await write(w, '1', '!');
     expect(result).toMatchObject({ version: 1, published: true });
     const writes = statements.filter((s) => s.includes('UPDATE') && s.includes('"guilds"'));
     expect(writes).toHaveLength(1);
     expect(writes[0]).toContain('EXISTS (SELECT 1 FROM grants');
-    w.pool.query = query as typeof w.pool.query;
+    recorded.stop();
     expect(await state(w, '1')).toEqual({
       guild: { version: 1, settings: { prefix: '!' } },
       revisions: 1,

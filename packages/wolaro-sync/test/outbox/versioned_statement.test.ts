@@ -9,7 +9,7 @@ import {
   versionedUpdate,
   versionedUpdateStatement,
 } from '../../src/pg/index.js';
-import { defer, outboxWorld, useCleanup, versionsOf } from './helpers.js';
+import { defer, outboxWorld, recordPoolStatements, useCleanup, versionsOf } from './helpers.js';
 
 useCleanup();
 
@@ -35,13 +35,8 @@ describe('versionedUpdateStatement()', () => {
     const w = await outboxWorld('vus_happy');
     await w.addGuilds('100');
     await w.pool.query('UPDATE guilds SET settings = \'{"language":"en"}\'');
-    const statements: string[] = [];
-    const query = w.pool.query.bind(w.pool);
-    w.pool.query = ((...args: Parameters<typeof query>) => {
-      const first = args[0] as unknown;
-      statements.push(typeof first === 'string' ? first : String((first as { text?: string }).text));
-      return query(...args);
-    }) as typeof w.pool.query;
+    const recorded = recordPoolStatements(w.pool);
+    const { statements } = recorded;
     const result = await versionedUpdateStatement<GuildRow & { effective: Record<string, unknown> }>(
       w.pool,
       w.sync,
@@ -61,7 +56,7 @@ describe('versionedUpdateStatement()', () => {
         event: { channel: 'config:update', payload: { guildId: 'guild_id', settings: 'effective' } },
       },
     );
-    w.pool.query = query;
+    recorded.stop();
     expect(result.version).toBe(1);
     expect(result.row).toMatchObject({
       guild_id: '100',
