@@ -40,6 +40,15 @@ export default {
   tempDirName: join('.stryker-tmp', name),
   cleanTempDir: 'always',
   // biome.json stays out: a sandbox inside the tree with its own root config breaks `biome check .`.
-  ignorePatterns: ['/.stryker-tmp', 'reports', 'docs', 'bench/results', '.wolaro', 'coverage', 'dist', '/biome.json'],
+  ignorePatterns: [
+    '/.stryker-tmp',
+    'reports',
+    'docs',
+    'bench/results',
+    '.wolaro',
+    'coverage',
+    'dist',
+    '/biome.json',
+  ],
   thresholds: { high: 95, low: 90, break: module.break ?? null },
 };
