@@ -133,6 +133,8 @@ export function requireTokenForGuildWrite(ctx: AppContext): RequestHandler {
  * {@link requireTokenForGuildWrite} let through: throws their 401, 400, 403 or 404.
  */
 export async function verifyAccess(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  // Once per request: verifyAccessOnError does not run them again for an error they raised.
+  res.locals['accessVerified'] = true;
   const pass = () => {};
   await requireSession(ctx)(req, res, pass);
   await requireGuildManager(ctx)(req, res, pass);
@@ -144,6 +146,7 @@ export async function verifyAccess(ctx: AppContext, req: Request, res: Response)
  */
 export function verifyAccessOnError(ctx: AppContext): ErrorRequestHandler {
   return (err, req, res, next) => {
+    if (res.locals['accessVerified'] === true) return next(err);
     verifyAccess(ctx, req, res).then(
       () => next(err),
       (denied: unknown) => next(denied),
