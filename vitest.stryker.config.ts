@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LoadFailuresAsFailedTests from './scripts/mutation_load_failures.js';
 import { MUTATION_MODULES } from './scripts/mutation_modules.mjs';
 import base from './vitest.config.js';
 
@@ -14,7 +15,8 @@ export default defineConfig({
     ...base.test,
     include: module?.tests ?? [],
     typecheck: { enabled: false },
-    reporters: ['dot'],
+    // A test file that fails to load is a failed test, not an absent one (see the reporter).
+    reporters: ['dot', new LoadFailuresAsFailedTests()],
     outputFile: {},
   },
 });
