@@ -10,8 +10,14 @@ const module = MUTATION_MODULES[name];
 if (!module) {
   throw new Error(`MUTATION_MODULE=${name}: unknown; one of ${Object.keys(MUTATION_MODULES).join(', ')}`);
 }
-const reports = join('reports', 'mutation', name);
-const html = join(process.env.MUTATION_HTML_DIR ?? join(tmpdir(), 'wolaro-mutation'), name, 'index.html');
+// MUTATION_PART: a run narrowed with --mutate keeps its files apart (merge them with
+// scripts/mutation_merge.mjs), so the module's own report and incremental file stay whole.
+const part = process.env.MUTATION_PART;
+if (part !== undefined && !/^[\w-]+$/.test(part))
+  throw new Error(`MUTATION_PART=${part}: use letters, digits, _ and -`);
+const label = part ? join(name, 'parts', part) : name;
+const reports = join('reports', 'mutation', label);
+const html = join(process.env.MUTATION_HTML_DIR ?? join(tmpdir(), 'wolaro-mutation'), label, 'index.html');
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -37,12 +43,13 @@ export default {
   htmlReporter: { fileName: html },
   jsonReporter: { fileName: join(reports, 'mutation.json') },
   // One sandbox folder per module, so two modules can run at once; neither copies the other's.
-  tempDirName: join('.stryker-tmp', name),
+  tempDirName: join('.stryker-tmp', part ? `${name}-${part}` : name),
   cleanTempDir: 'always',
   // biome.json stays out: a sandbox inside the tree with its own root config breaks `biome check .`.
   ignorePatterns: [
     '/.stryker-tmp',
     'reports',
+    '/scripts/mutation_baseline',
     'docs',
     'bench/results',
     '.wolaro',
@@ -50,5 +57,10 @@ export default {
     'dist',
     '/biome.json',
   ],
-  thresholds: { high: 95, low: 90, break: module.break ?? null },
+  // MUTATION_BREAK (the --ci mode of scripts/mutation.mjs): exit non-zero under this score.
+  thresholds: {
+    high: 95,
+    low: 90,
+    break: process.env.MUTATION_BREAK ? Number(process.env.MUTATION_BREAK) : (module.break ?? null),
+  },
 };

@@ -5,14 +5,20 @@
 //   npm run mutation -- channels cache    # some modules
 //   npm run mutation -- --full channels   # ignore the incremental file (a full re-run)
 //   npm run mutation -- --list            # the module names
+//   npm run mutation -- --ci channels     # CI: from the baseline, fails under 90 %, writes nothing tracked
 //
 // Each module keeps its incremental file and JSON report in reports/mutation/<module>/ (gitignored);
 // the HTML report is written to $MUTATION_HTML_DIR or <tmpdir>/wolaro-mutation/<module>/index.html.
 // MUTATION_CONCURRENCY (default 1) sets the number of test processes. After the runs,
 // scripts/mutation_summary.mjs writes the score table into docs/testing.md.
+//
+// A fresh clone has no incremental file: the last committed measurement of each module
+// (scripts/mutation_baseline/<module>.json.gz) seeds it, so the first run there re-tests only what
+// changed since. A successful run writes the baseline again (commit it with the table it produced).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { MUTATION_MODULES } from './mutation_modules.mjs';
 
 /**
@@ -21,7 +27,7 @@ import { MUTATION_MODULES } from './mutation_modules.mjs';
  * module now runs static mutants, those results are dropped so that they are run again for real.
  */
 function forgetStaticResults(name) {
-  const file = join('reports', 'mutation', name, 'incremental.json');
+  const file = incrementalFile(name);
   if (!existsSync(file) || MUTATION_MODULES[name].ignoreStatic) return;
   const report = JSON.parse(readFileSync(file, 'utf8'));
   if (report.config?.ignoreStatic !== true) return;
@@ -36,6 +42,30 @@ function forgetStaticResults(name) {
   console.log(
     `${name}: ${dropped} static mutant result(s) from an ignoreStatic run dropped, to be run again`,
   );
+}
+
+const BASELINE_DIR = join('scripts', 'mutation_baseline');
+const incrementalFile = (name) => join('reports', 'mutation', name, 'incremental.json');
+const baselineFile = (name) => join(BASELINE_DIR, `${name}.json.gz`);
+
+/** Seeds a missing incremental file from the committed baseline; returns whether it did. */
+function seedFromBaseline(name) {
+  const file = incrementalFile(name);
+  if (existsSync(file) || !existsSync(baselineFile(name))) return false;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, gunzipSync(readFileSync(baselineFile(name))));
+  console.log(`${name}: no incremental file here; seeded from ${baselineFile(name)}`);
+  return true;
+}
+
+/** Writes the module's incremental file (the full result of its last run) as its baseline. */
+function saveBaseline(name) {
+  const file = incrementalFile(name);
+  if (!existsSync(file)) return;
+  mkdirSync(BASELINE_DIR, { recursive: true });
+  // Level 9 and no timestamp in the gzip header: the same result gives the same bytes.
+  writeFileSync(baselineFile(name), gzipSync(readFileSync(file), { level: 9 }));
+  console.log(`${name}: baseline written to ${baselineFile(name)}`);
 }
 
 // Smallest first: a quick signal before the long runs.
@@ -57,6 +87,9 @@ if (args.includes('--list')) {
   process.exit(0);
 }
 const full = args.includes('--full');
+// --ci: the check of .ci/run. Starts from the committed baseline, fails under 90 %, and writes
+// nothing tracked (neither the baseline nor the table in docs/testing.md).
+const ci = args.includes('--ci');
 const picked = args.filter((a) => !a.startsWith('--'));
 for (const name of picked) {
   if (!MUTATION_MODULES[name]) {
@@ -69,15 +102,21 @@ const modules = picked.length > 0 ? picked : ORDER;
 let failed = 0;
 for (const name of modules) {
   console.log(`\n=== mutation: ${name} (${MUTATION_MODULES[name].title}) ===`);
-  if (!full) forgetStaticResults(name);
+  if (!full) {
+    seedFromBaseline(name);
+    forgetStaticResults(name);
+  }
   const r = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', ...(full ? ['--force'] : [])], {
     stdio: 'inherit',
-    env: { ...process.env, MUTATION_MODULE: name },
+    env: { ...process.env, MUTATION_MODULE: name, ...(ci ? { MUTATION_BREAK: '90' } : {}) },
   });
   if (r.status !== 0) {
     failed++;
     console.error(`mutation run of ${name} failed (exit ${r.status})`);
+  } else if (!ci) {
+    saveBaseline(name);
   }
 }
+if (ci) process.exit(failed > 0 ? 1 : 0);
 const summary = spawnSync('node', ['scripts/mutation_summary.mjs'], { stdio: 'inherit' });
 process.exit(failed > 0 || summary.status !== 0 ? 1 : 0);

@@ -11,6 +11,7 @@ const CHANNELS = [
   'packages/wolaro-sync/test/sync_client.test.ts',
   'packages/wolaro-sync/test/discord.test.ts',
   'packages/wolaro-sync/test/channels.test.ts',
+  'packages/wolaro-sync/test/channel_contracts.test.ts',
 ];
 const SOCKETIO = ['packages/wolaro-sync-socketio/test/**/*.test.ts'];
 const SOCKETIO_AUTH = [
