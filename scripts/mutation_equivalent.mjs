@@ -129,6 +129,11 @@ export const EQUIVALENT_MUTANTS = [
   ),
   ...equivalent(
     'examples/panel-api/src/auth/middleware.ts',
+    'a guild id that is no string is undefined, which SNOWFLAKE.test reads as the text "undefined": refused all the same',
+    ['ConditionalExpression', "typeof guildId !== 'string'", 'false'],
+  ),
+  ...equivalent(
+    'examples/panel-api/src/auth/middleware.ts',
     'the guild-access prefetch only saves a query: without it (or ignored) requireGuildManager reads the access again, same response',
     ['StringLiteral', "'id'", '""'],
     ['ConditionalExpression', "typeof guildId === 'string'", 'true'],

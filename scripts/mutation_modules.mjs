@@ -74,7 +74,9 @@ export const MUTATION_MODULES = {
   'panel-auth': {
     title: 'panel API auth (tokens, sessions middleware, OAuth state)',
     mutate: ['examples/panel-api/src/auth/**/*.ts'],
-    tests: PANEL('auth_units', 'auth_http', 'oauth', 'security'),
+    // With the settings write, which checks the token only and leaves the rest to its statement
+    // (requireTokenForGuildWrite, verifyAccessOnError).
+    tests: PANEL('auth_units', 'auth_http', 'oauth', 'security', 'settings_write_checks', 'patch_cost'),
   },
   'panel-access': {
     title: 'panel API access checks (guild routes, guild access)',

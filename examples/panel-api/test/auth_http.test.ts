@@ -62,6 +62,41 @@ describe('panel API auth middleware', () => {
     expect(ok.status).toBe(200);
   });
 
+  it('the settings write route refuses the same way: no token 401, a malformed guild id 400 (401 first for a revoked session)', async () => {
+    const path = `/api/panel/guilds/${guild}`;
+    const body = { settings: { prefix: '?' } };
+    const none = await w.request('PATCH', path, { body });
+    expect(none.status).toBe(401);
+    expect(none.body).toEqual({
+      error: { code: 'unauthorized', message: 'Authentication required: send Authorization: Bearer <token>' },
+    });
+    for (const id of ['12a', 'abc', '1'.repeat(21)]) {
+      const bad = await w.request('PATCH', `/api/panel/guilds/${id}`, { token: admin.token, body });
+      expect(bad.status, id).toBe(400);
+      expect(bad.body.error, id).toMatchObject({ code: 'bad_request', fields: ['params.id'] });
+    }
+    const revoked = await w.tokenFor(DEMO.users.admin);
+    await w.schema.pool.query('UPDATE panel_sessions SET revoked_at = now() WHERE session_id = $1', [
+      revoked.sessionId,
+    ]);
+    const both = await w.request('PATCH', '/api/panel/guilds/12a', { token: revoked.token, body });
+    expect([both.status, both.body.error.code]).toEqual([401, 'session_revoked']);
+  });
+
+  it('says the bot is not in a guild it left', async () => {
+    await w.schema.pool.query('UPDATE guilds SET bot_present = false WHERE guild_id = $1', [guild]);
+    try {
+      const res = await w.request('GET', `/api/panel/guilds/${guild}`, { token: admin.token });
+      expect(res.status).toBe(404);
+      expect(res.body.error).toMatchObject({
+        code: 'guild_not_found',
+        message: 'The bot is not in this guild',
+      });
+    } finally {
+      await w.schema.pool.query('UPDATE guilds SET bot_present = true WHERE guild_id = $1', [guild]);
+    }
+  });
+
   it('keeps admin routes for administrators', async () => {
     const res = await w.request('GET', '/api/admin/cache/stats', { token: admin.token });
     expect(res.status).toBe(403);

@@ -1,7 +1,10 @@
+import type { Response } from 'express';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkOAuthState, createOAuthState, readCookie } from '../src/auth/oauth_state.js';
+import { authOf, guildIdOf } from '../src/auth/middleware.js';
+import { checkOAuthState, createOAuthState, nonceOfState, readCookie } from '../src/auth/oauth_state.js';
 import { signSessionToken, TOKEN_ISSUER, verifySessionToken } from '../src/auth/tokens.js';
+import { ApiError } from '../src/http/errors.js';
 
 // Narrow unit tests of the panel API's token and OAuth-state checks (the HTTP tests cover the
 // same paths end to end).
@@ -127,5 +130,54 @@ describe('OAuth state', () => {
     expect(readCookie('wolaro=a=b', 'wolaro')).toBe('a=b');
     expect(readCookie('wolarox', 'wolaro')).toBeUndefined(); // no '=': not a cookie of that name
     expect(readCookie('wolaro=%E0; wolaro=ok', 'wolaro')).toBeUndefined(); // the first one counts
+  });
+});
+
+describe('the issuer and the login nonce', () => {
+  it('tokens carry iss wolaro-panel-api, the issuer the Socket.io verifier is configured with', async () => {
+    expect(TOKEN_ISSUER).toBe('wolaro-panel-api');
+    const token = await signSessionToken(SECRET, { userId: USER, sessionId: 's1', expiresAt: inOneHour() });
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    expect(payload.iss).toBe('wolaro-panel-api');
+  });
+
+  it('a login nonce is 16 to 128 base64url characters, carried at the end of the state', () => {
+    for (const nonce of ['a'.repeat(16), 'A-z_9'.repeat(4), 'n'.repeat(128)]) {
+      const { state } = createOAuthState(SECRET, nonce);
+      expect(state.endsWith(nonce), nonce).toBe(true);
+      expect(nonceOfState(state), nonce).toBe(nonce);
+    }
+    for (const nonce of [
+      '',
+      'a'.repeat(15),
+      'n'.repeat(129),
+      `${'a'.repeat(16)}!`,
+      `!${'a'.repeat(16)}`,
+      'a b'.repeat(8),
+    ]) {
+      expect(() => createOAuthState(SECRET, nonce), JSON.stringify(nonce)).toThrow(
+        new TypeError('not a login nonce'),
+      );
+    }
+    expect(nonceOfState(createOAuthState(SECRET).state)).toBeUndefined();
+  });
+});
+
+describe('the guards of a route', () => {
+  const res = (locals: Record<string, unknown>) => ({ locals }) as unknown as Response;
+
+  it('say which guard a route is missing', () => {
+    expect(() => authOf(res({}))).toThrow(new ApiError(500, 'internal', 'Route is missing requireSession'));
+    expect(() => guildIdOf(res({}))).toThrow(
+      new ApiError(500, 'internal', 'Route is missing requireGuildManager'),
+    );
+    try {
+      authOf(res({}));
+    } catch (err) {
+      expect([(err as ApiError).status, (err as ApiError).code]).toEqual([500, 'internal']);
+    }
+    const auth = { userId: USER, username: null, sessionId: 's1', expiresAt: inOneHour() };
+    expect(authOf(res({ auth }))).toBe(auth);
+    expect(guildIdOf(res({ guildId: '1' }))).toBe('1');
   });
 });

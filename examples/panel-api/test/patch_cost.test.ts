@@ -55,6 +55,8 @@ function kind(text: string): string {
     // The session and the caller's rights are the write's precondition, in the same statement.
     return /FROM panel_sessions s/.test(text) ? 'checked write' : 'write';
   }
+  if (/^SELECT \(EXISTS \(SELECT 1 FROM panel_sessions s/.test(text)) return 'precondition';
+  if (/^SELECT "version" AS v FROM "guilds" WHERE "guild_id" = \$1 FOR UPDATE$/.test(text)) return 'row lock';
   if (/FROM panel_sessions s/.test(text)) return 'session+access';
   if (new RegExp(`^UPDATE ${OUTBOX_TABLE}\\s+SET published_at`).test(text)) return 'mark';
   return text.replace(/\s+/g, ' ').slice(0, 80);
@@ -108,5 +110,33 @@ describe('what one PATCH /api/panel/guilds/:id costs', () => {
     expect(statements[1]?.name).toBe('wolaro_mark_claimed_published');
     // One PUBLISH; the subscriber's delivery is a push, not a command.
     expect(traffic.redis).toEqual(['PUBLISH']);
+  });
+
+  it('refused (a plain member): the write refuses, then the full checks run once and answer 403', async () => {
+    const member = (await w.tokenFor(DEMO.users.member)).token;
+    const patch = () =>
+      w.request('PATCH', `/api/panel/guilds/${guild}`, {
+        token: member,
+        body: { settings: { prefix: 'm!' } },
+      });
+    expect((await patch()).status).toBe(403); // connections open, statements prepared
+
+    const traffic = recordTraffic(w.api.db.pool);
+    stop = traffic.stop;
+    const res = await patch();
+    traffic.stop();
+    expect([res.status, res.body.error.code]).toEqual([403, 'forbidden']);
+    const statements = traffic.statements.filter((s) => !RELAY_BACKGROUND.test(s.text));
+    // The write's precondition failed (nothing written); the retry under the row lock tells a failed
+    // precondition from a conflict; then the handler runs the session and access checks for the
+    // answer, once: the route's error handler does not run them again.
+    expect(statements.map((s) => kind(s.text))).toEqual([
+      'checked write',
+      'BEGIN',
+      'row lock',
+      'precondition',
+      'ROLLBACK',
+      'session+access',
+    ]);
   });
 });
