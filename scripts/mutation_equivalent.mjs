@@ -128,6 +128,11 @@ export const EQUIVALENT_MUTANTS = [
     ['ConditionalExpression', 'err instanceof ApiError', 'false'],
   ),
   ...equivalent(
+    'examples/db/src/members.ts',
+    'a shortcut only: owner and member ids are snowflakes, so a user id that is none matches no row and the query answers [] too',
+    ['ConditionalExpression', '!SNOWFLAKE.test(userId)', 'false'],
+  ),
+  ...equivalent(
     'examples/panel-api/src/auth/middleware.ts',
     'a guild id that is no string is undefined, which SNOWFLAKE.test reads as the text "undefined": refused all the same',
     ['ConditionalExpression', "typeof guildId !== 'string'", 'false'],

@@ -82,7 +82,7 @@ export const MUTATION_MODULES = {
     title: 'panel API access checks (guild routes, guild access)',
     mutate: ['examples/panel-api/src/routes/guilds.ts', 'examples/db/src/members.ts'],
     tests: [
-      ...PANEL('guilds', 'guild_routes', 'security', 'discord'),
+      ...PANEL('guilds', 'guild_routes', 'security', 'discord', 'settings_write_checks', 'auth_http'),
       'examples/db/test/guild_access.test.ts',
     ],
   },

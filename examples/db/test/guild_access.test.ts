@@ -1,5 +1,6 @@
 import {
   guildAccess,
+  guildAccessMany,
   hasAdministrator,
   listManagedGuilds,
   pruneMembers,
@@ -269,5 +270,46 @@ describe('member writes', () => {
       { user_id: ADMIN, username: 'ada2', permissions: '0', is_owner: true },
     ]);
     expect((await memberRows(GUILD)).map((r) => r.user_id)).toEqual([ADMIN, MOD]);
+  });
+});
+
+describe('guildAccessMany', () => {
+  const none = { exists: false, botPresent: false, canManage: false };
+
+  it('answers every requested id: its access, or none for an unknown guild or an id that is no snowflake', async () => {
+    const access = await guildAccessMany(schema.pool, OWNER, [
+      GUILD,
+      GONE,
+      OTHER,
+      '700000000000000099',
+      'x1',
+      '',
+    ]);
+    expect(Object.fromEntries(access)).toEqual({
+      [GUILD]: { exists: true, botPresent: true, canManage: true },
+      [GONE]: { exists: true, botPresent: false, canManage: true },
+      [OTHER]: { exists: true, botPresent: true, canManage: false },
+      '700000000000000099': none,
+      x1: none,
+      '': none,
+    });
+  });
+
+  it('gives none everywhere, without a query, for a user id that is no snowflake or no valid guild id', async () => {
+    let queries = 0;
+    const query = (...args: Parameters<typeof schema.pool.query>) => {
+      queries++;
+      return schema.pool.query(...args);
+    };
+    const db = { query } as unknown as typeof schema.pool;
+    const bad = await guildAccessMany(db, 'not-a-user', [GUILD]);
+    expect(Object.fromEntries(bad)).toEqual({ [GUILD]: none });
+    const noIds = await guildAccessMany(db, OWNER, ['x', 'y']);
+    expect(Object.fromEntries(noIds)).toEqual({ x: none, y: none });
+    expect(queries).toBe(0);
+    expect(Object.fromEntries(await guildAccessMany(db, OWNER, [GUILD]))).toEqual({
+      [GUILD]: { exists: true, botPresent: true, canManage: true },
+    });
+    expect(queries).toBe(1);
   });
 });

@@ -83,6 +83,20 @@ describe('panel API auth middleware', () => {
     expect([both.status, both.body.error.code]).toEqual([401, 'session_revoked']);
   });
 
+  it('names an unknown module, cut to 32 characters', async () => {
+    for (const [name, shown] of [
+      ['nope', 'nope'],
+      ['m'.repeat(40), 'm'.repeat(32)],
+    ] as const) {
+      const res = await w.request('PATCH', `/api/panel/guilds/${guild}/modules/${name}`, {
+        token: admin.token,
+        body: { enabled: true },
+      });
+      expect(res.status, name).toBe(404);
+      expect(res.body.error.message, name).toBe(`Unknown module "${shown}"`);
+    }
+  });
+
   it('says the bot is not in a guild it left', async () => {
     await w.schema.pool.query('UPDATE guilds SET bot_present = false WHERE guild_id = $1', [guild]);
     try {

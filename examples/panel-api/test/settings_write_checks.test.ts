@@ -1,4 +1,5 @@
 import { OUTBOX_TABLE } from '@wolaro/sync/pg';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, PERMS, startWorld, type TestWorld } from './helpers.js';
 
@@ -107,6 +108,50 @@ describe('panel API: rights taken away take effect on the next settings write', 
     const again = await patch(admin, 'c!');
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ settings: { prefix: 'c!' }, version: start + 1 });
+  });
+
+  it('rights given back between the refused write and the checks: the write is made once more and answers 200', async () => {
+    const admin = (await w.tokenFor(DEMO.users.admin)).token;
+    expect((await patch(admin, 'd!')).status).toBe(200);
+    const start = await version();
+    const setPerms = (perms: string) =>
+      w.schema.pool.query('UPDATE guild_members SET permissions = $3 WHERE guild_id = $1 AND user_id = $2', [
+        guild,
+        DEMO.users.admin,
+        perms,
+      ]);
+    // The race, made deterministic: ADMINISTRATOR is taken away just before the API's first write
+    // statement and given back when that write gives up (its ROLLBACK), before the checks run.
+    const query = pg.Client.prototype.query;
+    let step: 'before write' | 'refused' | 'restored' = 'before write';
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const first = args[0] as string | { text?: string };
+      const text = typeof first === 'string' ? first : (first.text ?? '');
+      const run = () => (query as (...a: unknown[]) => unknown).apply(this, args);
+      if (
+        step === 'before write' &&
+        text.startsWith('WITH current_row AS') &&
+        text.includes('panel_sessions')
+      ) {
+        step = 'refused';
+        return setPerms(PERMS.moderator).then(run);
+      }
+      if (step === 'refused' && text === 'ROLLBACK') {
+        step = 'restored';
+        return setPerms(PERMS.admin).then(run);
+      }
+      return run();
+    } as typeof query;
+    try {
+      const res = await patch(admin, 'e!');
+      expect(step).toBe('restored');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ settings: { prefix: 'e!' }, version: start + 1 });
+    } finally {
+      pg.Client.prototype.query = query;
+      await setPerms(PERMS.admin);
+    }
+    expect(await version()).toBe(start + 1);
   });
 
   it('the bot leaves the guild: 404 guild_not_found and nothing written', async () => {
