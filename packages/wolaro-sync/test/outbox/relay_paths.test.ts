@@ -1,7 +1,7 @@
 import { createServer, type Socket } from 'node:net';
-import { captureLogger, createTestSchema, waitFor } from '@wolaro/test-harness';
+import { captureLogger, createTestSchema, databaseUrl, waitFor } from '@wolaro/test-harness';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionsError, InvalidPayloadError, type SyncClient } from '../../src/index.js';
 import { enqueue, migrate, OutboxRelay, withTransaction } from '../../src/pg/index.js';
 import { tryDrainLock } from '../../src/pg/outbox/drain_lock.js';
@@ -467,5 +467,69 @@ describe('OutboxRelay prune()', () => {
     const warning = logger.entries.find((e) => e.msg.startsWith('Outbox prune failed'));
     expect(warning?.msg).toBe('Outbox prune failed: Query read timeout');
     expect((warning?.obj?.['err'] as Error | undefined)?.message).toBe('Query read timeout');
+  });
+});
+
+describe('OutboxRelay LISTEN connection', () => {
+  it('a lost LISTEN connection is logged, comes back, and the relay catches up', async () => {
+    const w = await outboxWorld('relay_listen_lost');
+    const url = new URL(w.db.connectionString);
+    const app = `listen_lost_${w.db.schema}`.slice(0, 60);
+    url.searchParams.set('application_name', app);
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+    pool.on('error', () => {});
+    defer(() => pool.end());
+    const logger = captureLogger();
+    const relay = relayFor(w, { pool, logger });
+    await relay.start();
+    expect(relay.stats().listening).toBe(true);
+    const { rowCount } = await w.pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
+      [app],
+    );
+    expect(rowCount).toBe(1);
+    await waitFor(() => logger.has('Outbox relay LISTEN connection lost', 'warn'));
+    const lost = logger.entries.filter((e) => e.msg.startsWith('Outbox relay LISTEN connection lost'));
+    expect(lost).toHaveLength(1);
+    expect(lost[0]?.msg).toMatch(/^Outbox relay LISTEN connection lost, polling until it is back: \S/);
+    expect(lost[0]?.obj?.['err']).toBeInstanceOf(Error);
+    await waitFor(() => relay.stats().listening, { timeoutMs: 10_000 });
+    expect(logger.has('Outbox relay LISTEN connection restored', 'info')).toBe(true);
+    await enqueueConfig(w, '40', 1);
+    await waitFor(() => w.seen.length === 1);
+    expect(w.seen[0]).toMatchObject({ guildId: '40', version: 1 });
+  });
+
+  describe('in a database of its own (a NOTIFY without a payload wakes every relay of the database)', () => {
+    let admin: pg.Client;
+    let url: URL;
+    const name = `wolaro_listen_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+    beforeAll(async () => {
+      admin = new pg.Client({ connectionString: databaseUrl() });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      url = new URL(databaseUrl());
+      url.pathname = `/${name}`;
+    });
+    afterAll(async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    });
+
+    it('a NOTIFY without a payload wakes it; one naming another schema does not', async () => {
+      const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+      defer(() => pool.end());
+      const { schema } = await migrate(pool);
+      const relay = new OutboxRelay({ pool, sync: standInSync().sync, pollIntervalMs: 600_000 });
+      defer(() => relay.stop());
+      await relay.start();
+      const before = relay.stats().notifications;
+      await pool.query(`NOTIFY sync_outbox, 'another_schema'`);
+      await pool.query('NOTIFY sync_outbox');
+      await pool.query(`SELECT pg_notify('sync_outbox', $1)`, [schema]);
+      // Delivered in order: once the last one is counted, the first two were handled.
+      await waitFor(() => relay.stats().notifications >= before + 2);
+      expect(relay.stats().notifications).toBe(before + 2);
+    });
   });
 });
