@@ -120,6 +120,18 @@ describe('OutboxRelay start() and stop()', () => {
     await migrate(db.pool);
     await relay.start();
     expect(relay.stats().running).toBe(true);
+
+    // A search_path with no existing schema at all.
+    const url = new URL(databaseUrl());
+    url.searchParams.set('options', '-c search_path=wolaro_no_such_schema');
+    const nowhere = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    defer(() => nowhere.end());
+    const lost = new OutboxRelay({ pool: nowhere, sync: standInSync().sync, notify: false });
+    await expect(lost.start()).rejects.toThrow(
+      new Error(
+        'OutboxRelay: table sync_outbox not found in the search_path (current schema none): run migrate(pool) first',
+      ),
+    );
     expect(logger.entries.map((e) => e.msg)).toEqual([`Outbox relay started on ${db.schema}.sync_outbox`]);
   });
 
@@ -351,6 +363,81 @@ describe('OutboxRelay passes', () => {
       { failed: true, attempts: 1, last_error: 'guildId: not a snowflake' },
       { failed: false, attempts: 1, last_error: null },
     ]);
+  });
+});
+
+describe('OutboxRelay back-off corners', () => {
+  it('a lock released in this process does not cut a failure back-off short', async () => {
+    const w = await outboxWorld('relay_backoff_lock');
+    const stand = standInSync();
+    stand.outcome = () => Promise.reject(new Error('bus down'));
+    const relay = relayFor(w, { sync: stand.sync, notify: false, retryDelayMs: 600_000 });
+    await relay.start();
+    await enqueueReload(w, '50');
+    relay.wake();
+    await waitFor(() => relay.stats().failures === 1);
+    const client = await w.pool.connect();
+    defer(() => client.release());
+    const lock = await tryDrainLock(client);
+    await lock?.release();
+    // drain() runs a pass of its own: had the release started one, this would count a third failure.
+    await expect(relay.drain()).rejects.toThrow('bus down');
+    expect(relay.stats()).toMatchObject({ failures: 2, lockBusy: 0 });
+  });
+
+  it('stop() during a back-off drops the pending retry: a new start() sweeps at once', async () => {
+    const w = await outboxWorld('relay_backoff_restart');
+    const stand = standInSync();
+    stand.outcome = () => Promise.reject(new Error('bus down'));
+    const relay = relayFor(w, { sync: stand.sync, notify: false, retryDelayMs: 600_000 });
+    await relay.start();
+    await enqueueReload(w, '51');
+    relay.wake();
+    await waitFor(() => relay.stats().failures === 1);
+    await relay.stop();
+    stand.outcome = () => Promise.resolve();
+    await relay.start();
+    expect(relay.stats()).toMatchObject({ published: 1, consecutiveFailures: 0 });
+  });
+
+  it('a pass that fails after stop() leaves no retry behind: a new start() sweeps at once', async () => {
+    const w = await outboxWorld('relay_fail_after_stop');
+    const stand = standInSync();
+    const relay = relayFor(w, { sync: stand.sync, notify: false, retryDelayMs: 600_000 });
+    await relay.start();
+    await enqueueReload(w, '52');
+    const held = gate();
+    stand.outcome = () => held.opened.then(() => Promise.reject(new Error('bus down')));
+    relay.wake();
+    await waitFor(() => stand.sent.length === 1);
+    const stopped = relay.stop();
+    held.open();
+    await stopped;
+    expect(relay.stats()).toMatchObject({ running: false, failures: 1 });
+    stand.outcome = () => Promise.resolve();
+    await relay.start();
+    expect(relay.stats().published).toBe(1);
+  });
+
+  it('logs the recovery with the rows of the batch that went out, not a batch of rows set aside', async () => {
+    const w = await outboxWorld('relay_recover_dead');
+    const stand = standInSync();
+    const outcomes = [
+      () => Promise.reject(new Error('bus down')),
+      () => Promise.reject(new InvalidPayloadError('refused', ['refused'])),
+    ];
+    stand.outcome = () => (outcomes.shift() ?? (() => Promise.resolve()))();
+    const logger = captureLogger();
+    const relay = relayFor(w, { sync: stand.sync, notify: false, batchSize: 1, retryDelayMs: 10, logger });
+    await enqueueReload(w, '53');
+    await enqueueReload(w, '54');
+    await expect(relay.drain()).rejects.toThrow('bus down');
+    // One pass: the first row is set aside (a full batch with nothing published), the second goes out.
+    expect(await relay.drain()).toBe(1);
+    expect(relay.stats()).toMatchObject({ deadLettered: 1, published: 1, consecutiveFailures: 0 });
+    expect(
+      logger.entries.filter((e) => e.msg.startsWith('Outbox relay recovered')).map((e) => e.obj),
+    ).toEqual([{ failedAttempts: 1, published: 1 }]);
   });
 });
 
