@@ -1,7 +1,13 @@
 import { waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineChannels, InvalidPayloadError, type SyncClient, snowflake } from '../../src/index.js';
+import {
+  defineChannels,
+  InvalidPayloadError,
+  type SyncClient,
+  snowflake,
+  UnknownChannelError,
+} from '../../src/index.js';
 import { sql, versionedUpdateStatement } from '../../src/pg/index.js';
 import { type OutboxWorld, outboxWorld, useCleanup } from './helpers.js';
 
@@ -138,7 +144,8 @@ describe('versionedUpdateStatement() events', () => {
       set: {},
       returning: { one: sql`1`, two: sql`'two'::text` },
       also: {
-        silent: sql`INSERT INTO config_revisions SELECT guild_id, version, settings FROM updated`,
+        // "returning" inside a name is not a RETURNING clause.
+        silent: sql`INSERT INTO config_revisions SELECT guild_id, version, settings AS no_returning_here FROM updated`,
         lower: sql`insert into config_revisions select guild_id, version, settings from updated returning version`,
       },
       event: configEvent,
@@ -169,6 +176,18 @@ describe('versionedUpdateStatement() events', () => {
 });
 
 describe('versionedUpdateStatement() refusals', () => {
+  it('refuses a channel name inherited from Object as an unknown channel', async () => {
+    const w = await outboxWorld('vsp_inherited');
+    await w.addGuilds('10');
+    const err = await versionedUpdateStatement(w.pool, w.sync, {
+      ...guildRow('10'),
+      set: {},
+      event: { channel: 'toString' as 'guild:reload', payload: { guildId: 'guild_id' } },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnknownChannelError);
+    expect((await w.pool.query('SELECT version FROM guilds')).rows).toEqual([{ version: 0 }]);
+  });
+
   it('a forbidden key built in SQL is InvalidPayloadError with the reason; other CHECK violations are rethrown as they are', async () => {
     const w = await outboxWorld('vsp_check');
     await w.addGuilds('7');
