@@ -98,6 +98,31 @@ describe('OutboxRelay options', () => {
       'queryTimeoutMs: must be >= 0',
       'logger: must be a pino-compatible logger',
     ]);
+    const refusal = (options: Record<string, unknown>) => {
+      try {
+        new OutboxRelay({ pool: {}, sync: {}, ...options } as never);
+      } catch (e) {
+        return e as InvalidOptionsError;
+      }
+      return undefined;
+    };
+    expect(refusal({ pruneIntervalMs: 1.5, queryTimeoutMs: 1.5 })?.issues).toEqual([
+      'pruneIntervalMs: must be an integer',
+      'queryTimeoutMs: must be an integer',
+    ]);
+    const negative = refusal({ pruneIntervalMs: -1 });
+    expect(negative?.issues).toEqual(['pruneIntervalMs: must be >= 0']);
+    expect(negative?.message).toBe('OutboxRelay: invalid options: pruneIntervalMs: must be >= 0');
+  });
+
+  it('wake() is ignored while stopped', async () => {
+    const w = await outboxWorld('relay_wake_stopped');
+    const relay = relayFor(w, { notify: false });
+    await enqueueReload(w, '1');
+    relay.wake();
+    // Had the wake-up run a pass, this drain would find nothing left.
+    expect(await relay.drain()).toBe(1);
+    expect(relay.stats()).toMatchObject({ wakes: 1, lockBusy: 0 });
   });
 });
 
@@ -132,7 +157,9 @@ describe('OutboxRelay start() and stop()', () => {
         'OutboxRelay: table sync_outbox not found in the search_path (current schema none): run migrate(pool) first',
       ),
     );
-    expect(logger.entries.map((e) => e.msg)).toEqual([`Outbox relay started on ${db.schema}.sync_outbox`]);
+    expect(logger.entries.map((e) => [e.msg, e.obj])).toEqual([
+      [`Outbox relay started on ${db.schema}.sync_outbox`, { schema: db.schema, listening: false }],
+    ]);
   });
 
   it('logs one start (schema, listening) and one stop however often they are called, and can start again', async () => {
@@ -419,6 +446,62 @@ describe('OutboxRelay back-off corners', () => {
     expect(relay.stats().published).toBe(1);
   });
 
+  it('a pass after a failure streak that finds nothing left ends the streak too', async () => {
+    const w = await outboxWorld('relay_recover_empty');
+    const stand = standInSync();
+    stand.outcome = () => Promise.reject(new Error('bus down'));
+    const logger = captureLogger();
+    const relay = relayFor(w, { sync: stand.sync, notify: false, logger });
+    const id = await enqueueReload(w, '56');
+    await expect(relay.drain()).rejects.toThrow('bus down');
+    await w.pool.query('UPDATE sync_outbox SET published_at = now() WHERE id = $1', [id]);
+    expect(await relay.drain()).toBe(0);
+    expect(relay.stats().consecutiveFailures).toBe(0);
+    expect(logger.entries.filter((e) => e.level === 'info').map((e) => [e.msg, e.obj])).toEqual([
+      ['Outbox relay recovered, published 0 pending events', { failedAttempts: 1, published: 0 }],
+    ]);
+  });
+
+  it.each(['this process', 'another process'])(
+    'after waiting for a lock held in %s, a later failure back-off is not cut short by a lock release',
+    async (where) => {
+      const w = await outboxWorld('relay_busy_then_backoff');
+      const stand = standInSync();
+      const relay = relayFor(w, {
+        sync: stand.sync,
+        notify: false,
+        retryDelayMs: 600_000,
+        busyRetryMs: where === 'this process' ? 600_000 : 10,
+      });
+      await relay.start();
+      const client = await w.pool.connect();
+      defer(() => client.release());
+      if (where === 'this process') {
+        const lock = await tryDrainLock(client);
+        await enqueueReload(w, '57');
+        relay.wake();
+        await waitFor(() => relay.stats().lockBusy === 1);
+        await lock?.release();
+      } else {
+        const lock = await holdDrainLockElsewhere(w);
+        await enqueueReload(w, '57');
+        relay.wake();
+        await waitFor(() => relay.stats().lockBusy >= 2);
+        await lock.release();
+      }
+      await waitFor(() => relay.stats().published === 1);
+      stand.outcome = () => Promise.reject(new Error('bus down'));
+      await enqueueReload(w, '58');
+      relay.wake();
+      await waitFor(() => relay.stats().failures === 1);
+      const lock = await tryDrainLock(client);
+      await lock?.release();
+      // drain() runs a pass of its own: had the release started one, this would count a third failure.
+      await expect(relay.drain()).rejects.toThrow('bus down');
+      expect(relay.stats().failures).toBe(2);
+    },
+  );
+
   it('logs the recovery with the rows of the batch that went out, not a batch of rows set aside', async () => {
     const w = await outboxWorld('relay_recover_dead');
     const stand = standInSync();
@@ -431,10 +514,12 @@ describe('OutboxRelay back-off corners', () => {
     const relay = relayFor(w, { sync: stand.sync, notify: false, batchSize: 1, retryDelayMs: 10, logger });
     await enqueueReload(w, '53');
     await enqueueReload(w, '54');
+    await enqueueReload(w, '55');
     await expect(relay.drain()).rejects.toThrow('bus down');
-    // One pass: the first row is set aside (a full batch with nothing published), the second goes out.
-    expect(await relay.drain()).toBe(1);
-    expect(relay.stats()).toMatchObject({ deadLettered: 1, published: 1, consecutiveFailures: 0 });
+    // One pass: the first row is set aside (a full batch with nothing published), then the others go
+    // out one batch each; the streak ends with the first batch that published.
+    expect(await relay.drain()).toBe(2);
+    expect(relay.stats()).toMatchObject({ deadLettered: 1, published: 2, consecutiveFailures: 0 });
     expect(
       logger.entries.filter((e) => e.msg.startsWith('Outbox relay recovered')).map((e) => e.obj),
     ).toEqual([{ failedAttempts: 1, published: 1 }]);
@@ -605,6 +690,8 @@ describe('OutboxRelay LISTEN connection', () => {
 
     it('a NOTIFY without a payload wakes it; one naming another schema does not', async () => {
       const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+      // The DROP DATABASE of afterAll ends what is left of its connections.
+      pool.on('error', () => {});
       defer(() => pool.end());
       const { schema } = await migrate(pool);
       const relay = new OutboxRelay({ pool, sync: standInSync().sync, pollIntervalMs: 600_000 });
