@@ -432,4 +432,26 @@ export const EQUIVALENT_MUTANTS = [
     ['ConditionalExpression', "typeof value === 'object'", 'true'],
     ['ConditionalExpression', 'value !== null', 'true'],
   ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/relay.ts',
+    'LOCATE_TABLE_SQL selects from a one-row subquery with LEFT JOINs: it always returns exactly one row',
+    ['OptionalChaining', 'rows[0]?.table_schema', 'rows[0].table_schema'],
+    ['OptionalChaining', 'rows[0]?.schema', 'rows[0].schema'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/relay.ts',
+    'with pruneAfterMs 0 the timer only calls prune(), which returns 0 at once without a query',
+    ['ConditionalExpression', 'this.#o.pruneAfterMs > 0', 'true'],
+    ['EqualityOperator', 'this.#o.pruneAfterMs > 0', 'this.#o.pruneAfterMs >= 0'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/relay.ts',
+    'stop() reaches it only while running, and start() always sets #offLockReleased before running',
+    ['OptionalChaining', 'this.#offLockReleased?.()', 'this.#offLockReleased()'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/relay.ts',
+    "without the loop's own re-check, the finally of #kick starts a new loop for the same wake-up",
+    ['ConditionalExpression', 'this.#running && this.#dirty', 'false'],
+  ),
 ];

@@ -31,7 +31,13 @@ const relayOptionsSchema = z.object({
   pollIntervalMs: durationMs.optional(),
   notify: z.boolean({ error: 'must be true or false' }).optional(),
   pruneAfterMs: z.number().nonnegative('must be >= 0').optional(),
-  pruneIntervalMs: durationMs.optional(),
+  // 0 turns the timer off (documented), so not a durationMs.
+  pruneIntervalMs: z
+    .number()
+    .int('must be an integer')
+    .nonnegative('must be >= 0')
+    .max(2_147_483_647, 'must fit a timer (at most 2147483647)')
+    .optional(),
   retryDelayMs: durationMs.optional(),
   maxRetryDelayMs: durationMs.optional(),
   busyRetryMs: durationMs.optional(),
