@@ -89,7 +89,7 @@ describe('RedisFallbackManager edges', () => {
     expect(logger.entries).toEqual([]);
   });
 
-  it('a write that times out goes to memory; the recovery writes it back and logs the totals at debug', async () => {
+  it('a write that times out goes to memory; the recovery writes it back, empties memory and logs the totals at debug', async () => {
     const server = await privateRedis();
     const logger = captureLogger();
     const cache = await manager({
@@ -106,6 +106,7 @@ describe('RedisFallbackManager edges', () => {
     const up = new Promise<{ written: number }>((resolve) => cache.once('up', resolve));
     await server.resume();
     expect((await up).written).toBe(1);
+    expect(cache.stats().memoryCacheSize).toBe(0); // the outage copy is dropped once written back
     await waitFor(async () => (await rawRedis(server.url).exists('k')) === 1);
     const done = logger.entries.filter((e) => e.msg === 'Redis cache write-back done');
     expect(done).toHaveLength(1);
