@@ -115,4 +115,17 @@ describe('RedisFallbackManager edges', () => {
     expect(typeof done[0]!.obj!['downtimeMs']).toBe('number');
     expect(logger.entries.filter((e) => e.msg.includes('not tracked'))).toEqual([]);
   });
+
+  it('an outage tombstone is written back as a tombstone: one of the same version already in Redis is kept', async () => {
+    const server = await privateRedis();
+    const cache = await manager({ redis: server.url, commandTimeoutMs: 200, healthCheckIntervalMs: 100 });
+    expect(await cache.invalidate('k', 5)).toBe(true);
+    await server.pause();
+    defer(() => (server.paused ? server.resume() : undefined));
+    expect(await cache.invalidate('k', 5)).toBe(true); // memory does not know Redis has it
+    expect(cache.isRedisAvailable).toBe(false);
+    const up = new Promise<{ written: number; skipped: number }>((resolve) => cache.once('up', resolve));
+    await server.resume();
+    expect(await up).toMatchObject({ written: 0, skipped: 1 });
+  });
 });
