@@ -378,6 +378,31 @@ export const EQUIVALENT_MUTANTS = [
     ['StringLiteral', "'maxKeyLength'", '""'],
     ['StringLiteral', "'commandTimeoutMs'", '""'],
     ['StringLiteral', "'healthCheckIntervalMs'", '""'],
+    ['StringLiteral', "'memory.max'", '""'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/fallback.ts',
+    'the options schema refuses every value that is not positive and finite, and the defaults are positive, so the check never fails',
+    ['ConditionalExpression', '!(value > 0 && Number.isFinite(value))', 'false'],
+    ['ConditionalExpression', 'value > 0 && Number.isFinite(value)', 'true'],
+    ['LogicalOperator', 'value > 0 && Number.isFinite(value)', 'value > 0 || Number.isFinite(value)'],
+    ['EqualityOperator', 'value > 0', 'value >= 0'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/fallback.ts',
+    'with a jitter of 0 the amount taken off is Math.floor(0) = 0: the same TTL',
+    ['ConditionalExpression', 'this.#jitter > 0', 'true'],
+    ['EqualityOperator', 'this.#jitter > 0', 'this.#jitter >= 0'],
+  ),
+  ...equivalent('packages/wolaro-sync/src/cache/fallback.ts', "the CAS script only tests for '0'", [
+    'StringLiteral',
+    "'1'",
+    '""',
+  ]),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/fallback.ts',
+    'for one key the per-key branch sends the same single DEL',
+    ['ConditionalExpression', 'fulls.length === 1', 'false'],
   ),
   ...equivalent(
     'packages/wolaro-sync/src/cache/fallback.ts',

@@ -64,6 +64,36 @@ describe('createGuildConfigSync wiring', () => {
     expect(logger.has('Guild config resync failed, retrying', 'warn')).toBe(true);
   });
 
+  it('the logger reaches the L2 manager too: its warning about a corrupted L2 value is logged', async () => {
+    const keyPrefix = uniquePrefix('c3gcs');
+    const logger = captureLogger();
+    const raw = rawRedis();
+    const full = keyPrefix + cacheKeys.guildConfig(G);
+    await raw.set(full, 'not json', 'PX', 60_000);
+    const guilds = await createGuildConfigSync({
+      redis: redisUrl(),
+      keyPrefix,
+      logger,
+      load: async () => config(3),
+    });
+    defer(() => guilds.close());
+    expect((await guilds.configs.get(G))?.version).toBe(3);
+    expect(logger.count(`Corrupted cache value for ${full} (not JSON), deleting it`, 'warn')).toBe(1);
+  });
+
+  it('close() hands every caller the same promise and closes the bus and the L2', async () => {
+    const guilds = await createGuildConfigSync({
+      redis: redisUrl(),
+      keyPrefix: uniquePrefix('c3gcs'),
+      load: async () => null,
+    });
+    const first = guilds.close();
+    expect(guilds.close()).toBe(first);
+    await first;
+    expect(guilds.sync.connected).toBe(false);
+    await expect(guilds.cache!.get('k')).rejects.toMatchObject({ code: 'E_CLOSED' });
+  });
+
   it('redis: false ignores connectTimeoutMs (it applies to Redis only)', async () => {
     const guilds = await createGuildConfigSync({
       redis: false,

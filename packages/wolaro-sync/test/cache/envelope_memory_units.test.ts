@@ -1,3 +1,4 @@
+import { waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
 import { decodeValue, encodeTombstone, encodeValue, mayReplace } from '../../src/cache/envelope.js';
 import { MemoryFallback } from '../../src/cache/memory_fallback.js';
@@ -140,6 +141,17 @@ describe('MemoryFallback', () => {
     const taken = m.takeDirty();
     expect(taken.keys.length).toBe(100_001);
     expect(taken.untracked).toBe(0);
+  });
+
+  it('drops an expired entry when it is next read, not with a timer per entry (it counts in size until then)', async () => {
+    const m = new MemoryFallback(10, undefined);
+    m.set('short', 'a', 5, undefined, false);
+    m.set('sentinel', 'b', 40, undefined, false);
+    // Once the later entry has expired (and been dropped by this read), the first one's time is long past.
+    await waitFor(() => m.get('sentinel') === undefined);
+    expect(m.size).toBe(1);
+    expect(m.get('short')).toBeUndefined();
+    expect(m.size).toBe(0);
   });
 
   it('puts keys back with restoreDirty', () => {
