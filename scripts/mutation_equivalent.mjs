@@ -134,6 +134,12 @@ export const EQUIVALENT_MUTANTS = [
   ),
   ...equivalent(
     'examples/panel-api/src/auth/middleware.ts',
+    "a shortcut of the settings write route: without it the token check refuses a missing token, and the route's error handler then runs requireSession, whose refusal (the same message) is the answer",
+    ['ConditionalExpression', '!token', 'false'],
+    ['StringLiteral', "'Authentication required: send Authorization: Bearer <token>'", '""'],
+  ),
+  ...equivalent(
+    'examples/panel-api/src/auth/middleware.ts',
     'a guild id that is no string is undefined, which SNOWFLAKE.test reads as the text "undefined": refused all the same',
     ['ConditionalExpression', "typeof guildId !== 'string'", 'false'],
   ),

@@ -112,6 +112,24 @@ describe('what one PATCH /api/panel/guilds/:id costs', () => {
     expect(traffic.redis).toEqual(['PUBLISH']);
   });
 
+  it('a malformed guild id: answered 400 by the checks alone, no write is attempted', async () => {
+    const patch = () =>
+      w.request('PATCH', '/api/panel/guilds/12a', {
+        token: w.adminToken,
+        body: { settings: { prefix: 'x!' } },
+      });
+    expect((await patch()).status).toBe(400);
+    const traffic = recordTraffic(w.api.db.pool);
+    stop = traffic.stop;
+    const res = await patch();
+    traffic.stop();
+    expect([res.status, res.body.error.code]).toEqual([400, 'bad_request']);
+    const statements = traffic.statements.filter((s) => !RELAY_BACKGROUND.test(s.text));
+    // Only the session lookup of the checks: the id is refused before any access or write query.
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.text).toMatch(/^SELECT session_id, .* FROM panel_sessions/s);
+  });
+
   it('refused (a plain member): the write refuses, then the full checks run once and answer 403', async () => {
     const member = (await w.tokenFor(DEMO.users.member)).token;
     const patch = () =>
