@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { encodeTombstone, encodeValue } from '../../src/cache/envelope.js';
+import { CAS_SCRIPT, encodeTombstone, encodeValue } from '../../src/cache/envelope.js';
 import { MemoryFallback } from '../../src/cache/memory_fallback.js';
 import { runCas } from '../../src/cache/redis_ops.js';
 import { privateRedis, rawRedis, useCleanup } from './helpers.js';
@@ -18,7 +19,11 @@ describe('runCas', () => {
     await redis.script('FLUSH');
     expect(await runCas(redis, direct, 'k', ['4', encodeValue('b', 4, 2), '0', '60000'])).toBe(false); // EVAL
     expect(await redis.get('k')).toBe(v5);
+    // The EVAL cached the script under its SHA-1: from now on it runs by that hash, without EVAL.
+    expect(await redis.script('EXISTS', createHash('sha1').update(CAS_SCRIPT).digest('hex'))).toEqual([1]);
+    const evals = vi.spyOn(redis, 'eval');
     expect(await runCas(redis, direct, 'k', ['5', encodeTombstone(5, 3), '1', '60000'])).toBe(false); // EVALSHA
+    expect(evals).not.toHaveBeenCalled();
     const v6 = encodeValue('c', 6, 4);
     expect(await runCas(redis, direct, 'k', ['6', v6, '0', '60000'])).toBe(true);
     expect(await redis.get('k')).toBe(v6);
