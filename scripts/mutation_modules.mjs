@@ -82,7 +82,15 @@ export const MUTATION_MODULES = {
     title: 'panel API access checks (guild routes, guild access)',
     mutate: ['examples/panel-api/src/routes/guilds.ts', 'examples/db/src/members.ts'],
     tests: [
-      ...PANEL('guilds', 'guild_routes', 'security', 'discord', 'settings_write_checks', 'auth_http'),
+      ...PANEL(
+        'guilds',
+        'guild_routes',
+        'security',
+        'discord',
+        'settings_write_checks',
+        'auth_http',
+        'patch_cost',
+      ),
       'examples/db/test/guild_access.test.ts',
     ],
   },

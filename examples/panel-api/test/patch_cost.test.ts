@@ -130,6 +130,30 @@ describe('what one PATCH /api/panel/guilds/:id costs', () => {
     expect(statements[0]?.text).toMatch(/^SELECT session_id, .* FROM panel_sessions/s);
   });
 
+  it('a stale version: the write finds the conflict under the row lock, the checks run once, 409, and it is not tried again', async () => {
+    const patch = () =>
+      w.request('PATCH', `/api/panel/guilds/${guild}`, {
+        token: w.adminToken,
+        body: { settings: { prefix: 's!' }, version: 999_999 },
+      });
+    expect((await patch()).status).toBe(409);
+    const traffic = recordTraffic(w.api.db.pool);
+    stop = traffic.stop;
+    const res = await patch();
+    traffic.stop();
+    expect([res.status, res.body.error.code]).toEqual([409, 'version_conflict']);
+    const statements = traffic.statements.filter((s) => !RELAY_BACKGROUND.test(s.text));
+    // The locked row's version tells the conflict (no precondition to evaluate); the checks run for
+    // the answer (a caller without rights would get 403, not the current version).
+    expect(statements.map((s) => kind(s.text))).toEqual([
+      'checked write',
+      'BEGIN',
+      'row lock',
+      'ROLLBACK',
+      'session+access',
+    ]);
+  });
+
   it('refused (a plain member): the write refuses, then the full checks run once and answer 403', async () => {
     const member = (await w.tokenFor(DEMO.users.member)).token;
     const patch = () =>
