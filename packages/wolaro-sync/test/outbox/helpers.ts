@@ -114,6 +114,24 @@ export function recordPoolStatements(pool: pg.Pool): { statements: string[]; sto
   };
 }
 
+/** The `guilds` row of the outbox tests' world. */
+export interface GuildRow {
+  guild_id: string;
+  settings: Record<string, unknown>;
+  version: number;
+}
+
+/** A relay stand-in counting its wake-ups. */
+export function wakeCounter(): { wakes: number; wake(): void } {
+  const relay = {
+    wakes: 0,
+    wake() {
+      relay.wakes++;
+    },
+  };
+  return relay;
+}
+
 /** Versions seen for one guild, in arrival order. */
 export function versionsOf(seen: readonly Seen[], guildId: string): (number | undefined)[] {
   return seen.filter((s) => s.guildId === guildId).map((s) => s.version);

@@ -12,20 +12,10 @@ import {
   recordPoolStatements,
   useCleanup,
   versionsOf,
+  wakeCounter,
 } from './helpers.js';
 
 useCleanup();
-
-/** A relay stand-in counting its wake-ups. */
-function wakeCounter() {
-  const relay = {
-    wakes: 0,
-    wake() {
-      relay.wakes++;
-    },
-  };
-  return relay;
-}
 
 /** An unclaimed row (left to publishAfterCommit(id) or a relay). */
 const enqueueConfig = (w: OutboxWorld, guildId: string, version: number) =>

@@ -11,15 +11,9 @@ import {
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { enqueue, migrate, OutboxRelay, versionedUpdate, withTransaction } from '../../src/pg/index.js';
-import { defer, type OutboxWorld, outboxWorld, useCleanup, versionsOf } from './helpers.js';
+import { defer, type GuildRow, type OutboxWorld, outboxWorld, useCleanup, versionsOf } from './helpers.js';
 
 useCleanup();
-
-interface GuildRow {
-  guild_id: string;
-  settings: Record<string, unknown>;
-  version: number;
-}
 
 function relayFor(w: OutboxWorld, options: Partial<ConstructorParameters<typeof OutboxRelay>[0]> = {}) {
   const relay = new OutboxRelay({ pool: w.pool, sync: w.sync, pollIntervalMs: 10_000, ...options });

@@ -9,15 +9,16 @@ import {
   versionedUpdate,
   versionedUpdateStatement,
 } from '../../src/pg/index.js';
-import { defer, outboxWorld, recordPoolStatements, useCleanup, versionsOf } from './helpers.js';
+import {
+  defer,
+  type GuildRow,
+  outboxWorld,
+  recordPoolStatements,
+  useCleanup,
+  versionsOf,
+} from './helpers.js';
 
 useCleanup();
-
-interface GuildRow {
-  guild_id: string;
-  settings: Record<string, unknown>;
-  version: number;
-}
 
 const mergeSettings = (patch: Record<string, unknown>) => sql`settings || ${JSON.stringify(patch)}::jsonb`;
 

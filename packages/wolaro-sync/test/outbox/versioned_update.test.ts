@@ -2,15 +2,9 @@ import { redisUrl, waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
 import { SyncClient, VersionConflictError } from '../../src/index.js';
 import { OutboxRelay, RowNotFoundError, versionedUpdate } from '../../src/pg/index.js';
-import { defer, outboxWorld, useCleanup } from './helpers.js';
+import { defer, type GuildRow, outboxWorld, useCleanup } from './helpers.js';
 
 useCleanup();
-
-interface GuildRow {
-  guild_id: string;
-  settings: Record<string, unknown>;
-  version: number;
-}
 
 const configEvent = (row: GuildRow) => ({
   channel: 'config:update' as const,

@@ -18,32 +18,23 @@ import {
   versionedUpdate,
   withTransaction,
 } from '../../src/pg/index.js';
-import { defer, type OutboxWorld, outboxWorld, useCleanup, versionsOf } from './helpers.js';
+import {
+  defer,
+  type GuildRow,
+  type OutboxWorld,
+  outboxWorld,
+  useCleanup,
+  versionsOf,
+  wakeCounter,
+} from './helpers.js';
 
 useCleanup();
-
-interface GuildRow {
-  guild_id: string;
-  settings: Record<string, unknown>;
-  version: number;
-}
 
 const ticketChannels = defineChannels({
   'ticket:created': {
     schema: z.object({ guildId: snowflake, ticketId: z.string(), version: z.number().optional() }),
   },
 });
-
-/** A relay stand-in counting its wake-ups. */
-function wakeCounter() {
-  const relay = {
-    wakes: 0,
-    wake() {
-      relay.wakes++;
-    },
-  };
-  return relay;
-}
 
 /** claimed_until - created_at of each row, in whole seconds (null when unclaimed), in id order. */
 async function claims(w: OutboxWorld): Promise<(number | null)[]> {
