@@ -33,14 +33,19 @@ function originalOf(source, location) {
   return [first, ...middle, last].join('\n');
 }
 
+/** Where each equivalent entry matched a live mutant: more places than it stands for hides one. */
+const matched = new Map();
+
 function isEquivalent(file, mutant, original) {
-  return EQUIVALENT_MUTANTS.find(
+  const entry = EQUIVALENT_MUTANTS.find(
     (e) =>
       file.endsWith(e.file) &&
       e.mutator === mutant.mutatorName &&
       oneLine(e.original) === oneLine(original) &&
       oneLine(e.replacement) === oneLine(mutant.replacement ?? ''),
   );
+  if (entry) matched.set(entry, [...(matched.get(entry) ?? []), `${file}:${mutant.location.start.line}`]);
+  return entry;
 }
 
 // A glob of scripts/mutation_modules.mjs as a RegExp (`**/` any folders, `*` within one name).
@@ -189,7 +194,17 @@ const next =
     : `${doc.trimEnd()}\n\n${block}\n`;
 writeFileSync(DOC, next);
 console.log(`docs/testing.md: mutation summary updated (${rows.length} modules)`);
-if (process.argv.includes('--check') && below > 0) {
-  console.error(`${below} module(s) under ${TARGET} %`);
+const overmatched = [...matched].filter(([entry, places]) => places.length > entry.places);
+for (const [entry, places] of overmatched) {
+  console.warn(
+    `scripts/mutation_equivalent.mjs: ${entry.mutator} \`${short(entry.original, 50)}\` → \`${entry.replacement}\` ` +
+      `stands for ${entry.places} place(s) but matches ${places.length} live mutants (${places.join(', ')}): ` +
+      'check each one and set its places, or kill the others',
+  );
+}
+if (process.argv.includes('--check') && (below > 0 || overmatched.length > 0)) {
+  if (below > 0) console.error(`${below} module(s) under ${TARGET} %`);
+  if (overmatched.length > 0)
+    console.error(`${overmatched.length} equivalent entr(ies) match more places than listed`);
   process.exit(1);
 }

@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const scripts = new URL('../../scripts/', import.meta.url).pathname;
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const FILE = 'packages/wolaro-sync/src/channels/codec.ts';
+const SOURCE = ['const a = x > 0;', 'const b = x > 0;', 'const c = y;', ''].join('\n');
+
+/** A survived ConditionalExpression mutant `x > 0` → `true` on `line` (columns of SOURCE). */
+function survivor(id: string, line: number) {
+  return {
+    id,
+    mutatorName: 'ConditionalExpression',
+    replacement: 'true',
+    status: 'Survived',
+    location: { start: { line, column: 11 }, end: { line, column: 16 } },
+  };
+}
+
+/**
+ * Runs scripts/mutation_summary.mjs in a temporary copy of the root (its own docs/testing.md and
+ * equivalent list), on a `channels` report with `x > 0` → `true` surviving on lines 1 and 2.
+ */
+async function summary(places: number | undefined, args: string[] = []) {
+  const root = await mkdtemp(join(tmpdir(), 'wolaro-mutation-summary-'));
+  dirs.push(root);
+  await mkdir(join(root, 'scripts'));
+  await mkdir(join(root, 'docs'));
+  await mkdir(join(root, 'reports', 'mutation', 'channels'), { recursive: true });
+  for (const name of ['mutation_summary.mjs', 'mutation_modules.mjs']) {
+    await copyFile(join(scripts, name), join(root, 'scripts', name));
+  }
+  const entry = `{ file: '${FILE}', mutator: 'ConditionalExpression', original: 'x > 0', replacement: 'true', reason: 'test', places: ${places ?? 1} }`;
+  await writeFile(
+    join(root, 'scripts', 'mutation_equivalent.mjs'),
+    `export const EQUIVALENT_MUTANTS = [${entry}];\n`,
+  );
+  await writeFile(join(root, 'docs', 'testing.md'), '# Testing\n');
+  const report = {
+    schemaVersion: '2',
+    thresholds: { high: 95, low: 90 },
+    files: {
+      [FILE]: { language: 'typescript', source: SOURCE, mutants: [survivor('1', 1), survivor('2', 2)] },
+    },
+  };
+  await writeFile(join(root, 'reports', 'mutation', 'channels', 'mutation.json'), JSON.stringify(report));
+  const result = await run('node', [join(root, 'scripts', 'mutation_summary.mjs'), ...args]).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err: { code: number; stdout: string; stderr: string }) => err,
+  );
+  return { ...result, doc: await readFile(join(root, 'docs', 'testing.md'), 'utf8') };
+}
+
+describe('mutation summary: equivalent entries', () => {
+  it('warns, and fails --check, when an entry hides more live mutants than the places it stands for', async () => {
+    const { code, stderr, doc } = await summary(undefined, ['--check']);
+    expect(stderr).toContain('stands for 1 place(s) but matches 2 live mutants');
+    expect(stderr).toContain(`${FILE}:1, ${FILE}:2`);
+    expect(code).toBe(1);
+    // The table still counts both as equivalent: the warning is what tells them apart.
+    expect(doc).toMatch(/\| channels \|[^\n]*\| 2 \| \*\*100\.0 %\*\*/);
+  });
+
+  it('passes --check when the entry lists both places', async () => {
+    const { code, stderr } = await summary(2, ['--check']);
+    expect(stderr).not.toContain('matches');
+    expect(code).toBe(0);
+  });
+});
