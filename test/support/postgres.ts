@@ -25,6 +25,8 @@ export interface TestSchemaOptions {
   max?: number;
   /** Base connection string (default in tests: the suite's `databaseUrl()`). */
   baseUrl?: string;
+  /** `application_name` of {@link TestSchema.pool}'s connections (not of {@link TestSchema.connectionString}). */
+  applicationName?: string | ((schema: string) => string);
 }
 
 /** Options for {@link createSchema}. */
@@ -33,8 +35,6 @@ export interface SchemaOptions extends TestSchemaOptions {
   baseUrl: string;
   /** First part of the schema name (default `t`). */
   prefix?: string;
-  /** `application_name` of {@link TestSchema.pool}'s connections (not of {@link TestSchema.connectionString}). */
-  applicationName?: string | ((schema: string) => string);
 }
 
 /** Returns `url` with `application_name=<name>` (so a process's Postgres backends can be told apart). */

@@ -1,7 +1,7 @@
 import { databaseUrl, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SyncClient } from '../src/index.js';
+import { ClosedError, SyncClient } from '../src/index.js';
 import { NOTIFY_CHUNK_BYTES, PgNotifyTransport, splitForNotify } from '../src/pg/index.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -91,5 +91,19 @@ describe('PgNotifyTransport', () => {
     await waitFor(() => b.transport.healthy && a.transport.healthy, { timeoutMs: 10_000 });
     await a.publishGuildReload('1', 'after');
     await waitFor(() => got.includes('after'), { timeoutMs: 5000 });
+  });
+});
+
+describe('PgNotifyTransport closed while it connects', () => {
+  it('connect() rejects with ClosedError instead of waiting forever (pg never settles a connect ended midway)', async () => {
+    const transport = new PgNotifyTransport({ connectionString: databaseUrl() });
+    cleanup.push(() => transport.close());
+    const connecting = transport.connect().then(
+      () => 'connected',
+      (err: Error) => err,
+    );
+    await transport.close();
+    const outcome = await connecting;
+    expect(outcome).toBeInstanceOf(ClosedError);
   });
 });

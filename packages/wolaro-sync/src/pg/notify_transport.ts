@@ -5,6 +5,7 @@ import { ClosedError, PgUnavailableError } from '../errors.js';
 import { BaseTransport } from '../internal/base_transport.js';
 import { checkOptions, durationMs, type OptionsCheck } from '../internal/options.js';
 import { toError } from '../internal/to_error.js';
+import { connected } from './connected.js';
 
 /**
  * Options of {@link PgNotifyTransport}. Give a `pool` (stays yours) or a `connectionString`.
@@ -263,7 +264,7 @@ export class PgNotifyTransport extends BaseTransport {
     } catch (err) {
       this.markDown(toError(err));
       this.#scheduleReconnect();
-      if (this.#closed) throw err;
+      if (this.#closed) throw new ClosedError('transport');
       throw new PgUnavailableError(this.#address(), { cause: err });
     }
   }
@@ -327,7 +328,7 @@ export class PgNotifyTransport extends BaseTransport {
     client.on('error', (err) => this.#lost(client, err));
     client.on('end', () => this.#lost(client, new Error('Postgres LISTEN connection ended')));
     this.#listener = client;
-    await client.connect();
+    await connected(client);
     if (this.channels.size > 0) {
       await client.query([...this.channels].map((c) => `LISTEN ${client.escapeIdentifier(c)}`).join('; '));
     }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { toError } from '../../internal/to_error.js';
 import type { Logger } from '../../logger.js';
+import { connected } from '../connected.js';
 import { OUTBOX_NOTIFY_CHANNEL } from './sql.js';
 
 /** Options of {@link OutboxListener}. */
@@ -70,11 +71,12 @@ export class OutboxListener {
     client.on('end', () => this.#lost(client, new Error('connection ended')));
     this.#client = client;
     try {
-      await client.connect();
+      await connected(client);
       await client.query(`LISTEN ${client.escapeIdentifier(OUTBOX_NOTIFY_CHANNEL)}`);
     } catch (err) {
       if (this.#client === client) this.#client = undefined;
       await client.end().catch(() => {});
+      if (this.#closed) return; // close() ended it on purpose: nothing to report
       throw err;
     }
     if (this.#closed) {
