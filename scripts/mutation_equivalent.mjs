@@ -351,13 +351,8 @@ export const EQUIVALENT_MUTANTS = [
   ),
   ...equivalent(
     'packages/wolaro-sync/src/cache/redis_link.ts',
-    'it only adds a ping while starting, whose failure the guard below ignores',
-    ['ConditionalExpression', "this.#state === 'up'", 'true'],
-  ),
-  ...equivalent(
-    'packages/wolaro-sync/src/cache/redis_link.ts',
-    'markDown ignores any state but up or starting, and the tick only pings when up',
-    ['ConditionalExpression', "this.#state === 'up'", 'true'],
+    "#tick's two checks: the first only adds a ping while starting, whose failure the second ignores; the second, because markDown ignores any state but up or starting, and the tick only pings when up",
+    ['ConditionalExpression', "this.#state === 'up'", 'true', 2],
   ),
   ...equivalent(
     'packages/wolaro-sync/src/cache/loaded_config.ts',
@@ -491,5 +486,18 @@ export const EQUIVALENT_MUTANTS = [
     'packages/wolaro-sync/src/pg/outbox/relay.ts',
     "without the loop's own re-check, the finally of #kick starts a new loop for the same wake-up",
     ['ConditionalExpression', 'this.#running && this.#dirty', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/listener.ts',
+    'the connection LISTENs on that one channel only: no notification of another channel reaches it',
+    ['ConditionalExpression', 'n.channel !== OUTBOX_NOTIFY_CHANNEL', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/listener.ts',
+    "pg emits `error` and then `end` when a connection is lost (it was not ended on purpose): either handler alone calls #lost, the second finds it done",
+    ['ArrowFunction', '(err) => this.#lost(client, err)', '() => undefined'],
+    ['ArrowFunction', "() => this.#lost(client, new Error('connection ended'))", '() => undefined'],
+    ['StringLiteral', "'end'", '""'],
+    ['StringLiteral', "'connection ended'", '""'],
   ),
 ];
