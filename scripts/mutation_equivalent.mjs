@@ -494,10 +494,36 @@ export const EQUIVALENT_MUTANTS = [
   ),
   ...equivalent(
     'packages/wolaro-sync/src/pg/outbox/listener.ts',
-    "pg emits `error` and then `end` when a connection is lost (it was not ended on purpose): either handler alone calls #lost, the second finds it done",
+    'pg emits `error` and then `end` when a connection is lost (it was not ended on purpose): either handler alone calls #lost, the second finds it done',
     ['ArrowFunction', '(err) => this.#lost(client, err)', '() => undefined'],
     ['ArrowFunction', "() => this.#lost(client, new Error('connection ended'))", '() => undefined'],
     ['StringLiteral', "'end'", '""'],
     ['StringLiteral', "'connection ended'", '""'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/backlog.ts',
+    'SELECT count(*) always returns exactly one row',
+    ['OptionalChaining', 'rows[0]?.n', 'rows[0].n'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/drain_lock.ts',
+    'the lock statement selects from a one-row subquery: it always returns exactly one row',
+    ['OptionalChaining', 'row?.locked', 'row.locked'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/migrate.ts',
+    'a SELECT without FROM always returns exactly one row',
+    ['OptionalChaining', 'rows[0]?.schema', 'rows[0].schema'],
+    ['OptionalChaining', 'rows[0]?.exists', 'rows[0].exists'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/versioned_statement.ts',
+    'a SELECT without FROM always returns exactly one row',
+    ['OptionalChaining', 'rows[0]?.ok', 'rows[0].ok'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/sql_fragment.ts',
+    'fragments come from the `sql` tag, whose template has one more string than values: the fallback never applies',
+    ['StringLiteral', "''", '"Stryker was here!"', 2],
   ),
 ];

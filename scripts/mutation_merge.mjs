@@ -7,7 +7,8 @@
 //
 // Give the inputs oldest first. Every input must come from a run of the same module (same test
 // files). The result is reports/mutation/<module>/incremental.json; an existing one is merged in
-// first (later inputs win per source file). Test ids are numbered per report, so they are matched
+// first (later inputs win per source file; per mutant when the source is the same, so a run
+// narrowed to a few lines of a file replaces only their results). Test ids are numbered per report, so they are matched
 // by test file and name.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,6 +29,11 @@ const reports = [...(existsSync(target) ? [target] : []), ...inputs].map((file) 
 const merged = { ...reports.at(-1).report, files: {}, testFiles: {} };
 const ids = new Map(); // `${testFile}\0${name}` → merged id
 const testKey = (path, test) => `${path}\0${test.name}`;
+/** The same mutant of the same source: place, mutator and replacement. */
+const sameMutant = (a, b) =>
+  a.mutatorName === b.mutatorName &&
+  a.replacement === b.replacement &&
+  JSON.stringify(a.location) === JSON.stringify(b.location);
 
 for (const { report } of reports) {
   // This report's test id → merged id.
@@ -50,14 +56,19 @@ for (const { report } of reports) {
   // Ids of no listed test (the failed load of a test file, see mutation_load_failures.ts) stay as they are.
   const mapIds = (list) => list?.map((id) => remap.get(id) ?? id);
   for (const [path, file] of Object.entries(report.files ?? {})) {
-    merged.files[path] = {
-      ...file,
-      mutants: file.mutants.map((m) => ({
-        ...m,
-        ...(m.coveredBy ? { coveredBy: mapIds(m.coveredBy) } : {}),
-        ...(m.killedBy ? { killedBy: mapIds(m.killedBy) } : {}),
-      })),
-    };
+    const mutants = file.mutants.map((m) => ({
+      ...m,
+      ...(m.coveredBy ? { coveredBy: mapIds(m.coveredBy) } : {}),
+      ...(m.killedBy ? { killedBy: mapIds(m.killedBy) } : {}),
+    }));
+    // A run narrowed to part of a file (`--mutate file:line:col-line:col`) holds only some of its
+    // mutants: with the same source, the file's other results are kept, not dropped.
+    const earlier = merged.files[path];
+    const kept =
+      earlier && earlier.source === file.source
+        ? earlier.mutants.filter((m) => !mutants.some((n) => sameMutant(m, n)))
+        : [];
+    merged.files[path] = { ...file, mutants: [...kept, ...mutants] };
   }
 }
 
