@@ -526,4 +526,10 @@ export const EQUIVALENT_MUTANTS = [
     'fragments come from the `sql` tag, whose template has one more string than values: the fallback never applies',
     ['StringLiteral', "''", '"Stryker was here!"', 2],
   ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/publish_rows.ts',
+    'the outcomes up to i were awaited in order and have settled: waiting for them again changes nothing',
+    ['MethodExpression', 'outcomes.slice(i + 1)', 'outcomes'],
+    ['ArithmeticOperator', 'i + 1', 'i - 1'],
+  ),
 ];
