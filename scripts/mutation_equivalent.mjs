@@ -532,4 +532,9 @@ export const EQUIVALENT_MUTANTS = [
     ['MethodExpression', 'outcomes.slice(i + 1)', 'outcomes'],
     ['ArithmeticOperator', 'i + 1', 'i - 1'],
   ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/versioned_update.ts',
+    "every channel's schema is an object: a string payload spread into { 0: 'g', …, version } is refused all the same (event_payload_shapes.test.ts)",
+    ['ConditionalExpression', "typeof payload !== 'object'", 'false'],
+  ),
 ];
