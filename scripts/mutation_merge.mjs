@@ -29,11 +29,8 @@ const reports = [...(existsSync(target) ? [target] : []), ...inputs].map((file) 
 const merged = { ...reports.at(-1).report, files: {}, testFiles: {} };
 const ids = new Map(); // `${testFile}\0${name}` → merged id
 const testKey = (path, test) => `${path}\0${test.name}`;
-/** The same mutant of the same source: place, mutator and replacement. */
-const sameMutant = (a, b) =>
-  a.mutatorName === b.mutatorName &&
-  a.replacement === b.replacement &&
-  JSON.stringify(a.location) === JSON.stringify(b.location);
+/** What makes a mutant of one source the same mutant: place, mutator and replacement. */
+const mutantKey = (m) => `${JSON.stringify(m.location)}\0${m.mutatorName}\0${m.replacement}`;
 
 for (const { report } of reports) {
   // This report's test id → merged id.
@@ -64,9 +61,10 @@ for (const { report } of reports) {
     // A run narrowed to part of a file (`--mutate file:line:col-line:col`) holds only some of its
     // mutants: with the same source, the file's other results are kept, not dropped.
     const earlier = merged.files[path];
+    const replaced = new Set(mutants.map(mutantKey));
     const kept =
       earlier && earlier.source === file.source
-        ? earlier.mutants.filter((m) => !mutants.some((n) => sameMutant(m, n)))
+        ? earlier.mutants.filter((m) => !replaced.has(mutantKey(m)))
         : [];
     merged.files[path] = { ...file, mutants: [...kept, ...mutants] };
   }

@@ -44,7 +44,10 @@ function isEquivalent(file, mutant, original) {
       oneLine(e.original) === oneLine(original) &&
       oneLine(e.replacement) === oneLine(mutant.replacement ?? ''),
   );
-  if (entry) matched.set(entry, [...(matched.get(entry) ?? []), `${file}:${mutant.location.start.line}`]);
+  if (entry) {
+    if (!matched.has(entry)) matched.set(entry, []);
+    matched.get(entry).push(`${file}:${mutant.location.start.line}`);
+  }
   return entry;
 }
 

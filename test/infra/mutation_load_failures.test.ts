@@ -82,27 +82,11 @@ describe('the mutation runs reporter for test files that fail to load', () => {
 
   it('leaves a failed file alone when it collected tests (their failures already count)', () => {
     const test = { type: 'test', name: 't', result: { state: 'fail' } } as unknown as Test;
-    const file = {
-      id: 'f',
-      name: 'f',
-      type: 'suite',
-      result: { state: 'fail' },
-      tasks: [test],
-    } as unknown as File;
-    const passed = {
-      id: 'p',
-      name: 'p',
-      type: 'suite',
-      result: { state: 'pass' },
-      tasks: [],
-    } as unknown as File;
-    const empty = {
-      id: 'e',
-      name: 'e',
-      type: 'suite',
-      result: { state: 'fail' },
-      tasks: [],
-    } as unknown as File;
+    const suite = (id: string, state: 'pass' | 'fail', tasks: Test[]) =>
+      ({ id, name: id, type: 'suite', result: { state }, tasks }) as unknown as File;
+    const file = suite('f', 'fail', [test]);
+    const passed = suite('p', 'pass', []);
+    const empty = suite('e', 'fail', []);
     expect(markLoadFailures([file, passed, empty])).toBe(1);
     expect(file.tasks).toEqual([test]);
     expect(passed.tasks).toEqual([]);

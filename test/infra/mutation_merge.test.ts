@@ -1,17 +1,12 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useScriptRoots } from './fixtures/script_root.js';
 
 const run = promisify(execFile);
-const scripts = new URL('../../scripts/', import.meta.url).pathname;
-
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+const scriptRoot = useScriptRoots();
 
 const FILE = 'packages/wolaro-sync/src/channels/codec.ts';
 const SOURCE = 'const a = x > 0;\nconst b = y > 0;\n';
@@ -39,13 +34,8 @@ const report = (source: string, mutants: Mutant[]) => ({
 
 /** Runs scripts/mutation_merge.mjs in a temporary root: the module's incremental file, then `part`. */
 async function merge(module: object, part: object): Promise<Mutant[]> {
-  const root = await mkdtemp(join(tmpdir(), 'wolaro-mutation-merge-'));
-  dirs.push(root);
-  await mkdir(join(root, 'scripts'));
+  const root = await scriptRoot('mutation-merge', ['mutation_merge.mjs', 'mutation_modules.mjs']);
   await mkdir(join(root, 'reports', 'mutation', 'channels'), { recursive: true });
-  for (const name of ['mutation_merge.mjs', 'mutation_modules.mjs']) {
-    await copyFile(join(scripts, name), join(root, 'scripts', name));
-  }
   const target = join(root, 'reports', 'mutation', 'channels', 'incremental.json');
   await writeFile(target, JSON.stringify(module));
   await writeFile(join(root, 'part.json'), JSON.stringify(part));

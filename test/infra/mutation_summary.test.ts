@@ -1,17 +1,12 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useScriptRoots } from './fixtures/script_root.js';
 
 const run = promisify(execFile);
-const scripts = new URL('../../scripts/', import.meta.url).pathname;
-
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+const scriptRoot = useScriptRoots();
 
 const FILE = 'packages/wolaro-sync/src/channels/codec.ts';
 const SOURCE = ['const a = x > 0;', 'const b = x > 0;', 'const c = y;', ''].join('\n');
@@ -32,14 +27,9 @@ function survivor(id: string, line: number) {
  * equivalent list), on a `channels` report with `x > 0` → `true` surviving on lines 1 and 2.
  */
 async function summary(places: number | undefined, args: string[] = []) {
-  const root = await mkdtemp(join(tmpdir(), 'wolaro-mutation-summary-'));
-  dirs.push(root);
-  await mkdir(join(root, 'scripts'));
+  const root = await scriptRoot('mutation-summary', ['mutation_summary.mjs', 'mutation_modules.mjs']);
   await mkdir(join(root, 'docs'));
   await mkdir(join(root, 'reports', 'mutation', 'channels'), { recursive: true });
-  for (const name of ['mutation_summary.mjs', 'mutation_modules.mjs']) {
-    await copyFile(join(scripts, name), join(root, 'scripts', name));
-  }
   const entry = `{ file: '${FILE}', mutator: 'ConditionalExpression', original: 'x > 0', replacement: 'true', reason: 'test', places: ${places ?? 1} }`;
   await writeFile(
     join(root, 'scripts', 'mutation_equivalent.mjs'),

@@ -61,6 +61,11 @@ function recordQueries(pool: pg.Pool) {
   };
 }
 
+/** An anonymous settings write of `prefix` to the test guild. */
+function writePrefix(prefix: string) {
+  return updateGuildSettings(schema.pool, publisher, { guildId: GUILD, patch: { prefix }, changedBy: null });
+}
+
 async function revisionVersions(): Promise<number[]> {
   const { rows } = await schema.pool.query<{ version: number }>(
     'SELECT version::int AS version FROM config_revisions WHERE guild_id = $1 ORDER BY version',
@@ -72,11 +77,7 @@ async function revisionVersions(): Promise<number[]> {
 describe('revisions kept by default', () => {
   it('are the newest 100 of a guild, after settings writes, module writes and restores alike', async () => {
     for (let i = 0; i < 101; i++) {
-      await updateGuildSettings(schema.pool, publisher, {
-        guildId: GUILD,
-        patch: { prefix: `p${i}` },
-        changedBy: null,
-      });
+      await writePrefix(`p${i}`);
     }
     // Versions 2…102 were written: the oldest one is gone.
     expect(await revisionVersions()).toEqual(Array.from({ length: 100 }, (_, i) => i + 3));
@@ -98,11 +99,7 @@ describe('the settings write', () => {
   it('is a prepared statement', async () => {
     const rec = recordQueries(schema.pool);
     try {
-      await updateGuildSettings(schema.pool, publisher, {
-        guildId: GUILD,
-        patch: { prefix: '?' },
-        changedBy: null,
-      });
+      await writePrefix('?');
     } finally {
       rec.stop();
     }
@@ -113,11 +110,7 @@ describe('the settings write', () => {
   it(`answers before its outbox mark by default (the mark waits ${MARK_DELAY_MS} ms for others), and after it with markDelayMs 0`, async () => {
     const rec = recordQueries(schema.pool);
     try {
-      await updateGuildSettings(schema.pool, publisher, {
-        guildId: GUILD,
-        patch: { prefix: '?' },
-        changedBy: null,
-      });
+      await writePrefix('?');
       // The mark is a timer of MARK_DELAY_MS that cannot have fired before this synchronous check.
       expect(rec.marks()).toBe(0);
       await waitFor(() => rec.marks() === 1, { message: 'the delayed mark' });
