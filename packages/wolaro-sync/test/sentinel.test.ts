@@ -8,6 +8,7 @@ import {
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { RedisFallbackManager, RedisTransport, SyncClient } from '../src/index.js';
+import { closeOwnedClient, createRedisClient, RESTART_DELAY_MS } from '../src/internal/redis_client.js';
 import { closeAfterEach } from './closing.js';
 import { listening, transportContract } from './contract.js';
 
@@ -22,7 +23,50 @@ transportContract({
 
 const track = closeAfterEach();
 
+/**
+ * What ioredis' failover detector does when a Sentinel announces `+switch-master`: it disconnects
+ * the client's connector. Done while the client reconnects and is still asking a Sentinel for the
+ * master, the interrupted lookup ends the client for good (status `end`). A master that dies makes
+ * this likely: the client reconnects at once and the switch is announced a moment later.
+ */
+function switchMasterWhileResolving(client: Redis): void {
+  client.once('connecting', () =>
+    process.nextTick(() =>
+      (client as unknown as { connector: { disconnect(): void } }).connector.disconnect(),
+    ),
+  );
+  client.disconnect(true);
+}
+
 describe('Redis Sentinel', () => {
+  it('a connection the SDK owns comes back when a failover interrupts its reconnect', async () => {
+    const client = createRedisClient(viaSentinels(), 1000) as Redis;
+    client.on('error', () => {});
+    const statuses: string[] = [];
+    client.on('end', () => statuses.push('end'));
+    try {
+      await client.connect();
+      switchMasterWhileResolving(client);
+      await waitFor(() => statuses.includes('end'), { timeoutMs: 5000, message: 'ioredis ended the client' });
+      await waitFor(() => client.status === 'ready', {
+        timeoutMs: 5000,
+        message: 'the client is ready again',
+      });
+      expect(await client.ping()).toBe('PONG');
+    } finally {
+      await closeOwnedClient(client);
+    }
+  });
+
+  it('a connection the SDK closes stays closed', async () => {
+    const client = createRedisClient(viaSentinels(), 1000) as Redis;
+    client.on('error', () => {});
+    await client.connect();
+    await closeOwnedClient(client);
+    await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS * 3));
+    expect(client.status).toBe('end');
+  });
+
   it('survives a master failover: the bus resyncs and works again, the cache writes to the new master', async () => {
     const keyPrefix = uniquePrefix('sen');
     const a = track(new SyncClient({ redis: viaSentinels(), keyPrefix }));

@@ -1,6 +1,11 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { ClosedError } from '../errors.js';
-import { createRedisClient, isRedisClient, waitForReady } from '../internal/redis_client.js';
+import {
+  closeOwnedClient,
+  createRedisClient,
+  isRedisClient,
+  waitForReady,
+} from '../internal/redis_client.js';
 import { toError } from '../internal/to_error.js';
 import type { Logger } from '../logger.js';
 import type { RedisClusterInput, RedisInput } from '../transports/redis.js';
@@ -160,13 +165,12 @@ export class RedisLink {
     this.client.off('ready', this.#onReady);
     this.client.off('close', this.#onClose);
     if (!this.#owns) return;
-    const client = this.client as Redis;
+    const client = this.client;
     // A connect attempt still in flight can fail after disconnect(): keep a listener so that late
     // error is swallowed instead of printed as ioredis's "Unhandled error event".
     client.off('error', this.#onClientError);
     client.on('error', () => {});
-    if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
-    else client.disconnect();
+    await closeOwnedClient(client);
   }
 
   #tick(): void {

@@ -82,9 +82,62 @@ export function createRedisClient(
       },
     });
   }
-  if (typeof input === 'string') return new Redis(input, tuned);
+  if (typeof input === 'string') return keepOpen(new Redis(input, tuned));
   const sentinel = Array.isArray(input.sentinels) ? { failoverDetector: true } : {};
-  return new Redis({ ...tuned, ...sentinel, ...input });
+  return keepOpen(new Redis({ ...tuned, ...sentinel, ...input }));
+}
+
+/** Connections the SDK is closing on purpose: {@link keepOpen} leaves them ended. */
+const closing = new WeakSet<Redis>();
+
+/** How long an ended connection waits before {@link keepOpen} starts it again. */
+export const RESTART_DELAY_MS = 100;
+
+/**
+ * Keeps a connection the SDK owns from ending by accident: when it ends without
+ * {@link closeOwnedClient}, it is started again after {@link RESTART_DELAY_MS}.
+ *
+ * ioredis ends a Sentinel client for good when its failover detector fires (a Sentinel announced
+ * `+switch-master`) while the client is reconnecting and still asking a Sentinel for the master:
+ * the interrupted lookup rejects with "Connection is closed." and the client goes to `end`, where
+ * it never reconnects. A master that dies makes exactly that likely: the client reconnects at once
+ * and the switch is announced a moment later.
+ *
+ * @example
+ * ```ts
+ * const sub = keepOpen(redis.duplicate());
+ * await closeOwnedClient(sub); // ends it for good
+ * ```
+ */
+export function keepOpen(client: Redis): Redis {
+  client.on('end', () => {
+    if (closing.has(client)) return;
+    const timer = setTimeout(() => {
+      if (!closing.has(client) && client.status === 'end') client.connect().catch(() => {});
+    }, RESTART_DELAY_MS);
+    timer.unref();
+  });
+  return client;
+}
+
+/**
+ * Closes a connection the SDK owns for good, so {@link keepOpen} does not start it again. With
+ * `quit` (the default) a ready connection sends `QUIT` and its pending replies still arrive;
+ * otherwise, and when it is not ready, it disconnects at once.
+ *
+ * @example
+ * ```ts
+ * await closeOwnedClient(redis);
+ * void closeOwnedClient(subscriber, { quit: false });
+ * ```
+ */
+export async function closeOwnedClient(
+  client: Redis | Cluster,
+  { quit = true }: { quit?: boolean } = {},
+): Promise<void> {
+  if (!client.isCluster) closing.add(client as Redis);
+  if (quit && client.status === 'ready') await client.quit().catch(() => client.disconnect());
+  else client.disconnect();
 }
 
 /** {@link waitForReady} for one connection (or a Cluster's slot map). */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Cluster, Redis } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import { redisAddress } from './redis_address.js';
-import { waitForReady } from './redis_client.js';
+import { closeOwnedClient, waitForReady } from './redis_client.js';
 import { toError } from './to_error.js';
 
 /** Events of a {@link Subscriber}. */
@@ -44,7 +44,7 @@ export function plainSubscriber(client: Redis): Subscriber {
     unsubscribe: (channels) => client.unsubscribe(...channels),
     ping: () => client.ping(),
     drop: () => client.disconnect(true),
-    close: () => client.disconnect(),
+    close: () => void closeOwnedClient(client, { quit: false }),
     on(event, listener) {
       return client.on(event, listener as (...args: unknown[]) => void);
     },

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { ClosedError } from '../errors.js';
 import { BaseTransport } from '../internal/base_transport.js';
 import { checkOptions, durationMs, redisInputSchema, requireRedis } from '../internal/options.js';
-import { createRedisClient, isRedisClient, waitForReady } from '../internal/redis_client.js';
+import {
+  closeOwnedClient,
+  createRedisClient,
+  isRedisClient,
+  keepOpen,
+  waitForReady,
+} from '../internal/redis_client.js';
 import { plainSubscriber, ShardedSubscriber, type Subscriber } from '../internal/subscriber.js';
 import { toError } from '../internal/to_error.js';
 
@@ -189,11 +195,13 @@ export class RedisTransport extends BaseTransport {
     this.#sub = this.#pub.isCluster
       ? new ShardedSubscriber(this.#pub as Cluster, this.#tag)
       : plainSubscriber(
-          (this.#pub as Redis).duplicate({
-            lazyConnect: true,
-            autoResubscribe: false,
-            enableOfflineQueue: true,
-          }),
+          keepOpen(
+            (this.#pub as Redis).duplicate({
+              lazyConnect: true,
+              autoResubscribe: false,
+              enableOfflineQueue: true,
+            }),
+          ),
         );
     this.#sub.on('message', (channel: string, message: string) => {
       if (channel.startsWith(this.#tag)) this.emit('message', channel.slice(this.#tag.length), message);
@@ -267,10 +275,7 @@ export class RedisTransport extends BaseTransport {
     this.#closed = true;
     clearInterval(this.#heartbeat);
     this.#sub.close();
-    if (this.#ownsPub) {
-      if (this.#pub.status === 'ready') await this.#pub.quit().catch(() => this.#pub.disconnect());
-      else this.#pub.disconnect();
-    }
+    if (this.#ownsPub) await closeOwnedClient(this.#pub);
     this.removeAllListeners();
   }
 
