@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTestSchema, redisUrl, type TestSchema, uniquePrefix, waitFor } from '@wolaro/test-harness';
-import type pg from 'pg';
+import pg from 'pg';
 import { SyncClient, type SyncClientOptions } from '../../src/index.js';
 import { migrate } from '../../src/pg/index.js';
 import { defer } from '../closing.js';
@@ -194,4 +194,45 @@ export function spawnFixture(name: string, env: Record<string, string>): Fixture
         { timeoutMs, message: `fixture ${name} to print ${pattern}; stderr so far: ${stderr}` },
       ),
   };
+}
+
+/**
+ * Makes the next `times` statements whose text matches `pattern` fail with `message`, on every
+ * pg client of the process (pools send through their clients too); undone by the test's cleanup.
+ * For the failures Postgres gives no reliable way to cause on demand (an unlock or a ROLLBACK that
+ * fails on a live connection).
+ */
+export function failStatements(pattern: RegExp, message: string, times = 1): { failed(): number } {
+  let left = times;
+  let failed = 0;
+  const query = pg.Client.prototype.query;
+  defer(() => {
+    pg.Client.prototype.query = query;
+  });
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string } | undefined;
+    const text = typeof first === 'string' ? first : first?.text;
+    if (left > 0 && typeof text === 'string' && pattern.test(text)) {
+      left--;
+      failed++;
+      const err = new Error(message);
+      const callback = args.at(-1);
+      if (typeof callback === 'function') {
+        process.nextTick(() => (callback as (e: Error) => void)(err));
+        return undefined;
+      }
+      return Promise.reject(err);
+    }
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  return { failed: () => failed };
+}
+
+/** The errors a pool's checked-out connections were released with (`undefined`: kept for reuse). */
+export function releases(pool: pg.Pool): (Error | undefined)[] {
+  const seen: (Error | undefined)[] = [];
+  const onRelease = (err: Error | undefined) => seen.push(err || undefined);
+  pool.on('release', onRelease);
+  defer(() => pool.off('release', onRelease));
+  return seen;
 }

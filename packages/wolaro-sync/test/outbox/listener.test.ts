@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, Socket } from 'node:net';
 import { captureLogger, createTestSchema, waitFor } from '@wolaro/test-harness';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OutboxListener } from '../../src/pg/outbox/listener.js';
 import { OUTBOX_NOTIFY_CHANNEL } from '../../src/pg/outbox/sql.js';
 import { defer, useCleanup } from './helpers.js';
@@ -39,6 +39,34 @@ async function listenerWorld(label: string) {
     admin.query('SELECT pg_notify($1, $2)', [OUTBOX_NOTIFY_CHANNEL, payload]);
   return { db, admin, logger, listener, backends, notify, wakes: () => wakes };
 }
+
+/**
+ * Runs `before` ahead of every LISTEN the listener sends (the only statement it sends) and `after`
+ * once it has succeeded, before the listener's own code resumes; undone by the file's cleanup.
+ */
+function aroundListen(hooks: { before?: (client: pg.Client) => Promise<void>; after?: () => void }) {
+  const query = pg.Client.prototype.query;
+  defer(() => {
+    pg.Client.prototype.query = query;
+  });
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const run = () => (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    if (typeof args[0] !== 'string' || !args[0].startsWith('LISTEN ')) return run();
+    return (hooks.before ? hooks.before(this).then(run) : run()).then((result) => {
+      hooks.after?.();
+      return result;
+    });
+  } as typeof query;
+}
+
+/** What pg keeps on a client that its types leave out. */
+interface PgInternals {
+  processID: number;
+  connectionParameters: { application_name?: string };
+}
+
+/** Resolves once every timer due within `ms` from now has run (Node runs timers in deadline order). */
+const timersDueWithin = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('OutboxListener', () => {
   it('wakes for its schema and for a notification without one, not for another schema', async () => {
@@ -93,6 +121,67 @@ describe('OutboxListener', () => {
     expect(w.logger.has('LISTEN connection lost')).toBe(false);
   });
 
+  it('asks for TCP keepalive on its connection, so a peer that vanished without a FIN is noticed', async () => {
+    const w = await listenerWorld('lst_keepalive');
+    const keepAlive = vi.spyOn(Socket.prototype, 'setKeepAlive');
+    defer(() => keepAlive.mockRestore());
+    await w.listener.start();
+    const { rows } = await w.admin.query<{ port: number }>(
+      'SELECT client_port AS port FROM pg_stat_activity WHERE application_name = $1',
+      [`lst_${w.db.schema}`],
+    );
+    expect(rows).toHaveLength(1);
+    const calls = keepAlive.mock.calls.filter((_, i) => {
+      const socket = keepAlive.mock.contexts[i] as Socket;
+      return socket.localPort === rows[0]?.port;
+    });
+    expect(calls.map(([enable]) => enable)).toEqual([true]);
+  });
+
+  it('close() landing between its LISTEN and the rest of start(): ends the connection, never reports it listening', async () => {
+    const w = await listenerWorld('lst_close_listen');
+    aroundListen({ after: () => void w.listener.close() });
+    await w.listener.start();
+    expect(w.listener.listening).toBe(false);
+    await waitFor(async () => (await w.backends()).length === 0);
+    expect(w.logger.has('LISTEN connection restored')).toBe(false);
+  });
+
+  it('a connection lost during its LISTEN: one reconnect is scheduled, not one per report of the loss', async () => {
+    const w = await listenerWorld('lst_lost_listen');
+    let first = true;
+    let connects = 0;
+    const connect = pg.Client.prototype.connect;
+    defer(() => {
+      pg.Client.prototype.connect = connect;
+    });
+    pg.Client.prototype.connect = function (this: pg.Client, ...args: unknown[]) {
+      const params = (this as unknown as PgInternals).connectionParameters;
+      if (params.application_name === `lst_${w.db.schema}`) connects++;
+      return (connect as unknown as (...a: unknown[]) => Promise<void>).apply(this, args);
+    } as unknown as typeof connect;
+    aroundListen({
+      // The first LISTEN goes out on a connection the server has just terminated: pg reports the
+      // loss twice (an 'end' event, then the failed LISTEN), and both reach the listener.
+      before: async (client) => {
+        if (!first) return;
+        first = false;
+        const ended = new Promise((resolve) => client.once('end', resolve));
+        await w.admin.query('SELECT pg_terminate_backend($1)', [
+          (client as unknown as PgInternals).processID,
+        ]);
+        await ended;
+      },
+    });
+    await expect(w.listener.start()).rejects.toThrow();
+    // The second report would have scheduled its retry at most 200 ms out (the back-off's second
+    // step): once a timer due after that has run, every retry scheduled so far has started.
+    await timersDueWithin(250);
+    expect(connects).toBe(2);
+    await waitFor(() => w.listener.listening);
+    expect(await w.backends()).toHaveLength(1);
+  });
+
   it('close() during start: the connection that was opening is ended, not left listening', async () => {
     const w = await listenerWorld('lst_close_start');
     const started = w.listener.start();
@@ -114,11 +203,16 @@ describe('OutboxListener', () => {
     const listener = new OutboxListener({ pool, schema: 'x', onNotify: () => {}, logger });
     defer(() => listener.close());
     await expect(listener.start()).rejects.toThrow(/ECONNREFUSED/);
-    await waitFor(() => logger.has('Outbox relay LISTEN reconnect failed', 'debug'));
-    const entry = logger.entries.find((e) => e.msg === 'Outbox relay LISTEN reconnect failed');
-    const err = entry?.obj?.['err'];
+    const failed = () => logger.entries.filter((e) => e.msg === 'Outbox relay LISTEN reconnect failed');
+    await waitFor(() => failed().length >= 3, { timeoutMs: 10_000 });
+    const err = failed()[0]?.obj?.['err'];
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
     expect(listener.listening).toBe(false);
+    // The retries back off: 100 ms, then 200, then 400 (a timer never fires before its delay; the
+    // log's clock counts whole milliseconds, hence the 1 ms of slack).
+    const [a, b, c] = failed().map((e) => e.time);
+    expect((b as number) - (a as number)).toBeGreaterThanOrEqual(199);
+    expect((c as number) - (b as number)).toBeGreaterThanOrEqual(399);
   });
 });

@@ -86,14 +86,15 @@ const batchers = new WeakMap<pg.Pool | pg.ClientBase, MarkBatcher>();
 
 /**
  * Marks claimed row `id` published through `db`'s batcher; rejects if its statement fails. With
- * `prepare`, the mark statement is a named prepared statement (parsed once per connection). With
- * `delayMs`, the mark waits up to that long for the marks of other writes, to share their statement.
+ * `prepare`, the mark statement is a named prepared statement (parsed once per connection). With a
+ * `delayMs` above 0, the mark waits up to that long for the marks of other writes, to share their
+ * statement.
  */
 export function markClaimedPublished(
   db: pg.Pool | pg.ClientBase,
   id: string,
-  prepare = false,
-  delayMs = 0,
+  prepare: boolean,
+  delayMs: number,
 ): Promise<void> {
   let batcher = batchers.get(db);
   if (!batcher) {
