@@ -281,3 +281,54 @@ describe('authenticate at the expiry instant', () => {
     expect(other.logger.has('Socket refused: no usable token in handshake.auth.token', 'debug')).toBe(true);
   });
 });
+
+describe('the log line of a refused handshake', () => {
+  /** Runs a handshake from 203.0.113.7 that must be refused; returns its one log line as `[level, msg, obj]`. */
+  async function logged(
+    shake: Partial<HandshakeLike>,
+    verifyToken: TokenVerifier,
+    checkOrigin?: (origin: string | undefined) => boolean,
+  ): Promise<[string, string, unknown]> {
+    const { deps: d, logger } = deps(verifyToken, checkOrigin);
+    const code = await codeOf(authenticate({ ...handshake('t'), address: '203.0.113.7', ...shake }, d));
+    expect(code).not.toBe('accepted');
+    expect(logger.entries).toHaveLength(1);
+    const [entry] = logger.entries;
+    return [entry!.level, entry!.msg, entry!.obj];
+  }
+
+  it('names the client address on every refusal, and the origin, verdict or error when there is one', async () => {
+    expect(await logged({ headers: { origin: 'https://evil.example' } }, ok, () => false)).toEqual([
+      'debug',
+      'Socket refused: origin not allowed',
+      { origin: 'https://evil.example', address: '203.0.113.7' },
+    ]);
+    expect(await logged({ auth: { token: '' } }, ok)).toEqual([
+      'debug',
+      'Socket refused: no usable token in handshake.auth.token',
+      { address: '203.0.113.7' },
+    ]);
+    const verdict = async () => {
+      throw new HandshakeError('token_expired', { cause: new Error('exp passed') });
+    };
+    expect(await logged({}, verdict)).toEqual([
+      'debug',
+      'Socket refused: token_expired',
+      { address: '203.0.113.7', code: 'token_expired', reason: 'exp passed' },
+    ]);
+    const down = new Error('database down');
+    const failing = async () => {
+      throw down;
+    };
+    expect(await logged({}, failing)).toEqual([
+      'warn',
+      'verifyToken failed: database down',
+      { err: down, address: '203.0.113.7' },
+    ]);
+    expect(await logged({}, async () => ({ userId: 'abc' }))).toEqual([
+      'warn',
+      'Socket refused: verifyToken returned an unusable identity',
+      { address: '203.0.113.7' },
+    ]);
+  });
+});
