@@ -1,10 +1,10 @@
-// Gateway (attach.ts, second half): session revoked during the handshake, permission:revoked and
-// session:revoked from the bus (log lines, users with no socket on this node, closing the whole
-// connection) and token expiry.
+// Gateway (attach.ts, second half): session revoked during the handshake, how long revocations
+// are remembered, permission:revoked and session:revoked from the bus (log lines, users with no
+// socket on this node, closing the whole connection) and token expiry.
 import { captureLogger, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { Manager, type Socket } from 'socket.io-client';
-import { afterEach, describe, expect, it } from 'vitest';
-import { rooms, type TokenVerifier } from '../src/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type AttachSyncOptions, rooms, type TokenVerifier } from '../src/index.js';
 import {
   Acl,
   type ClientSocket,
@@ -18,6 +18,7 @@ import {
 
 const mine: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   for (const fn of mine.splice(0).reverse()) await fn();
   await cleanup();
 });
@@ -71,7 +72,7 @@ function gone(socket: { once(e: 'disconnect', l: (reason: string) => void): unkn
 }
 
 /** A node whose handshakes wait in listGuilds until `release()`. */
-async function gatedNode(keyPrefix: string) {
+async function gatedNode(keyPrefix: string, gateway: Partial<AttachSyncOptions> = {}) {
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => {
     release = resolve;
@@ -87,6 +88,7 @@ async function gatedNode(keyPrefix: string) {
         await gate;
         return [G1];
       },
+      ...gateway,
     },
   });
   let handled = 0;
@@ -142,6 +144,48 @@ describe('session revoked while the handshake runs', () => {
     expect(server && [...server.rooms].sort()).toEqual(
       [socket.id, rooms.guild(G1), rooms.user(ALICE)].sort(),
     );
+  });
+});
+
+describe('how long revocations are remembered', () => {
+  const TIMEOUT_MS = 4000;
+  const REMEMBERED_MS = 3 * TIMEOUT_MS + 1000; // verifyToken + listGuilds + authorize, and 1 s more
+
+  /**
+   * Connects ALICE (allowed on G1) while two revocations of another user's sessions arrive, `gapMs`
+   * apart on the gateway's clock (`performance.now`, faked); returns the rooms the socket got, and
+   * the rooms it gets when nothing is forgotten.
+   */
+  async function roomsAfterRevocations(
+    gapMs: number,
+  ): Promise<{ got: string[]; user: string[]; all: string[] }> {
+    const keyPrefix = uniquePrefix('gwb');
+    const gated = await gatedNode(keyPrefix, { callbackTimeoutMs: TIMEOUT_MS });
+    const { node } = gated;
+    const connecting = connect(node.url, ALICE);
+    await waitFor(gated.reached, { message: 'the handshake to reach listGuilds' });
+    const pub = await startPublisher(keyPrefix);
+    vi.useFakeTimers({ toFake: ['performance'] });
+    await pub.publish('session:revoked', { sessionId: 's-away-1', userId: AWAY, reason: 'logout' });
+    await waitFor(() => gated.handled() === 1, { message: 'the node to handle the first revocation' });
+    vi.advanceTimersByTime(gapMs);
+    await pub.publish('session:revoked', { sessionId: 's-away-2', userId: AWAY, reason: 'logout' });
+    await waitFor(() => gated.handled() === 2, { message: 'the node to handle the second revocation' });
+    gated.release();
+    const socket = await connecting;
+    const server = node.io.of('/').sockets.get(socket.id!);
+    const user = [socket.id!, rooms.user(ALICE)].sort();
+    return { got: server ? [...server.rooms].sort() : [], user, all: [...user, rooms.guild(G1)].sort() };
+  }
+
+  it('keeps them 3 × callbackTimeoutMs + 1 s: a handshake running meanwhile keeps its guild rooms', async () => {
+    const { got, all } = await roomsAfterRevocations(REMEMBERED_MS);
+    expect(got).toEqual(all);
+  });
+
+  it('past that, a handshake that was running when one was forgotten loses its guild rooms (it may have missed one)', async () => {
+    const { got, user } = await roomsAfterRevocations(REMEMBERED_MS + 1);
+    expect(got).toEqual(user);
   });
 });
 
