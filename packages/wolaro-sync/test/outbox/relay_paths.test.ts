@@ -510,6 +510,35 @@ describe('OutboxRelay back-off corners', () => {
     },
   );
 
+  it('a lock wait ended by stop() is not carried into a restart: a lock release then does not cut a back-off short', async () => {
+    const w = await outboxWorld('relay_busy_stop_restart');
+    const stand = standInSync();
+    const relay = relayFor(w, {
+      sync: stand.sync,
+      notify: false,
+      retryDelayMs: 600_000,
+      busyRetryMs: 600_000,
+    });
+    await relay.start();
+    const client = await w.pool.connect();
+    defer(() => client.release());
+    const held = await tryDrainLock(client);
+    await enqueueReload(w, '59');
+    relay.wake();
+    await waitFor(() => relay.stats().lockBusy === 1);
+    await relay.stop();
+    await held?.release();
+    stand.outcome = () => Promise.reject(new Error('bus down'));
+    await relay.start(); // its first pass fails: the next one is 600 s away
+    expect(relay.stats().failures).toBe(1);
+    const lock = await tryDrainLock(client);
+    await lock?.release();
+    await turn();
+    // drain() runs a pass of its own: had the release started one, this would count a third failure.
+    await expect(relay.drain()).rejects.toThrow('bus down');
+    expect(relay.stats()).toMatchObject({ failures: 2, lockBusy: 1 });
+  });
+
   it('logs the recovery with the rows of the batch that went out, not a batch of rows set aside', async () => {
     const w = await outboxWorld('relay_recover_dead');
     const stand = standInSync();

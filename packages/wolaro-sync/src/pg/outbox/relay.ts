@@ -295,34 +295,38 @@ export class OutboxRelay<M extends ChannelMap = Record<never, never>> {
       this.#dirty = true;
       return;
     }
-    this.#loop = this.#runLoop().finally(() => {
-      this.#loop = undefined;
-      // A wake-up that arrived after the loop's last check.
-      if (this.#dirty && !this.#retryTimer) this.#kick();
-    });
+    this.#loop = this.#runLoop();
   }
 
+  /**
+   * Passes until one finds nothing more to do: a wake-up during a pass asks for another. `#loop` is
+   * cleared in the same turn as the last check, so a wake-up after it starts a new loop.
+   */
   async #runLoop(): Promise<void> {
-    do {
-      this.#dirty = false;
-      const pass = await this.#recordedPass(true);
-      if (pass.kind === 'busy') {
-        // Retried when this process releases the lock, or after busyRetryMs (another process).
-        this.#busyWait = true;
-        return this.#retryIn(this.#o.busyRetryMs);
-      }
-      if (pass.kind === 'failed') {
-        const delay = Math.min(
-          this.#o.retryDelayMs * 2 ** (this.#stats.consecutiveFailures - 1),
-          this.#o.maxRetryDelayMs,
-        );
-        this.#logger.warn(
-          { err: pass.error, attempt: this.#stats.consecutiveFailures, retryInMs: delay },
-          `Outbox publish failed (attempt ${this.#stats.consecutiveFailures}), retrying in ${delay} ms: ${pass.error.message}`,
-        );
-        return this.#retryIn(delay);
-      }
-    } while (this.#running && this.#dirty);
+    try {
+      do {
+        this.#dirty = false;
+        const pass = await this.#recordedPass(true);
+        if (pass.kind === 'busy') {
+          // Retried when this process releases the lock, or after busyRetryMs (another process).
+          this.#busyWait = true;
+          return this.#retryIn(this.#o.busyRetryMs);
+        }
+        if (pass.kind === 'failed') {
+          const delay = Math.min(
+            this.#o.retryDelayMs * 2 ** (this.#stats.consecutiveFailures - 1),
+            this.#o.maxRetryDelayMs,
+          );
+          this.#logger.warn(
+            { err: pass.error, attempt: this.#stats.consecutiveFailures, retryInMs: delay },
+            `Outbox publish failed (attempt ${this.#stats.consecutiveFailures}), retrying in ${delay} ms: ${pass.error.message}`,
+          );
+          return this.#retryIn(delay);
+        }
+      } while (this.#running && this.#dirty);
+    } finally {
+      this.#loop = undefined;
+    }
   }
 
   #retryIn(ms: number): void {
