@@ -271,6 +271,17 @@ describe('versionedUpdate() paths', () => {
     ]);
   });
 
+  it('refuses a channel name inherited from Object as an unknown channel, writing nothing', async () => {
+    const w = await outboxWorld('wp_vu_inherited');
+    await w.addGuilds('24');
+    const err = await update(w, '24', {
+      event: (row: GuildRow) => ({ channel: 'toString', payload: { guildId: row.guild_id } }),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnknownChannelError);
+    expect((await w.pool.query('SELECT version FROM guilds')).rows).toEqual([{ version: 0 }]);
+    expect(await w.outbox()).toEqual([]);
+  });
+
   it('when afterCommit throws without the fast path, the relay is woken and the rows stay unclaimed', async () => {
     const w = await outboxWorld('wp_after_commit');
     await w.addGuilds('17');

@@ -222,6 +222,8 @@ function withVersion<M extends ChannelMap>(
   ) {
     return payload;
   }
-  const def = (sync.channels as ChannelMap)[channel];
+  const channels = sync.channels as ChannelMap;
+  // An unknown (or inherited: `toString`) channel is left to enqueue, which refuses it.
+  const def = Object.hasOwn(channels, channel) ? channels[channel] : undefined;
   return def && 'version' in def.schema.shape ? { ...payload, version } : payload;
 }
