@@ -90,6 +90,29 @@ describe('enqueue() columns', () => {
       new TypeError('enqueueClaimed: claimMs must be a positive number of milliseconds, got 0'),
     );
   });
+
+  it('takes guild_id only from a string guildId and version only from a numeric one', async () => {
+    const w = await outboxWorld('wp_column_types');
+    // A channel whose guild id is a number and whose version is a release name.
+    const releases = defineChannels({
+      'release:out': { schema: z.object({ guildId: z.number().int(), version: z.string() }) },
+    });
+    const payload = { guildId: 42, version: '1.4.0' };
+    await withTransaction(w.pool, async (client) => {
+      await enqueue(client, 'release:out', payload, { channels: releases });
+      await enqueueClaimed(client, 'release:out', payload, { channels: releases });
+      await enqueueClaimedMany(client, [{ channel: 'release:out', payload }], { channels: releases });
+    });
+    const rows = await w.outbox();
+    expect(rows.map((r) => [r.guild_id, r.version])).toEqual([
+      [null, null],
+      [null, null],
+      [null, null],
+    ]);
+    expect(rows.map((r) => r.payload)).toEqual(
+      rows.map((r) => ({ guildId: 42, version: '1.4.0', eventId: r.event_id })),
+    );
+  });
 });
 
 describe('enqueueClaimedMany()', () => {
@@ -121,6 +144,24 @@ describe('enqueueClaimedMany()', () => {
     );
     expect(defaults).toHaveLength(1);
     expect((await claims(w))[3]).toBe(10);
+  });
+
+  it('an empty list returns no event without sending a statement', async () => {
+    const w = await outboxWorld('wp_many_empty');
+    const sent: unknown[] = [];
+    const events = await withTransaction(w.pool, (client) => {
+      const query = client.query.bind(client);
+      client.query = ((...args: Parameters<typeof query>) => {
+        sent.push(args[0]);
+        return query(...args);
+      }) as typeof client.query;
+      return enqueueClaimedMany(client, []).finally(() => {
+        client.query = query;
+      });
+    });
+    expect(events).toEqual([]);
+    expect(sent).toEqual([]);
+    expect(await w.outbox()).toEqual([]);
   });
 
   it('refuses a bad claim, an unknown channel and an oversized payload, writing nothing', async () => {
@@ -187,6 +228,34 @@ describe('versionedUpdate() paths', () => {
     expect((await update(w, '12', { expectedVersion: 1 })).version).toBe(2);
   });
 
+  it('tells a stale version without waiting for a row lock another transaction holds', async () => {
+    const w = await outboxWorld('wp_conflict_locked');
+    await w.addGuilds('21');
+    await update(w, '21');
+    const holder = await w.pool.connect();
+    defer(() => holder.release());
+    await holder.query('BEGIN');
+    await holder.query(`SELECT 1 FROM guilds WHERE guild_id = '21' FOR UPDATE`);
+    // The stale write matches no row, so it never needs the lock: it is refused at once, and a lock
+    // timeout (55P03) would mean it queued behind the holder.
+    const err = await update(w, '21', { expectedVersion: 0, lockTimeoutMs: 200 }).catch((e: unknown) => e);
+    await holder.query('ROLLBACK');
+    expect(err).toBeInstanceOf(VersionConflictError);
+    expect(err).toMatchObject({ entityId: '21', expectedVersion: 0, currentVersion: 1 });
+  });
+
+  it('an id left empty by an unchecked caller finds no row: RowNotFoundError, nothing written', async () => {
+    const w = await outboxWorld('wp_null_id');
+    await w.addGuilds('22');
+    for (const id of [null, undefined]) {
+      const err = await update(w, id as never).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RowNotFoundError);
+      expect(err).toMatchObject({ table: 'guilds', entityId: String(id) });
+    }
+    expect((await w.pool.query('SELECT version FROM guilds')).rows).toEqual([{ version: 0 }]);
+    expect(await w.outbox()).toEqual([]);
+  });
+
   it('refuses to set the id or the version column, naming the caller and the column', async () => {
     const w = await outboxWorld('wp_refuse_set');
     await w.addGuilds('13');
@@ -209,6 +278,11 @@ describe('versionedUpdate() paths', () => {
     await expect(update(w, '13', { idColumn: `a${'b'.repeat(63)}` })).rejects.toThrow(
       new TypeError(
         `Invalid id column "a${'b'.repeat(63)}": use letters, digits and _ (at most 63, not starting with a digit)`,
+      ),
+    );
+    await expect(update(w, '13', { versionColumn: 'rev; --' })).rejects.toThrow(
+      new TypeError(
+        'Invalid version column "rev; --": use letters, digits and _ (at most 63, not starting with a digit)',
       ),
     );
     expect(await w.outbox()).toEqual([]);
@@ -271,6 +345,25 @@ describe('versionedUpdate() paths', () => {
     ]);
   });
 
+  it('adds no version to a channel without one, even when its schema keeps unknown keys', async () => {
+    const w = await outboxWorld('wp_loose_channel');
+    await w.addGuilds('23');
+    const notes = defineChannels({
+      'note:added': { schema: z.looseObject({ guildId: snowflake, note: z.string() }) },
+    });
+    const sync = (await w.newSync({ channels: notes })) as SyncClient<typeof notes>;
+    await versionedUpdate(w.pool, sync, {
+      table: 'guilds',
+      idColumn: 'guild_id',
+      id: '23',
+      set: {},
+      event: (row: GuildRow) => ({ channel: 'note:added', payload: { guildId: row.guild_id, note: 'hi' } }),
+    });
+    const [row] = await w.outbox();
+    expect(row?.version).toBeNull();
+    expect(row?.payload).toEqual({ guildId: '23', note: 'hi', eventId: row?.event_id });
+  });
+
   it('refuses a channel name inherited from Object as an unknown channel, writing nothing', async () => {
     const w = await outboxWorld('wp_vu_inherited');
     await w.addGuilds('24');
@@ -308,6 +401,21 @@ describe('versionedUpdate() paths', () => {
     ).rejects.toBe('not an Error');
     expect(relay.wakes).toBe(2);
     expect((await w.outbox())[1]).toMatchObject({ last_error: 'afterCommit threw: not an Error' });
+  });
+
+  it('when afterCommit throws without the fast path and no relay is given, the call rejects with its error', async () => {
+    const w = await outboxWorld('wp_after_commit_no_relay');
+    await w.addGuilds('25');
+    const thrown = new Error('after commit failed');
+    await expect(
+      update(w, '25', {
+        publish: false,
+        afterCommit: () => {
+          throw thrown;
+        },
+      }),
+    ).rejects.toBe(thrown);
+    expect(await w.outbox()).toMatchObject([{ published: false, attempts: 0, last_error: null }]);
   });
 
   it('an event list that is empty writes no outbox row and reports nothing published', async () => {
