@@ -83,6 +83,35 @@ describe('versionedUpdateStatement() options', () => {
     expect(err).toMatchObject({ code: '57014' });
     expect((await w.pool.query('SELECT version FROM guilds')).rows).toEqual([{ version: 0 }]);
   });
+  it('without preparedStatements the statement is sent unnamed: nothing is prepared on the connection', async () => {
+    const w = await outboxWorld('vsp_unnamed', { max: 1 });
+    await w.addGuilds('11');
+    for (let i = 0; i < 2; i++) {
+      await versionedUpdateStatement(w.pool, w.sync, { ...guildRow('11'), set: {}, event: configEvent });
+    }
+    await waitFor(async () => (await w.outbox()).every((r) => r.published));
+    // The pool has one connection: the one the writes used.
+    expect((await w.pool.query('SELECT name FROM pg_prepared_statements')).rows).toEqual([]);
+    expect((await w.pool.query('SELECT version FROM guilds')).rows).toEqual([{ version: 2 }]);
+  });
+
+  it('with a time limit the write is still one statement, in a transaction of its own: its precondition is read once', async () => {
+    const w = await outboxWorld('vsp_limited_once');
+    await w.addGuilds('12');
+    await w.pool.query('CREATE SEQUENCE calls');
+    // True on its first evaluation only: a second one (a check under the row lock, a retry) would refuse the write.
+    const precondition = sql`nextval('calls') = 1`;
+    const result = await versionedUpdateStatement(w.pool, w.sync, {
+      ...guildRow('12'),
+      set: {},
+      precondition,
+      event: configEvent,
+      lockTimeoutMs: 5000,
+    });
+    expect(result).toMatchObject({ version: 1, published: true });
+    expect((await w.pool.query('SELECT last_value FROM calls')).rows).toEqual([{ last_value: '1' }]);
+    expect(await w.outbox()).toHaveLength(1);
+  });
 });
 
 describe('versionedUpdateStatement() events', () => {
@@ -216,6 +245,53 @@ describe('versionedUpdateStatement() refusals', () => {
     }).catch((e: unknown) => e);
     expect(other).not.toBeInstanceOf(InvalidPayloadError);
     expect(other).toMatchObject({ code: '23514', constraint: 'small_version' });
+    expect(await w.outbox()).toEqual([]);
+  });
+
+  it('another error naming the outbox payload constraint is rethrown as it is', async () => {
+    const w = await outboxWorld('vsp_same_constraint_name');
+    await w.addGuilds('13');
+    // A unique constraint of the caller's that happens to share the outbox CHECK's name.
+    await w.pool.query(
+      'CREATE TABLE seen_guilds (guild_id text, CONSTRAINT sync_outbox_payload_keys UNIQUE (guild_id))',
+    );
+    await w.pool.query(`INSERT INTO seen_guilds VALUES ('13')`);
+    const err = await versionedUpdateStatement(w.pool, w.sync, {
+      ...guildRow('13'),
+      set: {},
+      also: { seen: sql`INSERT INTO seen_guilds SELECT guild_id FROM updated` },
+      event: configEvent,
+    }).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(InvalidPayloadError);
+    expect(err).toMatchObject({ code: '23505', constraint: 'sync_outbox_payload_keys' });
+    expect((await w.pool.query('SELECT version FROM guilds')).rows).toEqual([{ version: 0 }]);
+    expect(await w.outbox()).toEqual([]);
+  });
+
+  it('names itself and the bad name in what it refuses before writing', async () => {
+    const w = await outboxWorld('vsp_refusal_messages');
+    await w.addGuilds('14');
+    await expect(
+      versionedUpdateStatement(w.pool, w.sync, {
+        ...guildRow('14'),
+        set: { version: 3 },
+        event: configEvent,
+      }),
+    ).rejects.toThrow(
+      new TypeError('versionedUpdateStatement: "version" cannot be set (it is the id or the version column)'),
+    );
+    await expect(
+      versionedUpdateStatement(w.pool, w.sync, {
+        ...guildRow('14'),
+        set: {},
+        event: { channel: 'guild:reload', payload: { guildId: 'guild_id; --' } },
+      }),
+    ).rejects.toThrow(
+      new TypeError(
+        'Invalid column or field name "guild_id; --": use letters, digits and _ (at most 63, not starting with a digit)',
+      ),
+    );
+    expect((await w.pool.query('SELECT version FROM guilds')).rows).toEqual([{ version: 0 }]);
     expect(await w.outbox()).toEqual([]);
   });
 
