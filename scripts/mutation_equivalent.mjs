@@ -65,27 +65,27 @@ export const EQUIVALENT_MUTANTS = [
     ['ConditionalExpression', 'options.audience !== undefined', 'true'],
   ),
   ...equivalent(
-    'packages/wolaro-sync-socketio/src/auth/handshake.ts',
+    'packages/wolaro-sync-socketio/src/internal/handshake.ts',
     'Number.isFinite is false for anything that is not a number, so the next test refuses it anyway',
     ['ConditionalExpression', "typeof expiresAt !== 'number'", 'false'],
   ),
   ...equivalent(
-    'packages/wolaro-sync-socketio/src/auth/handshake.ts',
+    'packages/wolaro-sync-socketio/src/internal/handshake.ts',
     '`undefined <= Date.now()` is false: no expiry is never expired, with or without the guard',
     ['ConditionalExpression', 'expiresAt !== undefined', 'true'],
   ),
   ...equivalent(
-    'packages/wolaro-sync-socketio/src/auth/origin.ts',
+    'packages/wolaro-sync-socketio/src/internal/origin.ts',
     'an unparsable origin then leaves `normalized` undefined, which the allow-list never holds',
     ['BlockStatement', '{ return false; // `null` (sandboxed iframes, file://) and garbage }', '{}'],
   ),
   ...equivalent(
-    'packages/wolaro-sync-socketio/src/auth/origin.ts',
+    'packages/wolaro-sync-socketio/src/internal/origin.ts',
     "the allow-list only holds http(s) origins (normalizeOrigin), never 'null'",
     ['ConditionalExpression', "normalized !== 'null'", 'true'],
   ),
   ...equivalent(
-    'packages/wolaro-sync-socketio/src/auth/origin.ts',
+    'packages/wolaro-sync-socketio/src/internal/origin.ts',
     "the allow-list only holds http(s) origins (normalizeOrigin), never 'null' or ''",
     ['StringLiteral', "'null'", '""'],
   ),
@@ -484,8 +484,40 @@ export const EQUIVALENT_MUTANTS = [
   ),
   ...equivalent(
     'packages/wolaro-sync/src/pg/outbox/relay.ts',
-    "without the loop's own re-check, the finally of #kick starts a new loop for the same wake-up",
-    ['ConditionalExpression', 'this.#running && this.#dirty', 'false'],
+    '#runLoop sets #dirty to false before anything reads it, and #kick only ever sets it to true',
+    ['BooleanLiteral', 'false', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/listener.ts',
+    '#client is this client or undefined here: only the reconnect timer opens another, and #lost sets it at least 100 ms out, after this failure has reached the catch',
+    ['ConditionalExpression', 'this.#client === client', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/mark_batcher.ts',
+    "an immediate flush is due now: a later mark's deadline (now + a delay >= 0) is never earlier, so it is never called off (unless the wall clock steps back within a turn)",
+    ['ArrowFunction', '() => clearImmediate(immediate)', '() => undefined'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/versioned_row.ts',
+    "a bigint id left as it is only reaches param() (sends value.toString()), pg's prepareValue (toString()) and String(): each makes the same decimal text",
+    ['ConditionalExpression', "typeof options.id === 'bigint'", 'false'],
+    ['StringLiteral', "'bigint'", '""'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/versioned_statement.ts',
+    "pg's Query copies config.name and only tests it for truth: { name: undefined } is the same unnamed statement as no name",
+    ['ConditionalExpression', 'statement.name === undefined', 'false'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/pg/outbox/versioned_update.ts',
+    'enqueueClaimed reads options.claimMs ?? DefaultEnqueueClaimedOptions.claimMs: claimMs: undefined claims for the default, as leaving it out does',
+    ['ConditionalExpression', 'options.claimMs === undefined', 'false'],
+  ),
+  ...equivalent(
+    'examples/panel-api/src/auth/middleware.ts',
+    'unreachable: verifyAccess runs requireGuildManager, which throws its 400 (or requireSession its 401) for the same invalid req.params.id before this line, so this 500 is never thrown',
+    ['StringLiteral', "'internal'", '""'],
+    ['StringLiteral', "'A guild route without a valid guild id passed its checks'", '""'],
   ),
   ...equivalent(
     'packages/wolaro-sync/src/pg/outbox/listener.ts',

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { useScriptRoots } from './fixtures/script_root.js';
@@ -26,11 +26,13 @@ function survivor(id: string, line: number) {
  * Runs scripts/mutation_summary.mjs in a temporary copy of the root (its own docs/testing.md and
  * equivalent list), on a `channels` report with `x > 0` → `true` surviving on lines 1 and 2.
  */
-async function summary(places: number | undefined, args: string[] = []) {
+async function summary(places: number | undefined, args: string[] = [], entryFile = FILE) {
   const root = await scriptRoot('mutation-summary', ['mutation_summary.mjs', 'mutation_modules.mjs']);
   await mkdir(join(root, 'docs'));
+  await mkdir(join(root, dirname(FILE)), { recursive: true });
+  await writeFile(join(root, FILE), SOURCE);
   await mkdir(join(root, 'reports', 'mutation', 'channels'), { recursive: true });
-  const entry = `{ file: '${FILE}', mutator: 'ConditionalExpression', original: 'x > 0', replacement: 'true', reason: 'test', places: ${places ?? 1} }`;
+  const entry = `{ file: '${entryFile}', mutator: 'ConditionalExpression', original: 'x > 0', replacement: 'true', reason: 'test', places: ${places ?? 1} }`;
   await writeFile(
     join(root, 'scripts', 'mutation_equivalent.mjs'),
     `export const EQUIVALENT_MUTANTS = [${entry}];\n`,
@@ -65,5 +67,14 @@ describe('mutation summary: equivalent entries', () => {
     const { code, stderr } = await summary(2, ['--check']);
     expect(stderr).not.toContain('matches');
     expect(code).toBe(0);
+  });
+
+  it('warns, and fails --check, when an entry names a file that does not exist (it moved)', async () => {
+    const moved = 'packages/wolaro-sync/src/old/codec.ts';
+    const { code, stderr, doc } = await summary(2, ['--check'], moved);
+    expect(stderr).toContain(`${moved} does not exist (moved or renamed?): its entries match nothing`);
+    expect(code).toBe(1);
+    // Its mutants count as live: the score is what the report says without the entry.
+    expect(doc).toMatch(/\| channels \|[^\n]*\| 0 \| \*\*0\.0 %\*\*/);
   });
 });
