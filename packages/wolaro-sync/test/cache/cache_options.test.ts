@@ -103,6 +103,12 @@ describe('GuildConfigCache options', () => {
     }
   });
 
+  it('names itself in the message of an options error', () => {
+    expect(build({ resyncConcurrency: 0 })).toThrowError(
+      /^GuildConfigCache: invalid options: resyncConcurrency: Too small: expected number to be >0$/,
+    );
+  });
+
   it('accepts the edge values: maxStaleLoads 0, resyncConcurrency 1, l1 of one entry', () => {
     const configs = build({ maxStaleLoads: 0, resyncConcurrency: 1, l1: { max: 1, ttlMs: 1 } })();
     expect(configs.stats().size).toBe(0);

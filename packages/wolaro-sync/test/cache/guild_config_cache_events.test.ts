@@ -157,4 +157,15 @@ describe('GuildConfigCache stop and close', () => {
       expect(bus.handlerCount()).toBe(3);
     },
   );
+
+  it('start() again while started subscribes nothing more: each event is handled once, and stop() removes every handler', async () => {
+    const { bus, configs, invalidated } = await setup();
+    await configs.start();
+    expect(bus.handlerCount()).toBe(3);
+    bus.publish('guild:reload', { guildId: G });
+    expect(invalidated).toEqual([[G, undefined]]);
+    expect(configs.stats().eventsApplied).toBe(1);
+    configs.stop();
+    expect(bus.handlerCount()).toBe(0);
+  });
 });
