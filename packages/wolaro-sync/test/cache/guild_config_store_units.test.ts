@@ -328,6 +328,20 @@ describe('GuildConfigStore in-flight loads', () => {
     expect(Object.isFrozen(inner.deep)).toBe(false);
   });
 
+  it('a function in a loaded config is not frozen: it is the app’s code, not config data', async () => {
+    const format = Object.assign((name: string) => `hi ${name}`, { uses: 0 });
+    const { store: s } = makeStore({
+      l2: null,
+      load: () => ({ settings: { prefix: 'p', format }, modules: {}, version: 1 }),
+    });
+    const got = await s.fetch(GUILD, false);
+    expect(Object.isFrozen(got?.settings)).toBe(true);
+    expect(got?.settings['format']).toBe(format);
+    expect(Object.isFrozen(format)).toBe(false);
+    format.uses++;
+    expect(format.uses).toBe(1);
+  });
+
   it('clear() empties L1', async () => {
     const { store: s } = makeStore({ l2: null, load: () => config(1) });
     await s.fetch(GUILD, false);
