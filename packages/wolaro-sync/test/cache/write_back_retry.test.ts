@@ -1,4 +1,5 @@
 import { captureLogger, startTcpProxy, waitFor } from '@wolaro/test-harness';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { decodeValue } from '../../src/cache/envelope.js';
 import { defer, manager, privateRedis, rawRedis, useCleanup } from './helpers.js';
@@ -43,4 +44,59 @@ describe('RedisFallbackManager write-back that fails again', () => {
     const stored = await direct.get('k');
     expect(stored && decodeValue(stored)).toMatchObject({ data: 'v7', version: 7 });
   }, 60_000);
+
+  it('Redis hangs again while the write-back is in flight: reads fall back to the outage values, which stay in memory, and no up is emitted', async () => {
+    const server = await privateRedis();
+    // A given client with its own commandTimeout: the manager adds no timer, so a reply held below is
+    // only late, never a failure.
+    const client = new Redis(server.url, { commandTimeout: 200, maxRetriesPerRequest: 1 });
+    client.on('error', () => {});
+    defer(() => client.disconnect());
+    // The write-back's CAS reply is handed over only when the test says so (the command itself runs).
+    let holding = false;
+    let held: Promise<unknown> | undefined;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const evalsha = client.evalsha.bind(client);
+    client.evalsha = ((...args: Parameters<typeof evalsha>) => {
+      const reply = evalsha(...args);
+      if (!holding) return reply;
+      held = reply;
+      return reply.then(async (value) => {
+        await gate;
+        return value;
+      });
+    }) as typeof client.evalsha;
+    const logger = captureLogger();
+    // No health-check tick in the way: only the early probe (1 s after an outage) recovers.
+    const cache = await manager({ redis: client, healthCheckIntervalMs: 600_000, logger });
+    const ups: unknown[] = [];
+    cache.on('up', (totals) => ups.push(totals));
+
+    await server.pause();
+    defer(() => (server.paused ? server.resume() : undefined));
+    expect(await cache.set('k', 'v1', { version: 1 })).toBe(true);
+    expect(cache.isRedisAvailable).toBe(false);
+    holding = true;
+    await server.resume();
+    await waitFor(() => held !== undefined, { timeoutMs: 8000 });
+    holding = false;
+    await held; // Redis answered the write-back; the manager does not know yet
+    expect(cache.isRedisAvailable).toBe(true);
+
+    await server.pause();
+    // The read goes to Redis, times out, and is answered from memory: the outage write is still there.
+    expect(await cache.get('k')).toBe('v1');
+    expect(cache.isRedisAvailable).toBe(false);
+
+    release();
+    await new Promise<void>((r) => setImmediate(r));
+    // The write-back finished while Redis was down again: memory keeps serving, nothing says 'up'.
+    expect(ups).toEqual([]);
+    expect(logger.has('Redis cache write-back done')).toBe(false);
+    expect(cache.stats().memoryCacheSize).toBe(1);
+    expect(await cache.get('k')).toBe('v1');
+  });
 });
