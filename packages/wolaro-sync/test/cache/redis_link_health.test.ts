@@ -1,4 +1,4 @@
-import { captureLogger, redisUrl, uniquePrefix, waitFor } from '@wolaro/test-harness';
+import { captureLogger, redisUrl, startTcpProxy, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { type Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { CAS_SCRIPT } from '../../src/cache/envelope.js';
@@ -345,6 +345,50 @@ describe('RedisLink: health check and outages (private redis-server)', () => {
     defer(() => server.resume());
     await waitFor(() => downs.length === 1, { timeoutMs: 8000 });
     await waitFor(() => l.client.status !== 'ready', { timeoutMs: 8000 });
+  });
+
+  it('a ping that times out after its connection dropped leaves the reconnect under way alone', async () => {
+    const server = await privateRedis();
+    const proxy = await startTcpProxy({ targetPort: server.port });
+    defer(() => proxy.close());
+    const { link: l, backs } = link({
+      redis: proxy.url('redis'),
+      healthCheckIntervalMs: 100,
+      commandTimeoutMs: 1000,
+    });
+    await l.started;
+    const client = l.client as Redis;
+    const pings: Promise<unknown>[] = [];
+    const realPing = client.ping.bind(client);
+    client.ping = (() => {
+      const reply = realPing();
+      pings.push(reply);
+      return reply;
+    }) as never;
+    let disconnects = 0;
+    const realDisconnect = client.disconnect.bind(client);
+    client.disconnect = ((reconnect?: boolean) => {
+      disconnects++;
+      realDisconnect(reconnect);
+    }) as never;
+    let connects = 0;
+    client.on('connect', () => connects++);
+    await server.pause();
+    defer(() => (server.paused ? server.resume() : undefined));
+    l.markDown(new Error('one slow command'));
+    await waitFor(() => pings.length === 1); // the recovery ping, sent on the ready connection
+    // That connection drops; ioredis keeps the ping for a resend and connects again, and the new
+    // connection waits for the paused server's answer to its ready check.
+    proxy.resetAll();
+    await waitFor(() => connects === 1 && client.status === 'connect', { timeoutMs: 8000 });
+    await expect(pings[0]).rejects.toThrow('Command timed out');
+    await flush();
+    expect(disconnects).toBe(0);
+    expect(client.status).toBe('connect');
+    await server.resume();
+    await waitFor(() => backs.length === 1, { timeoutMs: 8000 });
+    expect(l.up).toBe(true);
+    expect(connects).toBe(1);
   });
 
   it('a closed connection marks the link down at once with "Redis connection closed"', async () => {
