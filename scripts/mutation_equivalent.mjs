@@ -346,8 +346,8 @@ export const EQUIVALENT_MUTANTS = [
   ]),
   ...equivalent(
     'packages/wolaro-sync/src/cache/redis_link.ts',
-    'with the offline queue off, quit() on a client that is not ready rejects at once and the catch disconnects, as the else branch does',
-    ['ConditionalExpression', "client.status === 'ready'", 'true'],
+    'only a single Redis that is already ready takes the shortcut, and waitForReady resolves for it at once and leaves the state up as well',
+    ['ConditionalExpression', 'ready', 'false'],
   ),
   ...equivalent(
     'packages/wolaro-sync/src/cache/redis_link.ts',
@@ -460,10 +460,23 @@ export const EQUIVALENT_MUTANTS = [
   ),
   ...equivalent(
     'packages/wolaro-sync/src/cache/guild_config_store.ts',
-    'primitives and null already count as frozen, so nothing changes',
-    ['ConditionalExpression', "typeof value === 'object' && value !== null", 'true'],
-    ['ConditionalExpression', "typeof value === 'object'", 'true'],
+    'null already counts as frozen, so nothing changes',
     ['ConditionalExpression', 'value !== null', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_cache.ts',
+    'the initial value is never read: resync() sets #resyncAgain = false at the top of its loop, before the only read',
+    ['BooleanLiteral', 'false', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_store.ts',
+    'the initial value is never read: fetch() calls #fill at once, which sets flight.stale = false before its first await and before any read',
+    ['BooleanLiteral', 'false', 'true'],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_store.ts',
+    "#suspectLogged is only asked has(key); lru-cache's has() ignores the stored value (no TTL, count-bounded), so false marks the key the same",
+    ['BooleanLiteral', 'true', 'false'],
   ),
   ...equivalent(
     'packages/wolaro-sync/src/pg/outbox/relay.ts',

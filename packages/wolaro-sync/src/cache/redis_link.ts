@@ -81,16 +81,19 @@ export class RedisLink {
     }
     this.client.on('ready', this.#onReady);
     this.client.on('close', this.#onClose);
-    this.#state = this.client.status === 'ready' ? 'up' : 'starting';
-    this.#starting =
-      this.#state === 'up'
-        ? Promise.resolve()
-        : waitForReady(this.client, options.connectTimeoutMs).then(
-            () => {
-              if (this.#state === 'starting') this.#state = 'up';
-            },
-            (err: unknown) => this.markDown(toError(err)),
-          );
+    // A given Cluster that is ready may not have opened its masters' connections yet: wait for
+    // them (as a Cluster that is not ready yet, and the transport, do), so that a first command
+    // does not spend its short timeout connecting.
+    const ready = this.client.status === 'ready' && !this.client.isCluster;
+    this.#state = ready ? 'up' : 'starting';
+    this.#starting = ready
+      ? Promise.resolve()
+      : waitForReady(this.client, options.connectTimeoutMs).then(
+          () => {
+            if (this.#state === 'starting') this.#state = 'up';
+          },
+          (err: unknown) => this.markDown(toError(err)),
+        );
     this.#health = setInterval(() => this.#tick(), options.healthCheckIntervalMs);
     this.#health.unref();
   }

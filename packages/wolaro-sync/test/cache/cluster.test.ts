@@ -48,6 +48,15 @@ describe('caches over a Redis Cluster', () => {
     expect(cache.stats().memoryCacheSize).toBe(0);
   });
 
+  it('RedisFallbackManager on a given Cluster that is ready: ready() opens every master connection first', async () => {
+    const raw = rawCluster();
+    await new Promise<void>((resolve) => raw.once('ready', () => resolve()));
+    const cache = track(new RedisFallbackManager({ redis: raw, keyPrefix: uniquePrefix('clr') }));
+    await cache.ready();
+    expect(raw.nodes('master').map((node) => node.status)).toEqual(['ready', 'ready', 'ready']);
+    expect(cache.isRedisAvailable).toBe(true);
+  });
+
   it('GuildConfigCache: a config:update over the cluster bus reloads the guild, L2 on the cluster', async () => {
     const keyPrefix = uniquePrefix('clg');
     const G = '123456789012345678';
