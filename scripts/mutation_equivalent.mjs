@@ -238,7 +238,7 @@ export const EQUIVALENT_MUTANTS = [
   ...equivalent(
     'packages/wolaro-sync/src/transports/redis.ts',
     "#started = false → true: the lazy subscriber connects only through connect(), which sets #started first; autoResubscribe: false → true: the transport resubscribes its whole set on every 'ready', ioredis would only repeat idempotent SUBSCRIBEs",
-    ['BooleanLiteral', 'false', 'true'],
+    ['BooleanLiteral', 'false', 'true', 2],
   ),
   ...equivalent(
     'packages/wolaro-sync/src/transports/redis.ts',

@@ -225,6 +225,31 @@ describe('RedisTransport timeouts', () => {
     }
   });
 
+  it('pings a hung Redis once: no heartbeat while the socket it dropped is still closing', async () => {
+    const server = await privateRedis();
+    const conns = captureConnections();
+    const t = transport({ redis: server.url, heartbeatIntervalMs: 100, commandTimeoutMs: 50 });
+    const seen = events(t);
+    await t.connect();
+    const sub = conns.sub;
+    if (!sub) throw new Error('connection not captured');
+    const pings = vi.spyOn(sub, 'ping');
+    await server.pause();
+    try {
+      await waitFor(() => seen.down.length === 1, { message: 'down' });
+      // The hung server never answers the FIN: the socket stays open (status ready) until ioredis
+      // destroys it after its disconnect timeout (2 s). Beats meanwhile must leave it alone.
+      await waitFor(() => sub.status !== 'ready', {
+        timeoutMs: 10_000,
+        message: 'the dropped socket closed',
+      });
+      expect(pings).toHaveBeenCalledTimes(1);
+    } finally {
+      await server.resume();
+    }
+    await waitFor(() => seen.up === 1, { message: 'up' });
+  });
+
   it('still notices a hang after an outage in which Redis was gone', async () => {
     const server = await privateRedis();
     const t = transport({ redis: ownClient(server.url), heartbeatIntervalMs: 30, commandTimeoutMs: 100 });
@@ -282,6 +307,40 @@ describe('RedisTransport timeouts', () => {
       await server.resume();
     }
     await waitFor(() => seen.up === 1, { message: 'up' });
+  });
+
+  it('a publish timing out while the subscriber resubscribes after an outage does not drop it again', async () => {
+    const own = ownClient(redisUrl());
+    const conns = captureConnections();
+    const t = transport({ redis: own, heartbeatIntervalMs: 0 });
+    const seen = events(t);
+    await t.subscribe(['c']);
+    await t.connect();
+    const sub = conns.sub;
+    if (!sub) throw new Error('connection not captured');
+    // Hold the SUBSCRIBE that ends the outage until the publish below has failed.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const subscribe = sub.subscribe.bind(sub) as (...channels: string[]) => Promise<unknown>;
+    const resubscribing = vi.spyOn(sub, 'subscribe').mockImplementationOnce((async (
+      ...channels: string[]
+    ) => {
+      await held;
+      return subscribe(...channels);
+    }) as never);
+    sub.disconnect(true); // an outage of the subscriber's connection: it reconnects by itself
+    await waitFor(() => resubscribing.mock.calls.length === 1, { message: 'reconnected, resubscribing' });
+    expect(seen.down).toHaveLength(1);
+    let closes = 0;
+    sub.on('close', () => closes++);
+    vi.spyOn(own, 'publish').mockRejectedValueOnce(new Error('Command timed out') as never);
+    await expect(t.publish('c', 'x')).rejects.toThrow('Command timed out');
+    release();
+    await waitFor(() => seen.up === 1, { message: 'up' });
+    expect(closes).toBe(0);
+    expect(seen.down).toHaveLength(1);
   });
 
   it('tells a timeout from other publish failures by the error message', async () => {
