@@ -6,6 +6,8 @@
 //   npm run mutation -- --full channels   # ignore the incremental file (a full re-run)
 //   npm run mutation -- --list            # the module names
 //   npm run mutation -- --ci channels     # CI: from the baseline, fails under 90 %, writes nothing tracked
+//   npm run mutation -- --publish outbox  # no run: the incremental file (parts merged into it) becomes
+//                                         # the report, the baseline and the module's row
 //
 // Each module keeps its incremental file and JSON report in reports/mutation/<module>/ (gitignored);
 // the HTML report is written to $MUTATION_HTML_DIR or <tmpdir>/wolaro-mutation/<module>/index.html.
@@ -87,6 +89,23 @@ if (args.includes('--list')) {
   process.exit(0);
 }
 const full = args.includes('--full');
+// --publish: after parts were merged into a module's incremental file (scripts/mutation_merge.mjs),
+// its results are the module's measurement: written as its JSON report and baseline, and summed up,
+// without running Stryker again. Only sound when every result in it is current (the merged parts
+// covered what changed since the module's last run).
+if (args.includes('--publish')) {
+  for (const name of args.filter((a) => !a.startsWith('--'))) {
+    const file = incrementalFile(name);
+    if (!MUTATION_MODULES[name] || !existsSync(file)) {
+      console.error(`--publish ${name}: no module of that name, or no ${file}`);
+      process.exit(2);
+    }
+    writeFileSync(join(dirname(file), 'mutation.json'), readFileSync(file));
+    saveBaseline(name);
+  }
+  const summary = spawnSync('node', ['scripts/mutation_summary.mjs'], { stdio: 'inherit' });
+  process.exit(summary.status ?? 1);
+}
 // --ci: the check of .ci/run. Starts from the committed baseline, fails under 90 %, and writes
 // nothing tracked (neither the baseline nor the table in docs/testing.md).
 const ci = args.includes('--ci');
