@@ -12,6 +12,7 @@
 // by test file and name.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { MUTATION_MODULES } from './mutation_modules.mjs';
 
 const [name, ...inputs] = process.argv.slice(2);
@@ -20,10 +21,18 @@ if (!name || !MUTATION_MODULES[name] || inputs.length === 0) {
   process.exit(2);
 }
 const target = join('reports', 'mutation', name, 'incremental.json');
-const reports = [...(existsSync(target) ? [target] : []), ...inputs].map((file) => ({
-  file,
-  report: JSON.parse(readFileSync(file, 'utf8')),
-}));
+// Without an incremental file here (a fresh clone), the committed baseline is what the parts
+// complete: merging them into nothing would leave a module of only their mutants.
+const baseline = join('scripts', 'mutation_baseline', `${name}.json.gz`);
+const first = existsSync(target)
+  ? [{ file: target, report: JSON.parse(readFileSync(target, 'utf8')) }]
+  : existsSync(baseline)
+    ? [{ file: baseline, report: JSON.parse(gunzipSync(readFileSync(baseline)).toString('utf8')) }]
+    : [];
+const reports = [
+  ...first,
+  ...inputs.map((file) => ({ file, report: JSON.parse(readFileSync(file, 'utf8')) })),
+];
 
 /** The merged report: the last input's metadata, its own test numbering. */
 const merged = { ...reports.at(-1).report, files: {}, testFiles: {} };

@@ -206,7 +206,9 @@ for (const [entry, places] of overmatched) {
   );
 }
 // An entry whose file moved matches nothing any more: its mutants count as live again, unexplained.
-const stale = [...new Set(EQUIVALENT_MUTANTS.map((e) => e.file))].filter((file) => !existsSync(join(root, file)));
+const stale = [...new Set(EQUIVALENT_MUTANTS.map((e) => e.file))].filter(
+  (file) => !existsSync(join(root, file)),
+);
 for (const file of stale) {
   console.warn(
     `scripts/mutation_equivalent.mjs: ${file} does not exist (moved or renamed?): its entries match nothing`,

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { useScriptRoots } from './fixtures/script_root.js';
 
@@ -33,11 +34,20 @@ const report = (source: string, mutants: Mutant[]) => ({
 });
 
 /** Runs scripts/mutation_merge.mjs in a temporary root: the module's incremental file, then `part`. */
-async function merge(module: object, part: object): Promise<Mutant[]> {
+async function merge(module: object, part: object, { committed = false } = {}): Promise<Mutant[]> {
   const root = await scriptRoot('mutation-merge', ['mutation_merge.mjs', 'mutation_modules.mjs']);
   await mkdir(join(root, 'reports', 'mutation', 'channels'), { recursive: true });
   const target = join(root, 'reports', 'mutation', 'channels', 'incremental.json');
-  await writeFile(target, JSON.stringify(module));
+  if (committed) {
+    // A fresh clone: no incremental file, only the committed baseline.
+    await mkdir(join(root, 'scripts', 'mutation_baseline'), { recursive: true });
+    await writeFile(
+      join(root, 'scripts', 'mutation_baseline', 'channels.json.gz'),
+      gzipSync(JSON.stringify(module)),
+    );
+  } else {
+    await writeFile(target, JSON.stringify(module));
+  }
   await writeFile(join(root, 'part.json'), JSON.stringify(part));
   await run('node', [join(root, 'scripts', 'mutation_merge.mjs'), 'channels', 'part.json'], { cwd: root });
   const merged = JSON.parse(await readFile(target, 'utf8'));
@@ -64,5 +74,17 @@ describe('mutation merge', () => {
       report(changed, [mutant('1', 1, 'Killed')]),
     );
     expect(mutants.map((m) => [m.location.start.line, m.status])).toEqual([[1, 'Killed']]);
+  });
+
+  it('in a fresh clone (no incremental file), a part completes the committed baseline', async () => {
+    const mutants = await merge(
+      report(SOURCE, [mutant('1', 1, 'Survived'), mutant('2', 2, 'Killed')]),
+      report(SOURCE, [mutant('1', 1, 'Killed')]),
+      { committed: true },
+    );
+    expect(mutants.map((m) => [m.location.start.line, m.status]).sort()).toEqual([
+      [1, 'Killed'],
+      [2, 'Killed'],
+    ]);
   });
 });
