@@ -1,27 +1,19 @@
-import { startedForFile, startRedisCluster, uniquePrefix, waitFor } from '@wolaro/test-harness';
+import { uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { Cluster } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { RedisTransport, SyncClient } from '../src/index.js';
 import { closeAfterEach } from './closing.js';
+import { clusterForFile } from './cluster_fixture.js';
 import { listening, transportContract } from './contract.js';
 
 // One 3-master/3-replica cluster for the whole file.
-const cluster = startedForFile(() => startRedisCluster({ masters: 3, replicasPerMaster: 1 }), 60_000);
-const nodes = () => [...cluster().startupNodes];
+const track = closeAfterEach();
+const { cluster, nodes, rawCluster } = clusterForFile({ masters: 3, replicasPerMaster: 1 }, track);
 
 transportContract({
   name: 'redis-cluster',
   create: () => new RedisTransport({ redis: { cluster: nodes() } }),
 });
-
-const track = closeAfterEach();
-
-function rawCluster(): Cluster {
-  const raw = new Cluster(nodes());
-  raw.on('error', () => {});
-  track({ close: () => raw.disconnect() });
-  return raw;
-}
 
 describe('SyncClient over a Redis Cluster', () => {
   it('publishes with SPUBLISH on {wolaro}-tagged channels that all hash to one slot', async () => {

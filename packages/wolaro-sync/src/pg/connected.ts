@@ -9,15 +9,9 @@ export function connected(client: pg.Client): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onEnd = () => reject(new Error('connection ended while connecting'));
     client.once('end', onEnd);
-    client.connect().then(
-      () => {
-        client.off('end', onEnd);
-        resolve();
-      },
-      (err: unknown) => {
-        client.off('end', onEnd);
-        reject(err);
-      },
-    );
+    client
+      .connect()
+      .finally(() => client.off('end', onEnd))
+      .then(() => resolve(), reject);
   });
 }

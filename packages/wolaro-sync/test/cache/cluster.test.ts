@@ -1,5 +1,4 @@
-import { startedForFile, startRedisCluster, uniquePrefix, waitFor } from '@wolaro/test-harness';
-import { Cluster } from 'ioredis';
+import { uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { describe, expect, it } from 'vitest';
 import {
   cacheKeys,
@@ -9,21 +8,13 @@ import {
   SyncClient,
 } from '../../src/index.js';
 import { closeAfterEach } from '../closing.js';
+import { clusterForFile } from '../cluster_fixture.js';
 
 // The caches over a Redis Cluster: keys spread over the masters' slots, the CAS script, a DEL of
 // several keys (one per key: a multi-key DEL across slots is refused), and GuildConfigCache on the
 // cluster bus. One 3-master cluster (no replicas: nothing here fails over) for the whole file.
-const cluster = startedForFile(() => startRedisCluster({ masters: 3, replicasPerMaster: 0 }), 60_000);
-const nodes = () => [...cluster().startupNodes];
-
 const track = closeAfterEach();
-
-function rawCluster(): Cluster {
-  const raw = new Cluster(nodes());
-  raw.on('error', () => {});
-  track({ close: () => raw.disconnect() });
-  return raw;
-}
+const { nodes, rawCluster } = clusterForFile({ masters: 3, replicasPerMaster: 0 }, track);
 
 describe('caches over a Redis Cluster', () => {
   it('RedisFallbackManager: get/set, versioned writes (Lua) and a multi-key del across slots', async () => {

@@ -197,35 +197,43 @@ export function spawnFixture(name: string, env: Record<string, string>): Fixture
 }
 
 /**
+ * Replaces `pg.Client.prototype[method]` for the current test: `wrap` gets the client, the call's
+ * arguments and the original method bound to that client. Undone by the test's cleanup (wrappers
+ * of one test nest, and come off last first).
+ */
+export function wrapClientMethod(
+  method: 'query' | 'connect',
+  wrap: (client: pg.Client, args: unknown[], original: (...args: unknown[]) => unknown) => unknown,
+): void {
+  const proto = pg.Client.prototype as unknown as Record<typeof method, (...args: unknown[]) => unknown>;
+  const original = proto[method];
+  defer(() => {
+    proto[method] = original;
+  });
+  proto[method] = function (this: pg.Client, ...args: unknown[]) {
+    return wrap(this, args, (...a) => original.apply(this, a));
+  };
+}
+
+/**
  * Makes the next `times` statements whose text matches `pattern` fail with `message`, on every
  * pg client of the process (pools send through their clients too); undone by the test's cleanup.
  * For the failures Postgres gives no reliable way to cause on demand (an unlock or a ROLLBACK that
  * fails on a live connection).
  */
-export function failStatements(pattern: RegExp, message: string, times = 1): { failed(): number } {
+export function failStatements(pattern: RegExp, message: string, times = 1): void {
   let left = times;
-  let failed = 0;
-  const query = pg.Client.prototype.query;
-  defer(() => {
-    pg.Client.prototype.query = query;
-  });
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  wrapClientMethod('query', (_client, args, query) => {
     const first = args[0] as string | { text?: string } | undefined;
     const text = typeof first === 'string' ? first : first?.text;
-    if (left > 0 && typeof text === 'string' && pattern.test(text)) {
-      left--;
-      failed++;
-      const err = new Error(message);
-      const callback = args.at(-1);
-      if (typeof callback === 'function') {
-        process.nextTick(() => (callback as (e: Error) => void)(err));
-        return undefined;
-      }
-      return Promise.reject(err);
-    }
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-  return { failed: () => failed };
+    if (left === 0 || typeof text !== 'string' || !pattern.test(text)) return query(...args);
+    left--;
+    const err = new Error(message);
+    const callback = args.at(-1);
+    if (typeof callback !== 'function') return Promise.reject(err);
+    process.nextTick(() => (callback as (e: Error) => void)(err));
+    return undefined;
+  });
 }
 
 /** The errors a pool's checked-out connections were released with (`undefined`: kept for reuse). */

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import { OutboxListener } from '../../src/pg/outbox/listener.js';
 import { OUTBOX_NOTIFY_CHANNEL } from '../../src/pg/outbox/sql.js';
-import { defer, useCleanup } from './helpers.js';
+import { defer, useCleanup, wrapClientMethod } from './helpers.js';
 
 useCleanup();
 
@@ -45,18 +45,14 @@ async function listenerWorld(label: string) {
  * once it has succeeded, before the listener's own code resumes; undone by the file's cleanup.
  */
 function aroundListen(hooks: { before?: (client: pg.Client) => Promise<void>; after?: () => void }) {
-  const query = pg.Client.prototype.query;
-  defer(() => {
-    pg.Client.prototype.query = query;
-  });
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const run = () => (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+  wrapClientMethod('query', (client, args, query) => {
+    const run = () => query(...args) as Promise<unknown>;
     if (typeof args[0] !== 'string' || !args[0].startsWith('LISTEN ')) return run();
-    return (hooks.before ? hooks.before(this).then(run) : run()).then((result) => {
+    return (hooks.before ? hooks.before(client).then(run) : run()).then((result) => {
       hooks.after?.();
       return result;
     });
-  } as typeof query;
+  });
 }
 
 /** What pg keeps on a client that its types leave out. */
@@ -151,15 +147,11 @@ describe('OutboxListener', () => {
     const w = await listenerWorld('lst_lost_listen');
     let first = true;
     let connects = 0;
-    const connect = pg.Client.prototype.connect;
-    defer(() => {
-      pg.Client.prototype.connect = connect;
-    });
-    pg.Client.prototype.connect = function (this: pg.Client, ...args: unknown[]) {
-      const params = (this as unknown as PgInternals).connectionParameters;
+    wrapClientMethod('connect', (client, args, connect) => {
+      const params = (client as unknown as PgInternals).connectionParameters;
       if (params.application_name === `lst_${w.db.schema}`) connects++;
-      return (connect as unknown as (...a: unknown[]) => Promise<void>).apply(this, args);
-    } as unknown as typeof connect;
+      return connect(...args);
+    });
     aroundListen({
       // The first LISTEN goes out on a connection the server has just terminated: pg reports the
       // loss twice (an 'end' event, then the failed LISTEN), and both reach the listener.
