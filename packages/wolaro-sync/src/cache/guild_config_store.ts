@@ -66,9 +66,13 @@ export class GuildConfigStore {
   #suspectUntil = 0;
   /**
    * The L2 tombstones this process wrote for the reloads its events started: while L2 holds only
-   * that tombstone, the reload does not read it back and goes to the database at once.
+   * that tombstone, the reload does not read it back and goes to the database at once. A `Map`
+   * bounded by insertion order, not an `LRUCache`: entries live from an event to its reload, so the
+   * map is usually emptied by each reload, and `LRUCache` clears all its preallocated slots (O(max))
+   * whenever a delete empties it.
    */
-  readonly #tombstones: LRUCache<string, { version: number; written: Promise<boolean> }>;
+  readonly #tombstones = new Map<string, { version: number; written: Promise<boolean> }>();
+  readonly #tombstonesMax: number;
   /** Versions confirmed against the database since the last distrust: not asked again. */
   readonly #confirmed = new Map<string, number>();
 
@@ -77,7 +81,7 @@ export class GuildConfigStore {
     // Floors outlive L1 entries (an event may concern a guild not cached here yet); numbers are cheap.
     this.#floors = new LRUCache<string, number>({ max: Math.max(options.l1Max * 4, 10_000) });
     this.#floorSources = new LRUCache<string, string>({ max: Math.max(options.l1Max * 4, 10_000) });
-    this.#tombstones = new LRUCache({ max: Math.max(options.l1Max, 1000) });
+    this.#tombstonesMax = Math.max(options.l1Max, 1000);
     this.#cache = options.cache;
     this.#load = options.load;
     this.#loadVersions = options.loadVersions;
@@ -330,7 +334,13 @@ export class GuildConfigStore {
         return false;
       });
     if (current === undefined && !this.#flights.has(guildId)) return 'newer';
-    if (written) this.#tombstones.set(guildId, { version, written });
+    if (written) {
+      this.#tombstones.delete(guildId); // a newer tombstone of the same guild takes its place
+      if (this.#tombstones.size >= this.#tombstonesMax) {
+        this.#tombstones.delete(this.#tombstones.keys().next().value!);
+      }
+      this.#tombstones.set(guildId, { version, written });
+    }
     return 'reload';
   }
 }

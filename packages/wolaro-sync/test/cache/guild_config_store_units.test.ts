@@ -695,6 +695,59 @@ describe('GuildConfigStore bounds', () => {
     expect(l2.reads, 'the tombstone of the first guild was forgotten: L2 was read again').toEqual([]);
   });
 
+  it('forgets the oldest tombstone beyond 1000 (forgetting costs one L2 read, not correctness)', async () => {
+    const l2 = fakeL2();
+    // Every first fetch is an L2 hit: only the last two fetches load.
+    l2.defaultEntry = { value: config(1), version: 1, writtenAt: Date.now() };
+    let floorOf: (g: string) => number | undefined = () => undefined;
+    const { store: s } = makeStore({ l2, load: (g) => config(floorOf(g) ?? 1), l1Max: 10 });
+    floorOf = (g) => s.floor(g);
+    const id = (i: number) => String(1_000_000 + i);
+    const announce = async (i: number, version: number) => {
+      await s.fetch(id(i), false);
+      expect(s.raiseFloor(id(i), version)).toBe('reload');
+    };
+    for (let i = 0; i <= 1000; i++) await announce(i, 2); // one over the bound: guild 0, the oldest, goes
+    await settle();
+    l2.reads.length = 0;
+    expect((await s.fetch(id(1), false))?.version).toBe(2);
+    expect(l2.reads, 'the second-oldest tombstone was forgotten too').toEqual([]);
+    expect((await s.fetch(id(0), false))?.version).toBe(2);
+    expect(l2.reads, 'the oldest tombstone was kept beyond the bound').toEqual([keyOf(id(0))]);
+  });
+
+  it("replaces a guild's tombstone in place: a second event during a reload forgets no other guild", async () => {
+    const l2 = fakeL2();
+    l2.defaultEntry = { value: config(1), version: 1, writtenAt: Date.now() };
+    const A = '2000000';
+    const pending = deferred<GuildConfig>();
+    let floorOf: (g: string) => number | undefined = () => undefined;
+    const { store: s } = makeStore({
+      l2,
+      load: (g) => (g === A ? pending.promise : config(floorOf(g) ?? 1)),
+      l1Max: 10,
+    });
+    floorOf = (g) => s.floor(g);
+    const id = (i: number) => String(1_000_000 + i);
+    const announce = async (g: string) => {
+      await s.fetch(g, false);
+      expect(s.raiseFloor(g, 2)).toBe('reload');
+    };
+    await announce(id(0)); // the oldest tombstone
+    const reload = s.fetch(A, true); // a reload of A that has passed its L2 stage
+    expect(s.raiseFloor(A, 2)).toBe('reload');
+    for (let i = 1; i <= 998; i++) await announce(id(i)); // 1000 tombstones: the bound
+    expect(s.raiseFloor(A, 3)).toBe('reload'); // A's tombstone again, while its reload runs
+    pending.resolve(config(3));
+    await reload;
+    await settle();
+    l2.reads.length = 0;
+    expect((await s.fetch(id(0), false))?.version).toBe(2);
+    expect(l2.reads, 'the oldest tombstone was forgotten to make room for one that replaced another').toEqual(
+      [],
+    );
+  });
+
   it('remembers up to 100 000 confirmed versions, then starts afresh', async () => {
     const T0 = Date.UTC(2030, 0, 1);
     vi.useFakeTimers({ now: T0, toFake: ['Date'] });
