@@ -205,7 +205,7 @@ describe('configuration', () => {
     try {
       await app.waitForOutput('Panel API listening on http://127.0.0.1:');
       expect(app.output()).toContain('Redis Pub/Sub initialized');
-      const url = /Panel API listening on (http:\/\/\S+)/.exec(app.output())?.[1];
+      const url = /Panel API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(app.output())?.[1];
       const health = await fetch(`${url}/api/health`);
       expect(await health.json()).toMatchObject({
         status: 'healthy',
