@@ -8,7 +8,7 @@
  * beside the raw floor (./floor.ts) measured in the same run, in interleaved blocks.
  *
  *   npm run bench:e2e            (from the root; or -w bench)
- *   N=2000 WARMUP=200 ROUNDS=3 BLOCK=50 BENCH_APPS=dist|src BENCH_CPU_PROF=api,bot
+ *   N=2000 WARMUP=200 ROUNDS=3 BLOCK=50 GUILDS=50 BENCH_APPS=dist|src BENCH_CPU_PROF=api,bot
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379
  *
  * Starts and stops everything itself (see ./system.ts). Writes bench/results/e2e.json, the
@@ -30,13 +30,19 @@ const WARMUP = Number(process.env['WARMUP'] ?? 200);
 const ROUNDS = Number(process.env['ROUNDS'] ?? 3);
 const BLOCK = Number(process.env['BLOCK'] ?? 50);
 const TIMEOUT_MS = Number(process.env['TIMEOUT_MS'] ?? 5000);
+/**
+ * Guilds besides the measured one, each held in the bot's L1 as a real bot's are. (With one guild,
+ * every reload would empty the L1, and an LRU that empties clears all its slots: a cost a bot in
+ * many guilds never pays.)
+ */
+const GUILDS = Number(process.env['GUILDS'] ?? 50);
 const CPU_PROF = (process.env['BENCH_CPU_PROF'] ?? '')
   .split(',')
   .filter((s): s is 'api' | 'bot' => s === 'api' || s === 'bot');
 
 const TARGET = { socketP50: 2, socketP99: 10, floorRatio: 3, apiCpuRatio: 3, botCpuRatio: 1.5 };
 /** Runs are comparable when these match. */
-const CONFIG_KEY = `n=${N} warmup=${WARMUP} rounds=${ROUNDS} block=${BLOCK} floor=processes`;
+const CONFIG_KEY = `n=${N} warmup=${WARMUP} rounds=${ROUNDS} block=${BLOCK} floor=processes guilds=${GUILDS}`;
 
 /** One run in the `history` of bench/results/e2e.json. */
 interface E2EHistoryEntry extends run.RunStamp {
@@ -251,7 +257,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const loadAtStart = stats.loadAverage();
   console.log(`bench:e2e — starting Postgres schema, Redis prefix, emulator, panel API and bot …`);
-  const sys = await startSystem({ label: 'e2e', cpuProf: CPU_PROF });
+  const sys = await startSystem({ label: 'e2e', cpuProf: CPU_PROF, guilds: GUILDS });
   let floor: RawFloor | undefined;
   let socket: Socket | undefined;
   let http: Client | undefined;
@@ -508,7 +514,9 @@ function markdownSection(
     '',
     `![Latency CDF: system vs raw floor](img/bench-e2e-latency.svg)`,
     '',
-    "How it is measured: one socket.io-client (websocket transport) with an owner's token, in the bench process, records `performance.now()` when `config:updated` arrives; the bot runs with `LOG_LEVEL=debug` and its `Config of guild … reloaded (version N)` line (GuildConfigCache `updated`) is stamped when its chunk arrives on the stdout pipe in the bench process, which adds pino's write and the pipe (tens of µs). The bot keeps the guild in its L1 (a message in the guild before the run), so every change makes it reload. The floor runs in two processes of its own (`bench/src/floor_server.ts`), like the panel API and the bot: a server that answers the same `PATCH` with a single-statement durable `UPDATE` of a copy of `guilds` and a `PUBLISH` of the same payload, and whose raw ioredis subscriber emits to a raw socket.io room; and a reloader, a raw subscriber that runs the bot's reload query and prints a line, stamped on the pipe as the bot's is. Their CPU, and their Postgres backends', is read from /proc like the system's. The system additionally does the JWT check and one durable statement that checks the session and the caller's rights on the guild (its precondition) and also writes the revision and the claimed outbox row; after the publish it marks the row published, in one statement shared with the marks of the writes of the next 20 ms.",
+    "How it is measured: one socket.io-client (websocket transport) with an owner's token, in the bench process, records `performance.now()` when `config:updated` arrives; the bot runs with `LOG_LEVEL=debug` and its `Config of guild … reloaded (version N)` line (GuildConfigCache `updated`) is stamped when its chunk arrives on the stdout pipe in the bench process, which adds pino's write and the pipe (tens of µs). The bot holds the guild and " +
+      String(GUILDS) +
+      " others in its L1 (a message in each before the run), as a bot in many guilds does, so every change makes it reload. The floor runs in two processes of its own (`bench/src/floor_server.ts`), like the panel API and the bot: a server that answers the same `PATCH` with a single-statement durable `UPDATE` of a copy of `guilds` and a `PUBLISH` of the same payload, and whose raw ioredis subscriber emits to a raw socket.io room; and a reloader, a raw subscriber that runs the bot's reload query and prints a line, stamped on the pipe as the bot's is. Their CPU, and their Postgres backends', is read from /proc like the system's. The system additionally does the JWT check and one durable statement that checks the session and the caller's rights on the guild (its precondition) and also writes the revision and the claimed outbox row; after the publish it marks the row published, in one statement shared with the marks of the writes of the next 20 ms.",
   ];
   return lines.join('\n');
 }
