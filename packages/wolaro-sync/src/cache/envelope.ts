@@ -18,6 +18,7 @@
 
 const MARK = '\u0001';
 const MARK_CODE = 1;
+const DIGITS = /^\d+$/;
 
 /** A decoded cache value. `data` is `undefined` for a tombstone. */
 export interface DecodedValue {
@@ -46,7 +47,9 @@ export function decodeValue(raw: string): DecodedValue {
   const tomb = raw.charCodeAt(1) === 84; // 'T'
   const colon = raw.indexOf(':', 1);
   const vEnd = colon > 0 && colon < end ? colon : end;
-  const version = Number(raw.slice(tomb ? 2 : 1, vEnd));
+  // Digits only, as the CAS script reads them: `Number` alone would take '', '-5', ' 5' or '1e3'.
+  const versionText = raw.slice(tomb ? 2 : 1, vEnd);
+  const version = DIGITS.test(versionText) ? Number(versionText) : Number.NaN;
   const writtenAt = vEnd < end ? Number(raw.slice(vEnd + 1, end)) : undefined;
   if (!Number.isSafeInteger(version)) return { data: raw, version: undefined, writtenAt: undefined };
   return {

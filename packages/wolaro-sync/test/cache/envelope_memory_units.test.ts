@@ -48,6 +48,13 @@ describe('decodeValue', () => {
     expect(decodeValue(`${M}abc${M}data`)).toEqual(raw(`${M}abc${M}data`));
     expect(decodeValue(`${M}1.5:3${M}data`)).toEqual(raw(`${M}1.5:3${M}data`));
   });
+
+  it('reads a version only from digits, as the CAS script does (no sign, blank, space or exponent)', () => {
+    for (const header of ['-5', ':3', ' 5', '1e3', '0x10', 'T-2', 'T']) {
+      expect(decodeValue(`${M}${header}${M}data`), header).toEqual(raw(`${M}${header}${M}data`));
+    }
+    expect(decodeValue(`${M}0:3${M}data`)).toEqual({ data: 'data', version: 0, writtenAt: 3 });
+  });
 });
 
 describe('mayReplace', () => {
