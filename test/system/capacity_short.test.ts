@@ -10,18 +10,22 @@ import { databaseUrl, postgresKind } from '@wolaro/test-harness';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RoomSockets } from '../../bench/src/capacity/rooms.js';
-import { socketPlan, startCommandSystem, startFloor } from '../../bench/src/capacity/setup.js';
+import {
+  type CapacityFloor,
+  socketPlan,
+  startCommandSystem,
+  startFloor,
+} from '../../bench/src/capacity/setup.js';
 import { runStep } from '../../bench/src/capacity/steps.js';
 import { FloorCommandWorkload, WriteWorkload } from '../../bench/src/capacity/workloads.js';
 import { runCommands } from '../../bench/src/commands.js';
-import type { FloorServer } from '../../bench/src/floor_server.js';
 import type { BenchSystem } from '../../bench/src/system.js';
 
 const GUILDS = 4;
 const STEP = { warmupS: 0.5, stepS: 2, drainMs: 10_000 };
 
 let sys: BenchSystem | undefined;
-let floor: FloorServer | undefined;
+let floor: CapacityFloor | undefined;
 
 // The CPU accounting of the bench system reads pg_stat_activity: a real PostgreSQL server.
 const real = postgresKind() !== 'pglite';

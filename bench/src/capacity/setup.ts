@@ -35,13 +35,27 @@ export function startCommandSystem(
   });
 }
 
-/** The floor server on the system's schema and Redis prefix. */
-export function startFloor(sys: BenchSystem): Promise<FloorServer> {
-  return startFloorServer({
-    connectionString: sys.connectionString,
-    redisUrl: REDIS_URL,
-    keyPrefix: sys.keyPrefix,
+/** The floor of a capacity run: its server's URL, and a stop for both of its processes. */
+export type CapacityFloor = Pick<FloorServer, 'url' | 'stop'>;
+
+/**
+ * The floor on the system's schema and Redis prefix: its server, and its reloader (the bot's side,
+ * as in bench:e2e: each `config:update` → the bot's reload query), since the system's bot reloads
+ * every written guild on the same two cores.
+ */
+export async function startFloor(sys: BenchSystem): Promise<CapacityFloor> {
+  const options = { connectionString: sys.connectionString, redisUrl: REDIS_URL, keyPrefix: sys.keyPrefix };
+  const server = await startFloorServer(options);
+  const reloader = await startFloorServer({ ...options, mode: 'reload' }).catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
   });
+  return {
+    url: server.url,
+    async stop() {
+      await Promise.all([server.stop(), reloader.stop()]);
+    },
+  };
 }
 
 /**
