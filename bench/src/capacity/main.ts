@@ -7,8 +7,8 @@
  * the event, no error, nothing lost and ≥ 95 % of the offered rate achieved; a failed step is run
  * again at the same rate to confirm it, and a workload stops at its first confirmed failure; the
  * capacity is the highest passing rate. The floor
- * (./floor_server.ts, a process of its own) is stepped the same way with the same sockets and
- * payloads.
+ * (./floor_server.ts: a server process of its own, and a reloader process for the bot's side) is
+ * stepped the same way with the same sockets and payloads.
  *
  *   npm run bench:capacity
  *   WARMUP_S=2 STEP_S=10 RATES=100,200,400 PARTS=writes,commands GUILDS=100 PANEL_GUILDS=20
