@@ -57,7 +57,7 @@ function stepsTable(pair: CapacityPair): string[] {
 
 const KIND_TEXT: Record<CapacityPair['kind'], string> = {
   writes:
-    'Config writes: `PATCH /api/panel/guilds/:id` round-robin over the guilds (undici pool, keep-alive), 2 panel sockets per guild; latency: send → the last socket of the guild got `config:updated` with the version the response returned. Floor: the same request to the floor server (a durable `UPDATE` of a copy of `guilds` → `PUBLISH` → subscriber → `io.to(room).emit`), its reloader running the reload query of the bot for each event, as the system\'s bot reloads each written guild.',
+    "Config writes: `PATCH /api/panel/guilds/:id` round-robin over the guilds (undici pool, keep-alive), 2 panel sockets per guild; latency: send → the last socket of the guild got `config:updated` with the version the response returned. Floor: the same request to the floor server (a durable `UPDATE` of a copy of `guilds` → `PUBLISH` → subscriber → `io.to(room).emit`), its reloader running the reload query of the bot for each event, as the system's bot reloads each written guild.",
   commands:
     "Commands: `/ping` through the Discord emulator (INTERACTION_CREATE on the bot's gateway; the bot answers through the interaction callback), round-robin over the guilds and their members, 10 panel sockets in each of the guilds with a panel; latency: the interaction created → the last socket of the guild got its `command:executed`; an error is a command the bot did not answer. Floor: `POST /commands` to the floor server (the commands of one event-loop turn in one durable `INSERT … unnest` into a copy of `audit_log` → one `PUBLISH` each → `emit('command:executed')`).",
 };
