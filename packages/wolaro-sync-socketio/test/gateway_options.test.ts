@@ -177,15 +177,21 @@ describe('attachSync options: rateLimit', () => {
 
   it.each([
     ['true', true, 'rateLimit'],
-    // A wrong type inside a union is reported at the union ("Invalid input"), a range at the field.
-    ['an empty object', {}, 'rateLimit'],
     ['a zero rate', { perSecond: 0, burst: 1 }, 'rateLimit.perSecond'],
     ['a negative rate', { perSecond: -1, burst: 1 }, 'rateLimit.perSecond'],
-    ['an infinite rate', { perSecond: Number.POSITIVE_INFINITY, burst: 1 }, 'rateLimit'],
+    ['an infinite rate', { perSecond: Number.POSITIVE_INFINITY, burst: 1 }, 'rateLimit.perSecond'],
     ['a zero burst', { perSecond: 1, burst: 0 }, 'rateLimit.burst'],
-    ['a fractional burst', { perSecond: 1, burst: 1.5 }, 'rateLimit'],
+    ['a fractional burst', { perSecond: 1, burst: 1.5 }, 'rateLimit.burst'],
   ])('refuses %s, naming the field', (_name, rateLimit, path) => {
     expectOneIssueAt(refused({ rateLimit }), path);
+  });
+
+  it('says what it expects instead of "Invalid input"', () => {
+    expect(refused({ rateLimit: true })).toBe(`${PREFIX}rateLimit: must be false or { perSecond, burst }`);
+    expect(refused({ rateLimit: {} })).toBe(
+      `${PREFIX}rateLimit.perSecond: Invalid input: expected number, received undefined; ` +
+        'rateLimit.burst: Invalid input: expected number, received undefined',
+    );
   });
 });
 
@@ -204,14 +210,23 @@ describe('attachSync options: connectionRateLimit', () => {
   it.each([
     ['true', true, 'connectionRateLimit'],
     ['perIp 0', { perIp: 0 }, 'connectionRateLimit.perIp'],
-    ['perIp true', { perIp: true }, 'connectionRateLimit'],
-    ['perIp 1.5', { perIp: 1.5 }, 'connectionRateLimit'],
+    ['perIp true', { perIp: true }, 'connectionRateLimit.perIp'],
+    ['perIp 1.5', { perIp: 1.5 }, 'connectionRateLimit.perIp'],
     ['perUser 0', { perUser: 0 }, 'connectionRateLimit.perUser'],
-    ['perUser true', { perUser: true }, 'connectionRateLimit'],
+    ['perUser true', { perUser: true }, 'connectionRateLimit.perUser'],
     ['windowMs 0', { windowMs: 0 }, 'connectionRateLimit.windowMs'],
     ['windowMs past a timer', { windowMs: 2_147_483_648 }, 'connectionRateLimit.windowMs'],
   ])('refuses %s, naming the field', (_name, connectionRateLimit, path) => {
     expectOneIssueAt(refused({ connectionRateLimit }), path);
+  });
+
+  it('says what a limit may be', () => {
+    expect(refused({ connectionRateLimit: { perIp: 'x' } })).toBe(
+      `${PREFIX}connectionRateLimit.perIp: must be false or an integer >= 1`,
+    );
+    expect(refused({ connectionRateLimit: 1 })).toBe(
+      `${PREFIX}connectionRateLimit: must be false or { perIp?, perUser?, windowMs? }`,
+    );
   });
 
   it('names every wrong field, joined by "; "', () => {

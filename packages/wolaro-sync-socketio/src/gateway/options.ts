@@ -153,6 +153,30 @@ export const DefaultAttachSyncOptions = {
 const fn = (what: string) =>
   z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `${what} must be a function`);
 
+/**
+ * `false`, or an object checked by `schema`, whose issues keep their field names (a plain
+ * `z.union` would report any of them as "Invalid input" on the option itself).
+ */
+function falseOr(schema: z.ZodType, expected: string) {
+  return z.unknown().superRefine((value, ctx) => {
+    if (value === false) return;
+    if (typeof value !== 'object' || value === null) {
+      ctx.addIssue({ code: 'custom', message: `must be false or ${expected}` });
+      return;
+    }
+    const result = schema.safeParse(value);
+    if (result.success) return;
+    for (const issue of result.error.issues) {
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    }
+  });
+}
+
+/** A connection limit: off, or at least one connection per window. */
+const limitOrOff = z.union([z.literal(false), z.number().int().min(1)], {
+  error: 'must be false or an integer >= 1',
+});
+
 const optionsSchema = z.object({
   sync: z.custom<object>(
     (v) =>
@@ -183,22 +207,18 @@ const optionsSchema = z.object({
   requireOrigin: z.boolean().optional(),
   disconnectOnRevoke: z.boolean().optional(),
   reloadOnResync: z.boolean().optional(),
-  rateLimit: z
-    .union([
-      z.literal(false),
-      z.object({ perSecond: z.number().positive().finite(), burst: z.number().int().min(1) }),
-    ])
-    .optional(),
-  connectionRateLimit: z
-    .union([
-      z.literal(false),
-      z.object({
-        perIp: z.union([z.literal(false), z.number().int().min(1)]).optional(),
-        perUser: z.union([z.literal(false), z.number().int().min(1)]).optional(),
-        windowMs: z.number().int().min(1).max(2_147_483_647).optional(),
-      }),
-    ])
-    .optional(),
+  rateLimit: falseOr(
+    z.object({ perSecond: z.number().positive().finite(), burst: z.number().int().min(1) }),
+    '{ perSecond, burst }',
+  ).optional(),
+  connectionRateLimit: falseOr(
+    z.object({
+      perIp: limitOrOff.optional(),
+      perUser: limitOrOff.optional(),
+      windowMs: z.number().int().min(1).max(2_147_483_647).optional(),
+    }),
+    '{ perIp?, perUser?, windowMs? }',
+  ).optional(),
   clientAddress: fn('clientAddress').optional(),
   callbackTimeoutMs: z.number().int().positive().max(2_147_483_647).optional(),
   logger: z
