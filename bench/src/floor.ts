@@ -18,7 +18,7 @@ import type { Socket } from 'socket.io-client';
 import { io as connect } from 'socket.io-client';
 import { Client } from 'undici';
 import { Arrivals } from './arrivals.js';
-import { FLOOR_APP_NAMES, type FloorServer, startFloorServer } from './floor_server.js';
+import { FLOOR_APP_NAMES, type FloorServer, startFloorProcesses } from './floor_server.js';
 import { BackendCpu, procCpuMs } from './system.js';
 
 /** One floor sample: ms from sending the `PATCH`. */
@@ -83,11 +83,7 @@ export class RawFloor {
     /** For the `application_name`s of the floor's backends in pg_stat_activity. */
     pool: pg.Pool;
   }): Promise<RawFloor> {
-    const server = await startFloorServer({ ...options, mode: 'serve' });
-    const reloader = await startFloorServer({ ...options, mode: 'reload' }).catch(async (err: unknown) => {
-      await server.stop();
-      throw err;
-    });
+    const { server, reloader } = await startFloorProcesses(options);
     const socket = connect(server.url, { transports: ['websocket'], reconnection: false });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());

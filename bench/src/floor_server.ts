@@ -77,6 +77,34 @@ export async function startFloorServer(options: {
   };
 }
 
+/** The floor's two processes: its server, and its reloader (the bot's side). */
+export interface FloorProcesses {
+  readonly server: FloorServer;
+  readonly reloader: FloorServer;
+  /** Stops both. */
+  stop(): Promise<void>;
+}
+
+/** Starts the floor server, then its reloader (which reads the table the server creates). */
+export async function startFloorProcesses(options: {
+  connectionString: string;
+  redisUrl: string;
+  keyPrefix: string;
+}): Promise<FloorProcesses> {
+  const server = await startFloorServer({ ...options, mode: 'serve' });
+  const reloader = await startFloorServer({ ...options, mode: 'reload' }).catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
+  });
+  return {
+    server,
+    reloader,
+    async stop() {
+      await Promise.all([server.stop(), reloader.stop()]);
+    },
+  };
+}
+
 interface QueuedCommand {
   guildId: string;
   command: string;

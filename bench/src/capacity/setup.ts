@@ -6,7 +6,7 @@
  */
 import { CommandDriver } from '../chaos/commands.js';
 import type { LoadGuild } from '../chaos/writes.js';
-import { type FloorServer, startFloorServer } from '../floor_server.js';
+import { type FloorServer, startFloorProcesses } from '../floor_server.js';
 import { type BenchGuild, type BenchSystem, REDIS_URL, startSystem } from '../system.js';
 
 /** `BENCH_CPU_PROF=api,bot`: the children run with `--cpu-prof`. */
@@ -44,18 +44,12 @@ export type CapacityFloor = Pick<FloorServer, 'url' | 'stop'>;
  * every written guild on the same two cores.
  */
 export async function startFloor(sys: BenchSystem): Promise<CapacityFloor> {
-  const options = { connectionString: sys.connectionString, redisUrl: REDIS_URL, keyPrefix: sys.keyPrefix };
-  const server = await startFloorServer(options);
-  const reloader = await startFloorServer({ ...options, mode: 'reload' }).catch(async (err: unknown) => {
-    await server.stop();
-    throw err;
+  const floor = await startFloorProcesses({
+    connectionString: sys.connectionString,
+    redisUrl: REDIS_URL,
+    keyPrefix: sys.keyPrefix,
   });
-  return {
-    url: server.url,
-    async stop() {
-      await Promise.all([server.stop(), reloader.stop()]);
-    },
-  };
+  return { url: floor.server.url, stop: () => floor.stop() };
 }
 
 /**
