@@ -72,8 +72,9 @@ export function mayReplace(current: DecodedValue | undefined, version: number, t
 
 /**
  * Compare-and-set in Redis, the same rule as {@link mayReplace}.
- * KEYS[1] key; ARGV[1] version; ARGV[2] encoded value; ARGV[3] '1' for a tombstone; ARGV[4] TTL ms.
- * Returns 1 when written, 0 when a newer value was kept.
+ * KEYS[1] key; ARGV[1] version; ARGV[2] encoded value; ARGV[3] '1' for a tombstone; ARGV[4] TTL ms;
+ * ARGV[5] (optional) '1' to get the kept value back.
+ * Returns 1 when written; when a newer value was kept, 0, or that value with ARGV[5] = '1'.
  */
 export const CAS_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
@@ -82,10 +83,12 @@ if cur then
   local t, v = string.match(cur, '^' .. string.char(1) .. '(T?)(%d+)')
   if v then
     v = tonumber(v)
+    local kept = 0
+    if ARGV[5] == '1' then kept = cur end
     if ARGV[3] == '0' and t == 'T' then
-      if nv < v then return 0 end
+      if nv < v then return kept end
     elseif nv <= v then
-      return 0
+      return kept
     end
   end
 end

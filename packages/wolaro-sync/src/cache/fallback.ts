@@ -18,12 +18,13 @@ import {
   type CacheSetOptions,
   DefaultRedisFallbackManagerOptions as Defaults,
   type FallbackCacheStats,
+  type InvalidateResult,
   type RedisFallbackManagerEvents,
   type RedisFallbackManagerOptions,
 } from './fallback_options.js';
 import { MemoryFallback } from './memory_fallback.js';
 import { RedisLink } from './redis_link.js';
-import { runCas } from './redis_ops.js';
+import { runCas, runCasOrGet } from './redis_ops.js';
 import { issueWriteBack } from './write_back.js';
 
 const fallbackSchema = z.object({
@@ -269,6 +270,43 @@ export class RedisFallbackManager extends EventEmitter<RedisFallbackManagerEvent
   }
 
   /**
+   * {@link RedisFallbackManager.invalidate} that also reads what it keeps: when the cache already
+   * holds `version` or a newer value, that value comes back with the answer, in the same command.
+   * A reader that must reload after an event (a tombstone, then a read) makes one round trip
+   * instead of two, and none more when a writer stored the new version before announcing it.
+   * While Redis is down it works on the in-memory fallback, as every other call does.
+   *
+   * @example
+   * ```ts
+   * sync.subscribe('config:update', async (e) => {
+   *   const result = await cache.invalidateOrGet(cacheKeys.guildConfig(e.guildId), e.version ?? 0);
+   *   const fresh = result.written || !result.entry ? await loadFromDatabase(e.guildId) : JSON.parse(result.entry.value);
+   * });
+   * ```
+   */
+  async invalidateOrGet(key: string, version: number, ttlSeconds?: number): Promise<InvalidateResult> {
+    const full = this.#key(key);
+    const encoded = encodeTombstone(version, Date.now());
+    const ttlMs = this.#ttlMs(ttlSeconds);
+    if (await this.#link.usable()) {
+      try {
+        const reply = await runCasOrGet(this.#link.client, this.#link.timed, full, [
+          String(version),
+          encoded,
+          '1',
+          String(ttlMs),
+        ]);
+        return reply === true ? { written: true } : this.#kept(decodeValue(reply));
+      } catch (err) {
+        if (!this.#link.failed(err)) return { written: false, entry: null };
+      }
+    }
+    this.#memory.markDirty(full);
+    if (this.#memory.set(full, encoded, ttlMs, version, true)) return { written: true };
+    return this.#kept(this.#memory.get(full));
+  }
+
+  /**
    * Deletes keys (in memory too, and again in Redis after an outage).
    *
    * @example
@@ -333,6 +371,18 @@ export class RedisFallbackManager extends EventEmitter<RedisFallbackManagerEvent
   #count(data: string | undefined): void {
     if (data === undefined) this.#misses++;
     else this.#hits++;
+  }
+
+  /** A value {@link RedisFallbackManager.invalidateOrGet} kept, as an entry (counted as a read). */
+  #kept(found: DecodedValue | undefined): InvalidateResult {
+    this.#count(found?.data);
+    return {
+      written: false,
+      entry:
+        found?.data === undefined
+          ? null
+          : { value: found.data, version: found.version, writtenAt: found.writtenAt },
+    };
   }
 
   async #read(full: string): Promise<DecodedValue | undefined> {

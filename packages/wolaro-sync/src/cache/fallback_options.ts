@@ -130,6 +130,20 @@ export interface CacheSetOptions {
 }
 
 /**
+ * What {@link RedisFallbackManager.invalidateOrGet} did: it wrote its tombstone (`written: true`),
+ * or the cache already held that version or a newer one and kept it (`written: false`). The kept
+ * `entry` is that value, read by the same command; `null` when what is kept is another tombstone
+ * or the write failed for a reason other than an outage (read the source of truth then).
+ *
+ * @example
+ * ```ts
+ * const result: InvalidateResult = await cache.invalidateOrGet(cacheKeys.guildConfig('123'), 8);
+ * if (!result.written && result.entry) use(JSON.parse(result.entry.value));
+ * ```
+ */
+export type InvalidateResult = { written: true } | { written: false; entry: CacheEntry | null };
+
+/**
  * A value read with its metadata, see {@link RedisFallbackManager.getEntry}.
  *
  * @example

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { cacheKeys } from '../keys/cache_keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisFallbackManager } from './fallback.js';
-import type { CacheEntry } from './fallback_options.js';
+import type { CacheEntry, InvalidateResult } from './fallback_options.js';
 import { type GuildConfig, isGuildConfig } from './guild_config.js';
 import type { GuildConfigLoader, GuildVersionsLoader } from './guild_config_options.js';
 import { checkLoadedConfig, checkLoadedVersions } from './loaded_config.js';
@@ -65,13 +65,18 @@ export class GuildConfigStore {
   #suspectBefore = 0;
   #suspectUntil = 0;
   /**
-   * The L2 tombstones this process wrote for the reloads its events started: while L2 holds only
-   * that tombstone, the reload does not read it back and goes to the database at once. A `Map`
+   * The L2 tombstones this process wrote (or tried to) for the reloads its events started, with
+   * what the compare-and-set answered: while L2 holds only that tombstone, the reload goes to the
+   * database at once; when L2 already held that version or a newer one (a writer stored it before
+   * announcing it), the reload uses the value the same command returned. A `Map`
    * bounded by insertion order, not an `LRUCache`: entries live from an event to its reload, so the
    * map is usually emptied by each reload, and `LRUCache` clears all its preallocated slots (O(max))
    * whenever a delete empties it.
    */
-  readonly #tombstones = new Map<string, { version: number; written: Promise<boolean> }>();
+  readonly #tombstones = new Map<
+    string,
+    { version: number; outcome: Promise<InvalidateResult | undefined> }
+  >();
   readonly #tombstonesMax: number;
   /** Versions confirmed against the database since the last distrust: not asked again. */
   readonly #confirmed = new Map<string, number>();
@@ -175,7 +180,7 @@ export class GuildConfigStore {
       flight.stale = false;
       if (useL2) {
         useL2 = false;
-        const fromL2 = (await this.#onlyOwnTombstone(guildId)) ? undefined : await this.#readL2(guildId, key);
+        const fromL2 = await this.#fromL2(guildId, key);
         if (fromL2 !== undefined && !flight.stale) {
           if (fromL2.version >= this.#floorOf(guildId)) {
             this.stats.l2Hits++;
@@ -208,16 +213,34 @@ export class GuildConfigStore {
   }
 
   /**
-   * Whether L2 holds nothing for this guild but the tombstone this process wrote for its floor:
-   * the tombstone's compare-and-set found no value at that version or above (had one been there,
-   * it would have been kept, and read). Another process may store that version meanwhile; reading
-   * the database instead is always correct.
+   * The guild's config in L2, if any. When this process's tombstone for the floor is pending, its
+   * compare-and-set already answered: written means L2 held nothing at that version or above, so
+   * the database is read at once (another process may store that version meanwhile; reading the
+   * database instead is always correct); kept means L2 holds a newer entry, returned by the same
+   * command, so nothing is read again.
    */
-  async #onlyOwnTombstone(guildId: string): Promise<boolean> {
+  async #fromL2(guildId: string, key: string): Promise<GuildConfig | undefined> {
     const tombstone = this.#tombstones.get(guildId);
-    if (tombstone === undefined) return false;
-    this.#tombstones.delete(guildId);
-    return tombstone.version >= this.#floorOf(guildId) && (await tombstone.written);
+    if (tombstone !== undefined) {
+      this.#tombstones.delete(guildId);
+      if (tombstone.version >= this.#floorOf(guildId)) {
+        const outcome = await tombstone.outcome;
+        if (outcome?.written === true) return undefined;
+        if (outcome?.entry) return this.#parseKept(guildId, key, outcome.entry);
+      }
+    }
+    return this.#readL2(guildId, key);
+  }
+
+  /** The entry a tombstone's compare-and-set kept, parsed and checked as {@link #readL2} does. */
+  #parseKept(guildId: string, key: string, entry: CacheEntry): Promise<GuildConfig | undefined> {
+    let value: unknown;
+    try {
+      value = JSON.parse(entry.value);
+    } catch {
+      value = undefined;
+    }
+    return this.#checkL2(guildId, key, { value, version: entry.version, writtenAt: entry.writtenAt });
   }
 
   async #readL2(guildId: string, key: string): Promise<GuildConfig | undefined> {
@@ -231,6 +254,13 @@ export class GuildConfigStore {
       return undefined;
     }
     if (entry === null) return undefined;
+    return this.#checkL2(guildId, key, entry);
+  }
+
+  /** An L2 entry as a config: corrupted ones are dropped, suspect ones confirmed first. */
+  async #checkL2(guildId: string, key: string, entry: CacheEntry<unknown>): Promise<GuildConfig | undefined> {
+    const cache = this.#cache;
+    if (!cache) return undefined;
     const value = entry.value;
     if (!isGuildConfig(value) || (entry.version !== undefined && entry.version !== value.version)) {
       this.#logger.warn({ guildId }, `Corrupted guild config in L2 for guild ${guildId}, reloading`);
@@ -327,20 +357,23 @@ export class GuildConfigStore {
       return 'known';
     }
     if (current !== undefined) this.l1.delete(guildId);
-    const written = this.#cache
-      ?.invalidate(cacheKeys.guildConfig(guildId), version, this.#l2TtlSeconds)
-      .catch((err: unknown) => {
-        this.#logger.warn({ err, guildId }, 'Guild config L2 invalidation failed');
-        return false;
-      });
-    if (current === undefined && !this.#flights.has(guildId)) return 'newer';
-    if (written) {
-      this.#tombstones.delete(guildId); // a newer tombstone of the same guild takes its place
-      if (this.#tombstones.size >= this.#tombstonesMax) {
-        this.#tombstones.delete(this.#tombstones.keys().next().value!);
-      }
-      this.#tombstones.set(guildId, { version, written });
+    const cache = this.#cache;
+    if (!cache) return current === undefined && !this.#flights.has(guildId) ? 'newer' : 'reload';
+    const key = cacheKeys.guildConfig(guildId);
+    const failed = (err: unknown) => {
+      this.#logger.warn({ err, guildId }, 'Guild config L2 invalidation failed');
+      return undefined;
+    };
+    if (current === undefined && !this.#flights.has(guildId)) {
+      cache.invalidate(key, version, this.#l2TtlSeconds).catch(failed);
+      return 'newer';
     }
+    const outcome = cache.invalidateOrGet(key, version, this.#l2TtlSeconds).catch(failed);
+    this.#tombstones.delete(guildId); // a newer tombstone of the same guild takes its place
+    if (this.#tombstones.size >= this.#tombstonesMax) {
+      this.#tombstones.delete(this.#tombstones.keys().next().value!);
+    }
+    this.#tombstones.set(guildId, { version, outcome });
     return 'reload';
   }
 }

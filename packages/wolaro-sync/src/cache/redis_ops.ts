@@ -40,10 +40,33 @@ export async function runCas(
   key: string,
   args: readonly [version: string, encoded: string, tombstone: '0' | '1', ttlMs: string],
 ): Promise<boolean> {
+  return Number(await evalCas(redis, wrap, key, args)) === 1;
+}
+
+/**
+ * {@link runCas} that also gets back what it kept: `true` when written, else the stored value
+ * (encoded) that is at the same version or newer.
+ */
+export async function runCasOrGet(
+  redis: Redis | Cluster,
+  wrap: <T>(p: Promise<T>) => Promise<T>,
+  key: string,
+  args: readonly [version: string, encoded: string, tombstone: '0' | '1', ttlMs: string],
+): Promise<true | string> {
+  const reply = await evalCas(redis, wrap, key, [...args, '1']);
+  return typeof reply === 'string' ? reply : true;
+}
+
+async function evalCas(
+  redis: Redis | Cluster,
+  wrap: <T>(p: Promise<T>) => Promise<T>,
+  key: string,
+  args: readonly string[],
+): Promise<unknown> {
   try {
-    return Number(await wrap(redis.evalsha(CAS_SHA, 1, key, ...args))) === 1;
+    return await wrap(redis.evalsha(CAS_SHA, 1, key, ...args));
   } catch (err) {
     if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-    return Number(await wrap(redis.eval(CAS_SCRIPT, 1, key, ...args))) === 1;
+    return await wrap(redis.eval(CAS_SCRIPT, 1, key, ...args));
   }
 }

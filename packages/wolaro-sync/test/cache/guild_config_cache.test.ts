@@ -243,18 +243,25 @@ describe('GuildConfigCache events and the version floor', () => {
     expect(configs.stats()).toMatchObject({ l2Hits: 0, loads: 2 });
   });
 
-  it('a reload reads L2 when another process already stored the announced version there', async () => {
+  it('a reload uses the value its tombstone kept when another process (the writer) stored the announced version first', async () => {
     const b = await afterAnotherProcessCached(3);
     b.db.rows.set(G, config(3));
     expect((await b.configs.get(G))?.version).toBe(3);
     const loads = b.db.loads.length;
-    // Another process got version 4 first and stored it: the tombstone for 4 keeps it.
+    const reads: string[] = [];
+    const read = b.cache.getJSONEntry.bind(b.cache);
+    b.cache.getJSONEntry = (key) => {
+      reads.push(key);
+      return read(key);
+    };
+    // Another process got version 4 first and stored it: the tombstone for 4 keeps it, and answers with it.
     await b.cache.setJSON(cacheKeys.guildConfig(G), config(4), { version: 4 });
     b.db.rows.set(G, config(4, 'not read'));
     await b.sync.publishConfigUpdate(G, { prefix: 'p4' }, 4);
     await waitFor(() => b.configs.peek(G)?.version === 4);
     expect(b.configs.peek(G)).toEqual(config(4));
     expect(b.db.loads.length).toBe(loads);
+    expect(reads, 'L2 read again after the tombstone answered').toEqual([]);
     expect(b.configs.stats().l2Hits).toBe(2);
   });
 

@@ -28,6 +28,9 @@ function fakeL2(entries: Map<string, CacheEntry<unknown>>): RedisFallbackManager
       entries.delete(key);
     },
     async invalidate() {},
+    async invalidateOrGet() {
+      return { written: false, entry: null };
+    },
   };
   return l2 as unknown as RedisFallbackManager;
 }

@@ -25,6 +25,8 @@ function config(version: number, prefix = `v${version}`): GuildConfig {
 interface FakeL2 {
   entries: Map<string, CacheEntry<unknown>>;
   reads: string[];
+  /** Keys whose tombstone found a newer entry and answered with it. */
+  kept: string[];
   writes: { key: string; version: number | undefined }[];
   dels: string[];
   /** Result of `invalidate` (the tombstone's compare-and-set); `'reject'` makes it fail. */
@@ -41,6 +43,7 @@ function fakeL2(): FakeL2 {
   const l2: FakeL2 = {
     entries: new Map(),
     reads: [],
+    kept: [],
     writes: [],
     dels: [],
     invalidateResult: true,
@@ -69,6 +72,21 @@ function fakeL2(): FakeL2 {
     async invalidate() {
       if (l2.invalidateResult === 'reject') throw new Error('l2 invalidate down');
       return l2.invalidateResult;
+    },
+    // The same compare-and-set, answering with what it kept (as the JSON string Redis holds).
+    async invalidateOrGet(key: string) {
+      if (l2.invalidateResult === 'reject') throw new Error('l2 invalidate down');
+      if (l2.invalidateResult) return { written: true };
+      l2.kept.push(key);
+      const kept = l2.entries.get(key) ?? l2.defaultEntry;
+      return {
+        written: false,
+        entry: kept && {
+          value: JSON.stringify(kept.value),
+          version: kept.version,
+          writtenAt: kept.writtenAt,
+        },
+      };
     },
   } as unknown as RedisFallbackManager;
   return l2;
@@ -415,6 +433,99 @@ describe('GuildConfigStore L2 entries', () => {
     expect((await s.fetch(GUILD, false))?.version, 'an L2 entry at the floor was skipped').toBe(5);
     expect(l2.reads).toHaveLength(1);
     expect(loadCalls).toHaveLength(1);
+  });
+
+  it('a reload whose tombstone found the announced version in L2 uses the value it returned: no read, no load, no write', async () => {
+    const l2 = fakeL2();
+    const { store: s, loadCalls } = makeStore({ l2, load: () => config(2) });
+    await s.fetch(GUILD, false); // L1 holds v2 (one load, one L2 write)
+    l2.entries.set(keyOf(GUILD), { value: config(3), version: 3, writtenAt: Date.now() }); // a writer stored v3
+    l2.invalidateResult = false;
+    l2.reads.length = 0;
+    l2.writes.length = 0;
+    expect(s.raiseFloor(GUILD, 3)).toBe('reload');
+    const got = await s.fetch(GUILD, false);
+    expect(got).toEqual(config(3));
+    expect(Object.isFrozen(got?.settings), 'the kept value is installed frozen like any other').toBe(true);
+    expect(l2.kept).toEqual([keyOf(GUILD)]);
+    expect(l2.reads, 'L2 was read again after the tombstone answered').toEqual([]);
+    expect(l2.writes).toEqual([]);
+    expect(loadCalls).toHaveLength(1);
+    expect(s.stats.l2Hits).toBe(1);
+  });
+
+  it('a kept value below a floor raised meanwhile is not served: the newer event wins', async () => {
+    const l2 = fakeL2();
+    const { store: s, loadCalls } = makeStore({ l2, load: (_g, call) => config(call === 1 ? 2 : 4) });
+    await s.fetch(GUILD, false);
+    l2.entries.set(keyOf(GUILD), { value: config(3), version: 3, writtenAt: Date.now() });
+    l2.invalidateResult = false;
+    expect(s.raiseFloor(GUILD, 3)).toBe('reload'); // answers with v3
+    const reload = s.fetch(GUILD, false);
+    l2.invalidateResult = true; // v4's tombstone replaces the v3 value
+    expect(s.raiseFloor(GUILD, 4)).toBe('reload'); // announced while the v3 answer is pending
+    expect((await reload)?.version, 'served the kept v3 below the v4 floor').toBe(4);
+    expect(loadCalls).toHaveLength(2);
+  });
+
+  it('a kept value that is not a guild config is dropped and the database read', async () => {
+    const l2 = fakeL2();
+    const { store: s, logger, loadCalls } = makeStore({ l2, load: (_g, call) => config(call === 1 ? 2 : 3) });
+    await s.fetch(GUILD, false);
+    l2.entries.set(keyOf(GUILD), { value: { settings: 'nope' }, version: 3, writtenAt: Date.now() });
+    l2.invalidateResult = false;
+    l2.dels.length = 0;
+    expect(s.raiseFloor(GUILD, 3)).toBe('reload');
+    expect((await s.fetch(GUILD, false))?.version).toBe(3);
+    expect(loadCalls).toHaveLength(2);
+    expect(l2.dels).toEqual([keyOf(GUILD)]);
+    expect(logger.entries.map((e) => e.msg)).toContain(
+      `Corrupted guild config in L2 for guild ${GUILD}, reloading`,
+    );
+  });
+
+  it('a kept value that is not JSON is dropped and the database read', async () => {
+    const l2 = fakeL2();
+    const { store: s, logger, loadCalls } = makeStore({ l2, load: (_g, call) => config(call === 1 ? 2 : 3) });
+    await s.fetch(GUILD, false);
+    l2.invalidateResult = false;
+    (l2.manager as unknown as { invalidateOrGet: () => Promise<unknown> }).invalidateOrGet = async () => ({
+      written: false,
+      entry: { value: '{not json', version: 3, writtenAt: Date.now() },
+    });
+    expect(s.raiseFloor(GUILD, 3)).toBe('reload');
+    expect((await s.fetch(GUILD, false))?.version).toBe(3);
+    expect(loadCalls).toHaveLength(2);
+    expect(logger.entries.map((e) => e.msg)).toContain(
+      `Corrupted guild config in L2 for guild ${GUILD}, reloading`,
+    );
+  });
+
+  it('a kept tombstone (no entry) makes the reload read L2 once, as a failed tombstone does', async () => {
+    const l2 = fakeL2();
+    const { store: s, loadCalls } = makeStore({ l2, load: (_g, call) => config(call === 1 ? 2 : 3) });
+    await s.fetch(GUILD, false);
+    l2.entries.delete(keyOf(GUILD));
+    l2.invalidateResult = false; // kept, and nothing to answer with
+    l2.reads.length = 0;
+    expect(s.raiseFloor(GUILD, 3)).toBe('reload');
+    expect((await s.fetch(GUILD, false))?.version).toBe(3);
+    expect(l2.reads).toEqual([keyOf(GUILD)]);
+    expect(loadCalls).toHaveLength(2);
+  });
+
+  it('an event for a guild neither cached nor loading writes a plain tombstone, asking nothing back', async () => {
+    const l2 = fakeL2();
+    const invalidated: string[] = [];
+    const plain = l2.manager.invalidate.bind(l2.manager);
+    (l2.manager as unknown as { invalidate: typeof plain }).invalidate = async (key, version, ttl) => {
+      invalidated.push(key);
+      return plain(key, version, ttl);
+    };
+    const { store: s } = makeStore({ l2, load: () => config(2) });
+    expect(s.raiseFloor(GUILD, 3)).toBe('newer');
+    expect(invalidated).toEqual([keyOf(GUILD)]);
+    expect(l2.kept).toEqual([]);
   });
 });
 

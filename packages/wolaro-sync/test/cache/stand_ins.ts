@@ -113,6 +113,9 @@ export function laggingL2(defaultTtlSeconds?: number) {
     async invalidate() {
       return false;
     },
+    async invalidateOrGet() {
+      return { written: false, entry: null };
+    },
   };
   return {
     cache: l2 as unknown as RedisFallbackManager,
