@@ -7,7 +7,9 @@ import {
   migrate,
   OutboxRelay,
   publishAfterCommit,
+  sql,
   versionedUpdate,
+  versionedUpdateStatement,
   withTransaction,
 } from '../../src/pg/index.js';
 import { defer, type OutboxWorld, outboxWorld, useCleanup } from './helpers.js';
@@ -112,6 +114,62 @@ describe('claimed rows (enqueueClaimed + publishAfterCommit(event))', () => {
     expect(w.seen.map((s) => s.version)).toEqual([1, 2]);
     expect(relay.stats()).toMatchObject({ published: 1, polls: 0 });
     expect((await w.outbox())[1]?.last_error).toMatch(/afterCommit threw: cache flush failed/);
+  });
+
+  it('versionedUpdateStatement runs afterCommit after COMMIT and before the publish, with the row, version and also', async () => {
+    const w = await outboxWorld('claimed_statement_after_commit');
+    await w.addGuilds('4');
+    const seen: unknown[] = [];
+    const result = await versionedUpdateStatement(w.pool, w.sync, {
+      table: 'guilds',
+      idColumn: 'guild_id',
+      id: '4',
+      set: { settings: sql`${JSON.stringify({ n: 1 })}::jsonb` },
+      also: {
+        revision: sql`INSERT INTO config_revisions SELECT guild_id, version, settings FROM updated RETURNING version`,
+      },
+      event: { channel: 'config:update', payload: { guildId: 'guild_id', settings: 'settings' } },
+      afterCommit: async (committed) => {
+        // Committed: another connection sees it. Not yet announced: nothing published.
+        const { rows } = await w.pool.query('SELECT version FROM guilds WHERE guild_id = $1', ['4']);
+        seen.push({ committed, stored: rows[0]?.version, published: w.seen.length });
+      },
+    });
+    expect(seen).toEqual([
+      {
+        committed: {
+          row: expect.objectContaining({ guild_id: '4', version: 1, settings: { n: 1 } }),
+          version: 1,
+          also: { revision: [{ version: 1 }] },
+        },
+        stored: 1,
+        published: 0,
+      },
+    ]);
+    expect(result).toMatchObject({ version: 1, published: true });
+    await waitFor(() => w.seen.length === 1);
+  });
+
+  it("when versionedUpdateStatement's afterCommit throws, the call rejects and the relay publishes at once", async () => {
+    const w = await outboxWorld('claimed_statement_after_commit_throws');
+    await w.addGuilds('5');
+    const relay = relayFor(w, 10_000);
+    await relay.start();
+    const write = versionedUpdateStatement(w.pool, w.sync, {
+      table: 'guilds',
+      idColumn: 'guild_id',
+      id: '5',
+      set: { settings: sql`${JSON.stringify({ n: 2 })}::jsonb` },
+      event: { channel: 'config:update', payload: { guildId: 'guild_id', settings: 'settings' } },
+      afterCommit: () => {
+        throw new Error('cache write failed');
+      },
+    });
+    await expect(write).rejects.toThrow('cache write failed');
+    await waitFor(() => w.seen.length === 1, { timeoutMs: 2000 });
+    expect(w.seen[0]).toMatchObject({ guildId: '5', version: 1 });
+    expect(relay.stats()).toMatchObject({ published: 1, polls: 0 });
+    expect((await w.outbox())[0]?.last_error).toBe('afterCommit threw: cache write failed');
   });
 
   it('marks of concurrent fast paths share statements, and leave the session durable', async () => {

@@ -29,6 +29,7 @@ export { isSqlFragment, type SqlFragment, sql, sqlQuery } from './sql_fragment.j
 export { type TransactionTimeouts, withTransaction } from './transaction.js';
 export type { FastPathOptions, VersionedRowOptions } from './versioned_row.js';
 export {
+  type CommittedStatement,
   type StatementEvent,
   type VersionedUpdateStatementOptions,
   type VersionedUpdateStatementResult,

@@ -9,7 +9,7 @@ import { InvalidPayloadError, UnknownChannelError } from '../../errors.js';
 import { FORBIDDEN_KEY_REASON } from '../../internal/payload_check.js';
 import { type ClaimedOutboxEvent, DefaultEnqueueClaimedOptions } from './enqueue.js';
 import { PreconditionFailedError } from './errors.js';
-import { checkMarkDelay } from './publish_after_commit.js';
+import { checkMarkDelay, releaseClaims } from './publish_after_commit.js';
 import { OUTBOX_PAYLOAD_CHECK, OUTBOX_TABLE, quoteIdentifier } from './sql.js';
 import { isSqlFragment, param, renderSql, type SqlFragment } from './sql_fragment.js';
 import { withTransaction } from './transaction.js';
@@ -80,11 +80,36 @@ export interface VersionedUpdateStatementOptions<M extends ChannelMap = BuiltinC
   /** The event(s) the change announces, written to the outbox as claimed rows. */
   event: StatementEvent<M> | readonly StatementEvent<M>[];
   /**
+   * Runs after COMMIT and before the publish: the change and its events are durable here, and no
+   * reader has been told yet. The place to store the new value where readers look first (a cache
+   * write-through), so the event finds it there. If it throws, the call rejects and the relay
+   * publishes the events (their claim is dropped at once).
+   */
+  afterCommit?: ((committed: CommittedStatement) => void | Promise<void>) | undefined;
+  /**
    * How long relays leave the rows to this call; a process that dies after COMMIT has its events
    * published by a relay once the claim lapses.
    * @defaultValue 10000 (`DefaultEnqueueClaimedOptions.claimMs`)
    */
   claimMs?: number | undefined;
+}
+
+/**
+ * What {@link VersionedUpdateStatementOptions.afterCommit} is given: the committed row, its new
+ * version and what each `also` statement returned.
+ *
+ * @example
+ * ```ts
+ * const afterCommit = ({ row, version }: CommittedStatement) => cache.setJSON(`row:${String(row['id'])}`, row, { version });
+ * ```
+ */
+export interface CommittedStatement {
+  /** The updated row with the `returning` fields, as JSON. */
+  row: Record<string, unknown>;
+  /** The row's new version. */
+  version: number;
+  /** The rows each `also` statement returned, by name. */
+  also: Record<string, unknown[]>;
 }
 
 /**
@@ -197,10 +222,21 @@ export async function versionedUpdateStatement<
       limits,
     ).catch(refusedPayload);
   }
+  const version = Number(result.row[row.versionName]);
+  if (options.afterCommit) {
+    try {
+      await options.afterCommit({ row: result.row, version, also: result.also });
+    } catch (err) {
+      const reason = `afterCommit threw: ${err instanceof Error ? err.message : String(err)}`;
+      const ids = result.events.map((e) => e.id);
+      await releaseClaims(pool, ids, reason, { relay: options.relay, logger: options.logger });
+      throw err;
+    }
+  }
   const published = await publishClaimed(pool, sync, result.events, options);
   return {
     row: result.row as Row,
-    version: Number(result.row[row.versionName]),
+    version,
     also: result.also,
     outboxIds: result.events.map((e) => e.id),
     published,
