@@ -1,4 +1,10 @@
-import type { Logger, SyncClient } from '@wolaro/sync';
+import {
+  cacheKeys,
+  type GuildConfig,
+  type Logger,
+  type RedisFallbackManager,
+  type SyncClient,
+} from '@wolaro/sync';
 import {
   enqueueClaimed,
   publishAfterCommit,
@@ -33,6 +39,13 @@ export interface EventPublisher {
    * `0` marks each write before it answers.
    */
   markDelayMs?: number | undefined;
+  /**
+   * The L2 of the bots' guild config caches (same Redis and key prefix). With it, a settings write
+   * stores the guild's new config there after COMMIT and before its event goes out, so a bot's
+   * reload finds it in the answer to its tombstone: one Redis command, no database query. A cache
+   * write that fails costs only that: the bot reads the database, as without this option.
+   */
+  configCache?: Pick<RedisFallbackManager, 'setJSON'> | undefined;
 }
 
 /**
@@ -127,6 +140,17 @@ export async function updateGuildSettings(
         ),
       },
       event: { channel: 'config:update', payload: { guildId: 'guild_id', settings: 'effective' } },
+      ...(publisher.configCache
+        ? {
+            afterCommit: ({ row, version, also }) => {
+              const modules = (also['revision']?.[0] as { modules?: Record<string, ModuleState> } | undefined)
+                ?.modules;
+              if (modules === undefined) return;
+              const settings = withDefaultSettings(row['effective']);
+              return storeGuildConfig(publisher, input.guildId, { settings, modules, version });
+            },
+          }
+        : {}),
       ...fastPath(publisher),
     },
   );
@@ -137,6 +161,26 @@ export async function updateGuildSettings(
     version,
     published,
   };
+}
+
+/**
+ * Stores a committed config in the bots' L2 (a compare-and-set at its version: a newer one stays),
+ * in the shape `loadGuildConfig` returns. Never rejects: the write is committed whatever happens
+ * here, and a bot that does not find the config in L2 reads it from the database.
+ */
+async function storeGuildConfig(
+  publisher: EventPublisher,
+  guildId: string,
+  config: GuildConfig,
+): Promise<void> {
+  try {
+    await publisher.configCache?.setJSON(cacheKeys.guildConfig(guildId), config, { version: config.version });
+  } catch (err) {
+    publisher.logger?.warn(
+      { err, guildId },
+      `Guild config ${guildId} not stored in the cache after its write`,
+    );
+  }
 }
 
 /**

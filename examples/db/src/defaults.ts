@@ -54,8 +54,11 @@ export function withDefaultModules(rows: readonly { name: string; enabled: boole
     modules[name] = { enabled: fallback.enabled, config: { ...fallback.config } };
   }
   for (const row of rows) {
+    // An object or nothing, as `modulesSql` reads it: the writers' copy in the cache matches a load.
     const config =
-      row.config !== null && typeof row.config === 'object' ? (row.config as Record<string, unknown>) : {};
+      row.config !== null && typeof row.config === 'object' && !Array.isArray(row.config)
+        ? (row.config as Record<string, unknown>)
+        : {};
     modules[row.name] = { enabled: row.enabled, config };
   }
   return modules;

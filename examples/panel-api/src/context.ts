@@ -1,5 +1,5 @@
 import type { EventPublisher } from '@wolaro/db';
-import type { SyncClient } from '@wolaro/sync';
+import { RedisFallbackManager, type SyncClient } from '@wolaro/sync';
 import type { Wakeable } from '@wolaro/sync/pg';
 import type { SyncGateway } from '@wolaro/sync-socketio';
 import type pg from 'pg';
@@ -38,7 +38,15 @@ export interface AppContext {
   health(): Promise<HealthReport>;
 }
 
-/** Where the routes' committed events go: the bus, the relay to wake, the outbox logger. */
+/**
+ * Where the routes' committed events go: the bus, the relay to wake, the outbox logger, and (with
+ * Redis) the bots' L2, where a settings write stores the new config before announcing it.
+ */
 export function eventPublisher(ctx: AppContext): EventPublisher {
-  return { sync: ctx.sync, relay: ctx.relay, logger: ctx.logger.child({ component: 'outbox' }) };
+  return {
+    sync: ctx.sync,
+    relay: ctx.relay,
+    logger: ctx.logger.child({ component: 'outbox' }),
+    configCache: ctx.cache instanceof RedisFallbackManager ? ctx.cache : undefined,
+  };
 }

@@ -81,7 +81,7 @@ describe('what one PATCH /api/panel/guilds/:id costs', () => {
       return rows[0]?.published_at != null;
     });
 
-  it('sends 2 statements (the write checking the session and rights, the published mark), both prepared, and 1 PUBLISH', async () => {
+  it('sends 2 statements (the write checking the session and rights, the published mark), both prepared, and 2 Redis commands (the new config stored for the bots, then the PUBLISH)', async () => {
     const socket = await w.connect(w.adminToken);
     // A first PATCH: connections open, statements prepared; its event and its mark are done.
     /** A PATCH of the prefix, answered 200, its event on the socket and its outbox row marked. */
@@ -108,8 +108,9 @@ describe('what one PATCH /api/panel/guilds/:id costs', () => {
     // Every statement of a PATCH is prepared: parsed and planned once per connection.
     expect(statements[0]?.name).toMatch(/^wolaro_vus_/);
     expect(statements[1]?.name).toBe('wolaro_mark_claimed_published');
-    // One PUBLISH; the subscriber's delivery is a push, not a command.
-    expect(traffic.redis).toEqual(['PUBLISH']);
+    // The config's compare-and-set into the bots' L2 before the PUBLISH, so a bot hearing of the
+    // version finds it there; the subscriber's delivery is a push, not a command.
+    expect(traffic.redis).toEqual(['EVALSHA', 'PUBLISH']);
   });
 
   it('a malformed guild id: answered 400 by the checks alone, no write is attempted', async () => {
