@@ -37,6 +37,8 @@ export const SETTINGS = stats.numbersFromEnv({
   MEMBERS: 20,
   P99_MS: 50,
   CONNECTIONS: 64,
+  /** Rounds of bisection between the highest passing rate and the one that failed. */
+  REFINE: 2,
 });
 
 /** The offered rates, ascending (`RATES=100,200,…`). */
@@ -135,7 +137,7 @@ async function commandsPair(sys: BenchSystem, floorUrl: string, o: Parameters<ty
 
 async function main(): Promise<void> {
   const loadAtStart = stats.loadAverage();
-  const { GUILDS, MEMBERS, WARMUP_S, STEP_S, DRAIN_MS, P99_MS } = SETTINGS;
+  const { GUILDS, MEMBERS, WARMUP_S, STEP_S, DRAIN_MS, P99_MS, REFINE } = SETTINGS;
   console.log(
     `bench:capacity — starting the system (${GUILDS} guilds, ${MEMBERS} members each) and the floor server …`,
   );
@@ -145,7 +147,14 @@ async function main(): Promise<void> {
     throw err;
   });
   const rule: StepRule = { p99Ms: P99_MS, minAchieved: 0.95 };
-  const o = { warmupS: WARMUP_S, stepS: STEP_S, drainMs: DRAIN_MS, rule, log: (l: string) => console.log(l) };
+  const o = {
+    warmupS: WARMUP_S,
+    stepS: STEP_S,
+    drainMs: DRAIN_MS,
+    rule,
+    refine: REFINE,
+    log: (l: string) => console.log(l),
+  };
   const pairs: CapacityPair[] = [];
   try {
     console.log(`apps: ${sys.runtime}; floor server at ${floor.url}; rates ${RATES.join(', ')}`);
