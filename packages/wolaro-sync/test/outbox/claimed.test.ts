@@ -245,6 +245,65 @@ describe('claimed rows (enqueueClaimed + publishAfterCommit(event))', () => {
   });
 });
 
+describe('migrate() over the trigger and check of 0.2', () => {
+  it('replaces the statement-level trigger and the keyvalue() check; claimed rows stay silent, forbidden keys refused', async () => {
+    const db = await createTestSchema('claimed_upgrade_02', { max: 4 });
+    defer(() => db.drop());
+    await migrate(db.pool);
+    // The 0.2 forms: a statement-level trigger reading a transition table, and a check listing every member.
+    await db.pool.query(`CREATE OR REPLACE FUNCTION sync_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM inserted WHERE claimed_until IS NULL) THEN
+          PERFORM pg_notify('sync_outbox', TG_TABLE_SCHEMA);
+        END IF;
+        RETURN NULL;
+      END $fn$`);
+    await db.pool.query('DROP TRIGGER sync_outbox_notify ON sync_outbox');
+    await db.pool.query(`CREATE TRIGGER sync_outbox_notify AFTER INSERT ON sync_outbox REFERENCING NEW TABLE AS inserted
+      FOR EACH STATEMENT EXECUTE FUNCTION sync_outbox_notify()`);
+    await db.pool.query('ALTER TABLE sync_outbox DROP CONSTRAINT sync_outbox_payload_keys');
+    await db.pool.query(`ALTER TABLE sync_outbox ADD CONSTRAINT sync_outbox_payload_keys CHECK (NOT jsonb_path_exists(payload,
+      'lax $.** ? (@.type() == "object").keyvalue() ? (@.key == "__proto__" || @.key == "constructor" || @.key == "prototype")')) NOT VALID`);
+
+    await migrate(db.pool);
+    await migrate(db.pool);
+    const defs = await db.pool.query<{ trigger: string; check: string }>(
+      `SELECT (SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'sync_outbox'::regclass AND tgname = 'sync_outbox_notify') AS trigger,
+              (SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'sync_outbox'::regclass AND conname = 'sync_outbox_payload_keys') AS check`,
+    );
+    expect(defs.rows[0]?.trigger).toMatch(/FOR EACH ROW WHEN/);
+    expect(defs.rows[0]?.check).toContain('exists (@."__proto__")');
+    expect(defs.rows[0]?.check).not.toContain('keyvalue');
+
+    const sync = new SyncClient({ redis: redisUrl(), keyPrefix: `upgrade02:${db.schema}`, listen: false });
+    defer(() => sync.close());
+    await sync.connect();
+    const relay = new OutboxRelay({ pool: db.pool, sync, pollIntervalMs: 10_000 });
+    defer(() => relay.stop());
+    await relay.start();
+    const claimed = await withTransaction(db.pool, (client) =>
+      enqueueClaimed(client, 'guild:reload', { guildId: '6' }),
+    );
+    expect(await publishAfterCommit(db.pool, sync, claimed)).toBe(true);
+    // Two unclaimed rows in one transaction: one NOTIFY (folded), both published.
+    await withTransaction(db.pool, async (client) => {
+      await enqueue(client, 'guild:reload', { guildId: '6' });
+      await enqueue(client, 'guild:reload', { guildId: '7' });
+    });
+    await waitFor(() => relay.stats().published === 2);
+    expect(relay.stats().notifications).toBe(1);
+    // Deep forbidden keys are refused by the table, harmless look-alikes are not.
+    const insert = (payload: string) =>
+      db.pool.query(
+        `INSERT INTO sync_outbox (channel, payload, event_id) VALUES ('guild:reload', $1::jsonb, gen_random_uuid()::text)`,
+        [payload],
+      );
+    await expect(insert('{"a":[1,{"b":{"constructor":1}}]}')).rejects.toThrow(/sync_outbox_payload_keys/);
+    await expect(insert('{"__proto__":{}}')).rejects.toThrow(/sync_outbox_payload_keys/);
+    await expect(insert('{"a":"prototype","prototypes":["__proto__"]}')).resolves.toBeDefined();
+  });
+});
+
 describe('migrate() over a table from 0.1', () => {
   it('adds the claim column and the claim-aware trigger; rows already pending still go out', async () => {
     const db = await createTestSchema('claimed_upgrade', { max: 4 });
@@ -266,11 +325,14 @@ describe('migrate() over a table from 0.1', () => {
 
     expect(await migrate(db.pool)).toEqual({ schema: db.schema, created: false });
     expect(await migrate(db.pool)).toEqual({ schema: db.schema, created: false });
-    const { rows: triggers } = await db.pool.query<{ tgnewtable: string | null }>(
-      `SELECT tgnewtable FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = 'sync_outbox_notify'`,
+    const { rows: triggers } = await db.pool.query<{ def: string }>(
+      `SELECT pg_get_triggerdef(oid) AS def FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = 'sync_outbox_notify'`,
       [`${db.schema}.sync_outbox`],
     );
-    expect(triggers).toEqual([{ tgnewtable: 'inserted' }]);
+    expect(triggers).toHaveLength(1);
+    expect(triggers[0]?.def).toMatch(
+      /AFTER INSERT ON .*FOR EACH ROW WHEN \(\(new\.claimed_until IS NULL\)\)/,
+    );
 
     const sync = new SyncClient({ redis: redisUrl(), keyPrefix: `upgrade:${db.schema}`, listen: false });
     defer(() => sync.close());
