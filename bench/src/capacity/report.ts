@@ -112,7 +112,7 @@ export function publishCapacity(
       loadAtStart,
     ),
     '',
-    `Open-loop steps of increasing rate, each held ${settings['WARMUP_S']} s (warm-up, not counted) + ${settings['STEP_S']} s (measured), then drained. A step passes with **p99 ≤ ${p99Ms} ms** from send to the last socket of the guild having the event, **0 errors, 0 lost** (an answered operation whose event did not reach every socket of its guild), and at least 95 % of the offered rate achieved (answered per second, first send → last answer or delivery). A failed step is run once more at the same rate to confirm it (a 50 ms stall of a shared machine fails a whole step); a workload stops at its first confirmed failure. Then, ${settings['REFINE']} time(s), it is offered the geometric middle of its highest passing rate and the rate that failed (confirmed the same way), which narrows the gap between two rungs of the ladder; its capacity is the highest rate whose step passed. The raw floor (a server process of its own doing the same hops by hand: durable Postgres write, Redis \`PUBLISH\`, socket.io emit to the guild's room; no auth, validation, outbox or rate limits; and, as the system's bot reloads every written guild, a reloader process that runs the bot's reload query for each \`config:update\`) is stepped the same way in the same run with the same sockets and payloads, its steps interleaved with the system's (at each rate, the system's step then the floor's), so machine noise falls on both alike. ${settings['GUILDS']} guilds, ${settings['SOCKETS']} panel sockets (socket.io-client, websocket) per side.`,
+    `Open-loop steps of increasing rate, each held ${settings['WARMUP_S']} s (warm-up, not counted) + ${settings['STEP_S']} s (measured), then drained. A step passes with **p99 ≤ ${p99Ms} ms** from send to the last socket of the guild having the event, **0 errors, 0 lost** (an answered operation whose event did not reach every socket of its guild), and at least 95 % of the offered rate achieved (answered per second, first send → last answer or delivery). A failed step is run once more at the same rate to confirm it (a 50 ms stall of a shared machine fails a whole step); a workload stops at its first confirmed failure. Then, ${refineTimes(Number(settings['REFINE']))}, it is offered the geometric middle of its highest passing rate and the rate that failed (confirmed the same way), which narrows the gap between two rungs of the ladder; its capacity is the highest rate whose step passed. The raw floor (a server process of its own doing the same hops by hand: durable Postgres write, Redis \`PUBLISH\`, socket.io emit to the guild's room; no auth, validation, outbox or rate limits; and, as the system's bot reloads every written guild, a reloader process that runs the bot's reload query for each \`config:update\`) is stepped the same way in the same run with the same sockets and payloads, its steps interleaved with the system's (at each rate, the system's step then the floor's), so machine noise falls on both alike. ${settings['GUILDS']} guilds, ${settings['SOCKETS']} panel sockets (socket.io-client, websocket) per side.`,
     '',
     '| workload | system capacity | floor capacity | system / floor | target ≥ 0.4 |',
     '|---|---:|---:|---:|---|',
@@ -155,4 +155,9 @@ export function publishCapacity(
       chart: CHART,
     },
   });
+}
+
+/** `REFINE` in words: how many bisection rounds followed the ladder. */
+function refineTimes(n: number): string {
+  return n === 1 ? 'once' : `${n} times`;
 }
