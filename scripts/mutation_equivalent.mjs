@@ -325,9 +325,10 @@ export const EQUIVALENT_MUTANTS = [
   ),
   ...equivalent(
     'packages/wolaro-sync/src/cache/memory_fallback.ts',
-    'the warm-up entry is set and deleted in an empty cache',
+    'the warm-up entry is set and deleted in an empty cache (as a value or a tombstone alike)',
     ['StringLiteral', "'\\u0000warm'", '""'],
     ['StringLiteral', "'x'", '""'],
+    ['BooleanLiteral', 'false', 'true'],
   ),
   ...equivalent(
     'packages/wolaro-sync/src/cache/memory_fallback.ts',
@@ -402,11 +403,21 @@ export const EQUIVALENT_MUTANTS = [
     ['ConditionalExpression', 'this.#jitter > 0', 'true'],
     ['EqualityOperator', 'this.#jitter > 0', 'this.#jitter >= 0'],
   ),
-  ...equivalent('packages/wolaro-sync/src/cache/fallback.ts', "the CAS script only tests for '0'", [
-    'StringLiteral',
-    "'1'",
-    '""',
-  ]),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/fallback.ts',
+    "the CAS script only tests for '0' (the tombstone flag of #write and of invalidateOrGet)",
+    ['StringLiteral', "'1'", '""', 2],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/fallback.ts',
+    '#kept is only given a value that exists: a reply from the script, or memory after set() refused, which it does only for a live entry at that version or newer',
+    ['OptionalChaining', 'found?.data', 'found.data', 2],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/fallback.ts',
+    'only slower: with Redis already marked down, invalidateOrGet sends the command anyway, it fails or times out (commandTimeoutMs), and the answer comes from memory as it would have at once (timing, not logic)',
+    ['ConditionalExpression', 'await this.#link.usable()', 'true'],
+  ),
   ...equivalent(
     'packages/wolaro-sync/src/cache/fallback.ts',
     'for one key the per-key branch sends the same single DEL',
@@ -435,8 +446,13 @@ export const EQUIVALENT_MUTANTS = [
   ),
   ...equivalent(
     'packages/wolaro-sync/src/cache/guild_config_store.ts',
-    'L2 is only read when a cache exists',
-    ['ConditionalExpression', '!cache', 'false'],
+    'L2 is only read, and a kept entry only checked, when a cache exists (a tombstone is only recorded with one)',
+    ['ConditionalExpression', '!cache', 'false', 2],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync/src/cache/guild_config_store.ts',
+    'value is undefined already when JSON.parse throws',
+    ['BlockStatement', '{\n      value = undefined;\n    }', '{}'],
   ),
   ...equivalent(
     'packages/wolaro-sync/src/cache/guild_config_store.ts',
