@@ -155,7 +155,10 @@ describe('claimed rows (enqueueClaimed + publishAfterCommit(event))', () => {
     await w.addGuilds('5');
     const relay = relayFor(w, 10_000);
     await relay.start();
+    // The relay of this process, woken at once (the real one above hears the NOTIFY as well).
+    let woken = 0;
     const write = versionedUpdateStatement(w.pool, w.sync, {
+      relay: { wake: () => woken++ },
       table: 'guilds',
       idColumn: 'guild_id',
       id: '5',
@@ -166,6 +169,7 @@ describe('claimed rows (enqueueClaimed + publishAfterCommit(event))', () => {
       },
     });
     await expect(write).rejects.toThrow('cache write failed');
+    expect(woken).toBe(1);
     await waitFor(() => w.seen.length === 1, { timeoutMs: 2000 });
     expect(w.seen[0]).toMatchObject({ guildId: '5', version: 1 });
     expect(relay.stats()).toMatchObject({ published: 1, polls: 0 });

@@ -116,6 +116,7 @@ describe('OutboxRelay options', () => {
     const negative = refusal({ pruneIntervalMs: -1 });
     expect(negative?.issues).toEqual(['pruneIntervalMs: must be >= 0']);
     expect(negative?.message).toBe('OutboxRelay: invalid options: pruneIntervalMs: must be >= 0');
+    expect(refusal({ connectTimeoutMs: -1 })?.issues).toEqual(['connectTimeoutMs: must be >= 0']);
   });
 
   it('wake() is ignored while stopped', async () => {
