@@ -46,6 +46,14 @@ export interface EventPublisher {
    * write that fails costs only that: the bot reads the database, as without this option.
    */
   configCache?: Pick<RedisFallbackManager, 'setJSON'> | undefined;
+  /**
+   * Whether {@link configCache} sends its commands on the connection {@link sync} publishes on
+   * (`RedisTransport.client` of one Redis server). Redis runs a connection's commands in order, so
+   * the write sends the store and publishes right away, without waiting for the store's answer:
+   * a bot hearing of the version still finds it stored. Otherwise the write waits for the answer
+   * before publishing.
+   */
+  configCacheOnBus?: boolean | undefined;
 }
 
 /**
@@ -166,21 +174,34 @@ export async function updateGuildSettings(
 /**
  * Stores a committed config in the bots' L2 (a compare-and-set at its version: a newer one stays),
  * in the shape `loadGuildConfig` returns. Never rejects: the write is committed whatever happens
- * here, and a bot that does not find the config in L2 reads it from the database.
+ * here, and a bot that does not find the config in L2 reads it from the database. The store is
+ * sent before this returns; with `configCacheOnBus` there is nothing to wait for (Redis runs it
+ * before the publish that follows on the same connection), else the returned promise settles with
+ * its answer.
  */
-async function storeGuildConfig(
+function storeGuildConfig(
   publisher: EventPublisher,
   guildId: string,
   config: GuildConfig,
-): Promise<void> {
+): Promise<void> | undefined {
+  const cache = publisher.configCache;
+  if (!cache) return undefined;
+  let sent: Promise<unknown>;
   try {
-    await publisher.configCache?.setJSON(cacheKeys.guildConfig(guildId), config, { version: config.version });
+    sent = cache.setJSON(cacheKeys.guildConfig(guildId), config, { version: config.version });
   } catch (err) {
-    publisher.logger?.warn(
-      { err, guildId },
-      `Guild config ${guildId} not stored in the cache after its write`,
-    );
+    sent = Promise.reject(err);
   }
+  const answered = sent.then(
+    () => undefined,
+    (err: unknown) => {
+      publisher.logger?.warn(
+        { err, guildId },
+        `Guild config ${guildId} not stored in the cache after its write`,
+      );
+    },
+  );
+  return publisher.configCacheOnBus === true ? undefined : answered;
 }
 
 /**

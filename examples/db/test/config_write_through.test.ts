@@ -6,7 +6,14 @@ import {
   updateGuildSettings,
   upsertGuild,
 } from '@wolaro/db';
-import { cacheKeys, MemoryBus, MemoryTransport, RedisFallbackManager, SyncClient } from '@wolaro/sync';
+import {
+  cacheKeys,
+  MemoryBus,
+  MemoryTransport,
+  RedisFallbackManager,
+  RedisTransport,
+  SyncClient,
+} from '@wolaro/sync';
 import {
   captureLogger,
   createTestSchema,
@@ -121,5 +128,85 @@ describe('updateGuildSettings with configCache', () => {
     const warning = logger.entries.find((e) => e.level === 'warn');
     expect(warning?.msg).toBe(`Guild config ${GUILD} not stored in the cache after its write`);
     expect((warning?.obj?.['err'] as Error | undefined)?.message).toBe('cache exploded');
+  });
+
+  it('a cache write that throws at once (not JSON) is logged too; the write is announced', async () => {
+    const logger = captureLogger();
+    const publisher: EventPublisher = {
+      sync,
+      logger,
+      configCacheOnBus: true,
+      configCache: {
+        setJSON: () => {
+          throw new TypeError('not JSON');
+        },
+      },
+    };
+    const result = await updateGuildSettings(schema.pool, publisher, {
+      guildId: GUILD,
+      patch: { prefix: '?' },
+      changedBy: USER,
+    });
+    expect(result).toMatchObject({ version: 2, published: true });
+    await expect.poll(() => logger.entries.filter((e) => e.level === 'warn').length).toBe(1);
+    const warning = logger.entries.find((e) => e.level === 'warn');
+    expect((warning?.obj?.['err'] as Error | undefined)?.message).toBe('not JSON');
+  });
+});
+
+describe('updateGuildSettings with configCacheOnBus', () => {
+  it('sends the store, then publishes without waiting for its answer', async () => {
+    const order: string[] = [];
+    subscriber.subscribe('config:update', (event) => {
+      order.push(`event ${event.version}`);
+    });
+    const publisher: EventPublisher = {
+      sync,
+      configCacheOnBus: true,
+      // Sent, never answered: the write must not wait for it.
+      configCache: {
+        setJSON: (_key, _value, ttl) => {
+          order.push(`store ${typeof ttl === 'object' ? ttl.version : ttl}`);
+          return new Promise<boolean>(() => {});
+        },
+      },
+    };
+    const result = await updateGuildSettings(schema.pool, publisher, {
+      guildId: GUILD,
+      patch: { prefix: '?' },
+      changedBy: USER,
+    });
+    expect(result).toMatchObject({ version: 2, published: true });
+    await expect.poll(() => order).toEqual(['store 2', 'event 2']);
+  });
+
+  it('on the transport’s publishing connection, every bot hearing of a version finds it stored', async () => {
+    const keyPrefix = uniquePrefix('cwt-bus');
+    const transport = new RedisTransport({ redis: redisUrl() });
+    const bus = new SyncClient({ transport, keyPrefix });
+    const onBus = new RedisFallbackManager({ redis: transport.client, keyPrefix });
+    const bot = new SyncClient({ redis: redisUrl(), keyPrefix });
+    const botCache = new RedisFallbackManager({ redis: redisUrl(), keyPrefix });
+    const found: unknown[] = [];
+    bot.subscribe('config:update', async (event) => {
+      found.push((await botCache.getJSONEntry(cacheKeys.guildConfig(event.guildId)))?.version);
+    });
+    await Promise.all([bus.connect(), bot.connect(), onBus.ready(), botCache.ready()]);
+    try {
+      const publisher: EventPublisher = { sync: bus, configCache: onBus, configCacheOnBus: true };
+      const versions: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const { version } = await updateGuildSettings(schema.pool, publisher, {
+          guildId: GUILD,
+          patch: { prefix: `p${i}` },
+          changedBy: USER,
+        });
+        versions.push(version);
+      }
+      await expect.poll(() => found).toEqual(versions);
+    } finally {
+      await Promise.all([onBus.close(), botCache.close(), bot.close()]);
+      await bus.close();
+    }
   });
 });

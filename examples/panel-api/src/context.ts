@@ -27,6 +27,11 @@ export interface AppContext {
   /** The outbox relay to wake when the fast path leaves a row (embedded mode needs it). */
   readonly relay: Wakeable | undefined;
   readonly cache: JsonCache;
+  /**
+   * Whether {@link cache} sends its commands on the connection {@link sync} publishes on, so a
+   * settings write need not wait for its store before publishing (see `EventPublisher`).
+   */
+  readonly cacheOnBus?: boolean;
   readonly discord: DiscordApi;
   readonly gateway: SyncGateway;
   readonly metrics: Metrics;
@@ -48,5 +53,6 @@ export function eventPublisher(ctx: AppContext): EventPublisher {
     relay: ctx.relay,
     logger: ctx.logger.child({ component: 'outbox' }),
     configCache: ctx.cache instanceof RedisFallbackManager ? ctx.cache : undefined,
+    configCacheOnBus: ctx.cacheOnBus === true,
   };
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type RequestListener, type ServerRe
 import type { AddressInfo } from 'node:net';
 import {
   CleanupStack,
+  canShareConnection,
   createBus,
   createSharedCache,
   hasRedis,
@@ -18,7 +19,13 @@ import {
   runMigrations,
   watchForStall,
 } from '@wolaro/db';
-import { CHANNELS, type MemoryBus, type SyncClient } from '@wolaro/sync';
+import {
+  CHANNELS,
+  type MemoryBus,
+  RedisFallbackManager,
+  type RedisTransport,
+  type SyncClient,
+} from '@wolaro/sync';
 import { type OutboxRelay, pendingOutboxCount } from '@wolaro/sync/pg';
 import type { SyncGateway } from '@wolaro/sync-socketio';
 import type { Express } from 'express';
@@ -127,9 +134,9 @@ async function openBus(
   deps: PanelApiDeps,
   stack: CleanupStack,
   logger: AppLogger,
-): Promise<{ sync: SyncClient; redis: { healthy: boolean } | undefined; relay: OutboxRelay }> {
+): Promise<{ sync: SyncClient; redis: RedisTransport | undefined; relay: OutboxRelay }> {
   let sync = deps.sync;
-  let redis: { healthy: boolean } | undefined;
+  let redis: RedisTransport | undefined;
   if (!sync) {
     const bus = createBus(config, db, logger.child({ component: 'sync' }), deps.bus);
     sync = stack.use(bus.sync, (s) => s.close());
@@ -174,11 +181,20 @@ async function openBus(
   return { sync, redis, relay };
 }
 
-/** The cache behind channel names: injected, Redis with the memory fallback, or memory alone. */
-async function openCache(config: PanelApiConfig, deps: PanelApiDeps, stack: CleanupStack, logger: AppLogger) {
+/**
+ * The cache behind channel names and the bots' L2 of the settings writes: injected, Redis with the
+ * memory fallback (on the bus's publishing connection when it can share it), or memory alone.
+ */
+async function openCache(
+  config: PanelApiConfig,
+  deps: PanelApiDeps,
+  stack: CleanupStack,
+  logger: AppLogger,
+  publishOn: RedisTransport | undefined,
+) {
   if (deps.cache) return deps.cache;
   const cache: JsonCache =
-    createSharedCache(config, logger.child({ component: 'cache' })) ?? new MemoryJsonCache();
+    createSharedCache(config, logger.child({ component: 'cache' }), publishOn) ?? new MemoryJsonCache();
   stack.defer(() => cache.close());
   // First connection settled (or fell back to memory) before we report health or close it.
   await (cache as { ready?: () => Promise<void> }).ready?.();
@@ -276,7 +292,7 @@ export async function startPanelApi(
   return stack.build(async () => {
     const db = await openApiDatabase(config, deps, stack, logger);
     const { sync, redis, relay } = await openBus(config, db, deps, stack, logger);
-    const cache = await openCache(config, deps, stack, logger);
+    const cache = await openCache(config, deps, stack, logger, redis);
     const redisUp = () => (hasRedis(config) ? cache.isRedisAvailable && (redis?.healthy ?? true) : undefined);
     let gateway: SyncGateway | undefined;
     const metrics = createMetrics(sync, db, cache, redisUp, () => gateway, stack);
@@ -332,6 +348,8 @@ export async function startPanelApi(
       sync,
       relay,
       cache,
+      cacheOnBus:
+        deps.cache === undefined && cache instanceof RedisFallbackManager && canShareConnection(redis),
       discord,
       gateway: attached,
       metrics,

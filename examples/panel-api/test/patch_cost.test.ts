@@ -23,6 +23,8 @@ function recordTraffic(pool: pg.Pool) {
   pool.on('acquire', onAcquire);
   const statements: Sent[] = [];
   const redis: string[] = [];
+  /** The client each command of `redis` was sent on. */
+  const redisClients: object[] = [];
   const query = pg.Client.prototype.query;
   const send = Redis.prototype.sendCommand;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
@@ -36,11 +38,13 @@ function recordTraffic(pool: pg.Pool) {
   } as typeof query;
   Redis.prototype.sendCommand = function (this: Redis, command, stream) {
     redis.push(command.name.toUpperCase());
+    redisClients.push(this);
     return send.call(this, command, stream);
   };
   return {
     statements,
     redis,
+    redisClients,
     stop() {
       pool.off('acquire', onAcquire);
       pg.Client.prototype.query = query;
@@ -111,6 +115,9 @@ describe('what one PATCH /api/panel/guilds/:id costs', () => {
     // The config's compare-and-set into the bots' L2 before the PUBLISH, so a bot hearing of the
     // version finds it there; the subscriber's delivery is a push, not a command.
     expect(traffic.redis).toEqual(['EVALSHA', 'PUBLISH']);
+    // Both on the bus's publishing connection, so Redis runs the store first: the PUBLISH is sent
+    // without waiting for the store's answer.
+    expect(traffic.redisClients[0]).toBe(traffic.redisClients[1]);
   });
 
   it('a malformed guild id: answered 400 by the checks alone, no write is attempted', async () => {

@@ -68,15 +68,39 @@ export function createBus(
 }
 
 /**
+ * Whether a cache can share `transport`'s publishing connection so that a store sent before a
+ * publish is run first: one Redis server or a Sentinel-watched master (on a Cluster the key and
+ * the channel may live on different nodes).
+ */
+export function canShareConnection(transport: RedisTransport | undefined): transport is RedisTransport {
+  return transport !== undefined && !transport.client.isCluster;
+}
+
+/**
  * The shared cache: Redis with the in-memory fallback (it logs `Redis down, using memory cache`
  * once per outage), or `undefined` without Redis (`REDIS_URL`, `REDIS_CLUSTER_NODES` or
  * `REDIS_SENTINELS`).
+ *
+ * With `publishOn` (the bus's Redis transport, see {@link canShareConnection}) the cache sends its
+ * commands on the connection the app's events are published on, so a value stored just before an
+ * event is there when the event arrives, with no wait between the two. That connection stays the
+ * transport's, with its command timeout.
+ *
+ * @example
+ * ```ts
+ * const { sync, redis } = createBus(config, db, logger);
+ * const cache = createSharedCache(config, logger, redis);
+ * ```
  */
-export function createSharedCache(config: SharedConfig, logger: Logger): RedisFallbackManager | undefined {
+export function createSharedCache(
+  config: SharedConfig,
+  logger: Logger,
+  publishOn?: RedisTransport,
+): RedisFallbackManager | undefined {
   const input = redisInputOf(config);
   if (input === undefined) return undefined;
   return new RedisFallbackManager({
-    redis: input,
+    redis: canShareConnection(publishOn) ? publishOn.client : input,
     keyPrefix: config.redisKeyPrefix,
     healthCheckIntervalMs: config.redisHealthCheckMs,
     logger,

@@ -6,7 +6,14 @@
  *
  * @packageDocumentation
  */
-export { type BusSetup, createBus, createSharedCache, openDatabase, startOutboxRelay } from './bus.js';
+export {
+  type BusSetup,
+  canShareConnection,
+  createBus,
+  createSharedCache,
+  openDatabase,
+  startOutboxRelay,
+} from './bus.js';
 export { CleanupStack } from './cleanup.js';
 export { resolveDataDir, workspaceRoot } from './data_dir.js';
 export {

@@ -213,6 +213,11 @@ export class RedisFallbackManager extends EventEmitter<RedisFallbackManagerEvent
    * cache holds a newer version. While Redis is down the value goes to memory: versioned values are
    * written back on recovery, unversioned ones are dropped (and the key deleted in Redis).
    *
+   * While Redis is up the command is sent before `set` returns, so Redis runs it before any command
+   * sent after it on the same connection. Give the cache the connection your events are published
+   * on (`RedisTransport.client`) and a value stored just before a publish is there when the event
+   * arrives, without waiting for the store's answer.
+   *
    * @param ttl - TTL in seconds, or `{ ttlSeconds, version }`
    * @returns whether the value was stored
    * @example
@@ -397,23 +402,53 @@ export class RedisFallbackManager extends EventEmitter<RedisFallbackManagerEvent
     return this.#memory.get(full);
   }
 
-  async #write(full: string, encoded: string, ttlMs: number, version: number | undefined, tomb: boolean) {
-    if (await this.#link.usable()) {
-      try {
-        if (version === undefined) {
-          await this.#link.timed(this.#link.client.set(full, encoded, 'PX', ttlMs));
-          return true;
-        }
-        return await runCas(this.#link.client, this.#link.timed, full, [
-          String(version),
-          encoded,
-          tomb ? '1' : '0',
-          String(ttlMs),
-        ]);
-      } catch (err) {
-        if (!this.#link.failed(err)) return false;
+  /**
+   * While Redis is up the command is on its connection before this returns (no await comes
+   * first), so a command sent after it on the same connection, such as a publish on
+   * `RedisTransport.client`, runs after it.
+   */
+  #write(
+    full: string,
+    encoded: string,
+    ttlMs: number,
+    version: number | undefined,
+    tomb: boolean,
+  ): Promise<boolean> {
+    if (this.#link.up) return this.#writeRedis(full, encoded, ttlMs, version, tomb);
+    return this.#link
+      .usable()
+      .then((up) =>
+        up
+          ? this.#writeRedis(full, encoded, ttlMs, version, tomb)
+          : this.#writeMemory(full, encoded, ttlMs, version, tomb),
+      );
+  }
+
+  async #writeRedis(
+    full: string,
+    encoded: string,
+    ttlMs: number,
+    version: number | undefined,
+    tomb: boolean,
+  ): Promise<boolean> {
+    try {
+      if (version === undefined) {
+        await this.#link.timed(this.#link.client.set(full, encoded, 'PX', ttlMs));
+        return true;
       }
+      return await runCas(this.#link.client, this.#link.timed, full, [
+        String(version),
+        encoded,
+        tomb ? '1' : '0',
+        String(ttlMs),
+      ]);
+    } catch (err) {
+      if (!this.#link.failed(err)) return false;
     }
+    return this.#writeMemory(full, encoded, ttlMs, version, tomb);
+  }
+
+  #writeMemory(full: string, encoded: string, ttlMs: number, version: number | undefined, tomb: boolean) {
     this.#memory.markDirty(full);
     return this.#memory.set(full, encoded, ttlMs, version, tomb);
   }

@@ -221,6 +221,31 @@ export class RedisTransport extends BaseTransport {
     if (this.#ownsPub) this.#pub.on('error', onError);
   }
 
+  /**
+   * The connection the transport publishes on: the client you passed, or the one it created (and
+   * closes with the transport). Redis runs one connection's commands in order, so a command sent
+   * on it before a publish has run when subscribers get the message. A `RedisFallbackManager` on
+   * it can store a value and publish its event without waiting in between; the cache then does not
+   * own the connection (closing the cache leaves it open), and its commands use this connection's
+   * command timeout. On a Cluster the key and the channel may live on different nodes, so there is
+   * no such order.
+   *
+   * @example
+   * ```ts
+   * const transport = new RedisTransport({ redis: process.env.REDIS_URL! });
+   * const sync = new SyncClient({ transport });
+   * const cache = new RedisFallbackManager({ redis: transport.client });
+   * await sync.connect();
+   * const config = { settings: { prefix: "!" }, modules: {}, version: 8 };
+   * void cache.setJSON(cacheKeys.guildConfig('123'), config, { version: 8 }); // sent now
+   * await sync.publish('config:update', { guildId: '123', settings: config.settings, version: 8 });
+   * // every subscriber of config:update can already read version 8 from the cache
+   * ```
+   */
+  get client(): Redis | Cluster {
+    return this.#pub;
+  }
+
   get healthy(): boolean {
     return !this.#closed && !this.isDown && this.#pub.status === 'ready' && this.#sub.status === 'ready';
   }
