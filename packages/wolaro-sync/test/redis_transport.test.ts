@@ -1,6 +1,6 @@
 import { redisUrl, uniquePrefix, waitFor } from '@wolaro/test-harness';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClosedError, RedisTransport } from '../src/index.js';
 
 // RedisTransport's own rules on a real Redis: channels asked for before connect() are live once it
@@ -61,5 +61,29 @@ describe('RedisTransport', () => {
     await expect(t.publish('c', 'x')).rejects.toBeInstanceOf(ClosedError);
     await expect(t.connect()).rejects.toBeInstanceOf(ClosedError);
     await t.close();
+  });
+
+  it('exposes the connection it publishes on as client: the one you passed, or its own', async () => {
+    const own = new Redis(redisUrl(), { lazyConnect: true });
+    cleanups.push(async () => own.disconnect());
+    expect(transport({ redis: own }).client).toBe(own);
+
+    const t = transport();
+    await t.connect();
+    const channel = `${uniquePrefix('client')}:c`;
+    const sub = transport();
+    await sub.subscribe([channel]);
+    await sub.connect();
+    const got: string[] = [];
+    sub.on('message', (_c, raw) => got.push(raw));
+    // The transport's publishes go out on client.
+    const publishes = vi.spyOn(t.client, 'publish');
+    await t.publish(channel, 'via the transport');
+    expect(publishes).toHaveBeenCalledWith(channel, 'via the transport');
+    await t.client.publish(channel, 'sent on client');
+    await waitFor(() => got.length === 2);
+    expect(got).toEqual(['via the transport', 'sent on client']);
+    await t.close();
+    await waitFor(() => t.client.status === 'end');
   });
 });
