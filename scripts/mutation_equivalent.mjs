@@ -265,7 +265,12 @@ export const EQUIVALENT_MUTANTS = [
   ...equivalent(
     'packages/wolaro-sync-socketio/src/gateway/attach.ts',
     'the `: []` branch of a connected tracked socket is unreachable (see above); `state.guilds = []` is never read again',
-    ['ArrayDeclaration', '[]', '["Stryker was here"]'],
+    ['ArrayDeclaration', '[]', '["Stryker was here"]', 2],
+  ),
+  ...equivalent(
+    'packages/wolaro-sync-socketio/src/gateway/attach.ts',
+    "socket.io's adapter deletes a room when its last member leaves, so a listed room is never empty",
+    ['ConditionalExpression', 'members.size === 0', 'false'],
   ),
   ...equivalent(
     'packages/wolaro-sync-socketio/src/gateway/attach.ts',
@@ -276,6 +281,7 @@ export const EQUIVALENT_MUTANTS = [
     'packages/wolaro-sync-socketio/src/gateway/attach.ts',
     'a TokenBucket built from `false` has NaN tokens and take() always allows: the same as no bucket',
     ['ConditionalExpression', 'rateLimit === false', 'false'],
+    ['BooleanLiteral', 'false', 'true'],
   ),
   ...equivalent(
     'packages/wolaro-sync-socketio/src/gateway/attach.ts',
@@ -289,8 +295,8 @@ export const EQUIVALENT_MUTANTS = [
   ),
   ...equivalent(
     'packages/wolaro-sync-socketio/src/gateway/attach.ts',
-    'a second close() only repeats no-ops on sets the first one emptied',
-    ['ConditionalExpression', 'this.#closed', 'false'],
+    "a second close() only repeats no-ops on sets the first one emptied; at the handshake's start, the same check after the token's verification refuses the handshake with the same 'unavailable'",
+    ['ConditionalExpression', 'this.#closed', 'false', 2],
   ),
   ...equivalent(
     'packages/wolaro-sync-socketio/src/gateway/attach.ts',
@@ -301,7 +307,7 @@ export const EQUIVALENT_MUTANTS = [
   ...equivalent(
     'packages/wolaro-sync-socketio/src/gateway/options.ts',
     'the issue code never reaches the thrown message (only path and message do), and the issue is still recorded',
-    ['StringLiteral', "'custom'", '""'],
+    ['StringLiteral', "'custom'", '""', 3],
   ),
   ...equivalent('packages/wolaro-sync/src/cache/envelope.ts', '`indexOf(MARK, 1)` is never 0', [
     'EqualityOperator',
