@@ -19,13 +19,7 @@ import {
   runMigrations,
   watchForStall,
 } from '@wolaro/db';
-import {
-  CHANNELS,
-  type MemoryBus,
-  RedisFallbackManager,
-  type RedisTransport,
-  type SyncClient,
-} from '@wolaro/sync';
+import { CHANNELS, type MemoryBus, type RedisTransport, type SyncClient } from '@wolaro/sync';
 import { type OutboxRelay, pendingOutboxCount } from '@wolaro/sync/pg';
 import type { SyncGateway } from '@wolaro/sync-socketio';
 import type { Express } from 'express';
@@ -184,6 +178,7 @@ async function openBus(
 /**
  * The cache behind channel names and the bots' L2 of the settings writes: injected, Redis with the
  * memory fallback (on the bus's publishing connection when it can share it), or memory alone.
+ * `onBus`: whether it is on that connection (a settings write then need not wait for its store).
  */
 async function openCache(
   config: PanelApiConfig,
@@ -191,14 +186,14 @@ async function openCache(
   stack: CleanupStack,
   logger: AppLogger,
   publishOn: RedisTransport | undefined,
-) {
-  if (deps.cache) return deps.cache;
-  const cache: JsonCache =
-    createSharedCache(config, logger.child({ component: 'cache' }), publishOn) ?? new MemoryJsonCache();
+): Promise<{ cache: JsonCache; onBus: boolean }> {
+  if (deps.cache) return { cache: deps.cache, onBus: false };
+  const shared = createSharedCache(config, logger.child({ component: 'cache' }), publishOn);
+  const cache: JsonCache = shared ?? new MemoryJsonCache();
   stack.defer(() => cache.close());
   // First connection settled (or fell back to memory) before we report health or close it.
   await (cache as { ready?: () => Promise<void> }).ready?.();
-  return cache;
+  return { cache, onBus: shared !== undefined && canShareConnection(publishOn) };
 }
 
 /** Prometheus metrics, with the publish→deliver lag of every event this process receives. */
@@ -292,7 +287,7 @@ export async function startPanelApi(
   return stack.build(async () => {
     const db = await openApiDatabase(config, deps, stack, logger);
     const { sync, redis, relay } = await openBus(config, db, deps, stack, logger);
-    const cache = await openCache(config, deps, stack, logger, redis);
+    const { cache, onBus: cacheOnBus } = await openCache(config, deps, stack, logger, redis);
     const redisUp = () => (hasRedis(config) ? cache.isRedisAvailable && (redis?.healthy ?? true) : undefined);
     let gateway: SyncGateway | undefined;
     const metrics = createMetrics(sync, db, cache, redisUp, () => gateway, stack);
@@ -348,8 +343,7 @@ export async function startPanelApi(
       sync,
       relay,
       cache,
-      cacheOnBus:
-        deps.cache === undefined && cache instanceof RedisFallbackManager && canShareConnection(redis),
+      cacheOnBus,
       discord,
       gateway: attached,
       metrics,
